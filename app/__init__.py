@@ -1,0 +1,44 @@
+"""LxL ID: one Flask app serving the identity provider and a sample NGO site."""
+
+from pathlib import Path
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+
+from . import config, loopback, sessions, sites
+from .extensions import csrf, db, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config=None):
+    """Create the app: both sites, their sessions, the OIDC server and the CLI."""
+    app = Flask(__name__, instance_relative_config=True, static_folder=None,
+                template_folder=str(ROOT / "templates"))
+    config.load_config(app, test_config)
+    loopback.install()
+    loopback.allow_http_for(sites.site_origins(app).values())
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    sessions.init_app(app, db)
+    sites.init_app(app)
+    app.register_error_handler(CSRFError, _csrf_error)
+
+    from .idp import bp as idp_bp, cli
+    from .idp.oidc import server
+    from .ngo import bp as ngo_bp, oidc_client
+
+    server.init_app(app)
+    oidc_client.init_app(app)
+    app.register_blueprint(idp_bp, host=sites.origin_host(app.config["LXL_IDP_ORIGIN"]))
+    app.register_blueprint(ngo_bp, host=sites.origin_host(app.config["LXL_NGO_ORIGIN"]))
+    cli.init_app(app)
+    return app
+
+
+def _csrf_error(error):
+    return render_template("error.html", title="Please try again",
+                           message=f"{error.description} Go back, reload the page and "
+                                   "submit the form again."), 400

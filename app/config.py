@@ -1,0 +1,62 @@
+"""Configuration defaults, and how the environment overrides them.
+
+Everything has a default that runs on one machine (SQLite and key material in the instance
+folder); production sets ``LXL_*`` environment variables. Tests pass a dict to ``create_app``.
+"""
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+
+def load_config(app, test_config=None):
+    """Fill ``app.config`` from defaults, the environment, then ``test_config``."""
+    port = int(os.environ.get("PORT", "5000"))
+    days = int(os.environ.get("LXL_SESSION_DAYS", "30"))
+    app.config.from_mapping(
+        LXL_IDP_ORIGIN=os.environ.get("LXL_IDP_ORIGIN", f"http://id.localhost:{port}"),
+        LXL_NGO_ORIGIN=os.environ.get("LXL_NGO_ORIGIN", f"http://ngo.localhost:{port}"),
+        # How long "Stay signed in" keeps an IdP session (seed 004, CONTRACT: 30 days).
+        LXL_SESSION_LIFETIME=timedelta(days=days),
+        # Retired signing keys stay in the JWKS this long, so tokens they signed (and old
+        # id_token_hint values) still verify.
+        LXL_KEY_RETENTION=timedelta(days=int(os.environ.get("LXL_KEY_RETENTION_DAYS", "30"))),
+        LXL_ID_TOKEN_LIFETIME=timedelta(hours=1),
+        LXL_ACCESS_TOKEN_LIFETIME=timedelta(hours=1),
+        SQLALCHEMY_DATABASE_URI=os.environ.get(
+            "LXL_DATABASE_URL", f"sqlite:///{Path(app.instance_path) / 'lxl.db'}"
+        ),
+        SECRET_KEY=os.environ.get("LXL_SECRET_KEY") or _instance_secret(app),
+        SESSION_TYPE=os.environ.get("LXL_SESSION_TYPE", "sqlalchemy"),
+        SESSION_USE_SIGNER=True,
+        SESSION_PERMANENT=False,
+        PERMANENT_SESSION_LIFETIME=timedelta(days=days),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SECURE=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session it is bound to
+    )
+    if redis_url := os.environ.get("LXL_REDIS_URL"):
+        import redis
+
+        app.config.update(SESSION_TYPE="redis", SESSION_REDIS=redis.from_url(redis_url))
+    if test_config:
+        app.config.update(test_config)
+
+
+def _instance_secret(app):
+    """Return this installation's secret key, creating it in the instance folder once.
+
+    Every process of one installation reads the same file, so sessions signed by one are
+    valid in another; production sets ``LXL_SECRET_KEY`` instead.
+    """
+    path = Path(app.instance_path) / "secret_key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as f:
+        f.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()

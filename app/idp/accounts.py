@@ -1,0 +1,148 @@
+"""Accounts and IdP browser sessions: passwords, signing in and out, and session lookup.
+
+A browser holds a random *browser key* in two cookies: the server-side Flask session
+(``SameSite=Lax``), which every state-changing endpoint reads, and ``lxl_silent``
+(``SameSite=None``), which only the silent, read-only endpoints honour — a cross-site frame
+never carries a Lax cookie. The database keeps only the key's SHA-256, one
+``BrowserSession`` row per account signed in on that browser.
+"""
+
+import hashlib
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import after_this_request, current_app, request, session
+
+from ..extensions import db
+from .models import BrowserSession, User, epoch
+
+SILENT_COOKIE = "lxl_silent"
+_hasher = PasswordHasher()
+# Verified against when the address is unknown, so both failures take the same time.
+_UNKNOWN_USER_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+class EmailTaken(ValueError):
+    """An account with this address exists already."""
+
+
+def create_user(email, name, password):
+    """Create and return an account; raise ``EmailTaken`` if the address is in use."""
+    if User.by_email(email) is not None:
+        raise EmailTaken(email)
+    user = User(email=User.normalize_email(email), name=name.strip(),
+                password_hash=_hasher.hash(password))
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def authenticate(email, password):
+    """Return the user whose address and password these are, or ``None``."""
+    user = User.by_email(email)
+    try:
+        _hasher.verify(user.password_hash if user else _UNKNOWN_USER_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is not None and _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+        db.session.commit()
+    return user
+
+
+def set_password(user, password):
+    """Change the password and end every session of the user (a password change is a reset)."""
+    user.password_hash = _hasher.hash(password)
+    end_all_sessions(user)
+
+
+def _hash_key(key):
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _live(query, now):
+    return query.where(BrowserSession.ended_at.is_(None), BrowserSession.expires_at > now)
+
+
+def sessions_for_key(key):
+    """Return ``(live sessions newest first, True if one existed but expired)`` for a key."""
+    if not key:
+        return [], False
+    now = epoch()
+    rows = db.session.scalars(db.select(BrowserSession).filter_by(
+        browser_key_hash=_hash_key(key), ended_at=None).order_by(BrowserSession.id.desc())).all()
+    live = [row for row in rows if row.expires_at > now]
+    return live, len(live) < len(rows)
+
+
+def interactive_session():
+    """Return the newest live browser session of this browser's Lax session, or ``None``."""
+    live, _ = sessions_for_key(session.get("browser_key"))
+    return live[0] if live else None
+
+
+def silent_browser_key():
+    """Return the browser key sent in the ``SameSite=None`` cookie (silent endpoints only)."""
+    return request.cookies.get(SILENT_COOKIE)
+
+
+def sign_in(user, remember):
+    """Start an IdP session for ``user`` in this browser and set both cookies.
+
+    The session id and the browser key are both replaced (no fixation); accounts already
+    signed in on this browser move to the new key. Without "Stay signed in" the cookies end
+    with the browser; with it they last ``LXL_SESSION_LIFETIME``.
+    """
+    lifetime = int(current_app.config["LXL_SESSION_LIFETIME"].total_seconds())
+    old_key, new_key = session.get("browser_key"), secrets.token_urlsafe(32)
+    live, _ = sessions_for_key(old_key)
+    for row in live:
+        if row.user_id == user.id:
+            row.ended_at = epoch()
+        else:
+            row.browser_key_hash = _hash_key(new_key)
+    browser_session = BrowserSession(
+        user_id=user.id, browser_key_hash=_hash_key(new_key), remember=remember,
+        expires_at=epoch() + lifetime, user_agent=request.user_agent.string[:300])
+    db.session.add(browser_session)
+    db.session.commit()
+
+    current_app.session_interface.regenerate(session)
+    session["browser_key"] = new_key
+    session.permanent = remember
+    _set_silent_cookie(new_key, lifetime if remember else None)
+    return browser_session
+
+
+def sign_out():
+    """End every account's session in this browser and drop both cookies."""
+    live, _ = sessions_for_key(session.get("browser_key"))
+    for row in live:
+        row.ended_at = epoch()
+    db.session.commit()
+    session.clear()
+    _set_silent_cookie("", 0)
+
+
+def end_all_sessions(user):
+    """End every session of ``user`` in every browser ("sign out everywhere")."""
+    now = epoch()
+    for row in db.session.scalars(_live(db.select(BrowserSession).filter_by(user_id=user.id),
+                                        now)):
+        row.ended_at = now
+    db.session.commit()
+
+
+def live_sessions_of(user):
+    """Return the user's live sessions in all browsers, newest first."""
+    query = db.select(BrowserSession).filter_by(user_id=user.id)
+    return db.session.scalars(_live(query, epoch()).order_by(BrowserSession.id.desc())).all()
+
+
+def _set_silent_cookie(value, max_age):
+    @after_this_request
+    def set_cookie(response):
+        response.set_cookie(SILENT_COOKIE, value, max_age=max_age, secure=True, httponly=True,
+                            samesite="None", path="/oidc/")
+        return response

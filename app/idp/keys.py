@@ -1,0 +1,65 @@
+"""ID-token signing keys: one current RS256 key, retired keys published for a while.
+
+Keys live in the database so every app instance signs with, and publishes, the same ones
+(RFC 7517 JWK Set at ``/oidc/jwks``). ``rotate`` makes a new key current; the old one stays
+in the JWK Set for ``LXL_KEY_RETENTION`` so tokens it signed still verify — the same idea as
+Flask's ``SECRET_KEY_FALLBACKS``.
+"""
+
+import json
+
+from flask import current_app
+from joserfc.jwk import KeySet, RSAKey
+
+from ..extensions import db
+from .models import SigningKey, epoch
+
+ALGORITHM = "RS256"
+
+
+def _new_key():
+    key = RSAKey.generate_key(2048, parameters={"use": "sig", "alg": ALGORITHM}, private=True)
+    key.ensure_kid()  # RFC 7638 thumbprint
+    row = SigningKey(kid=key.kid, private_jwk=json.dumps(key.as_dict(private=True)))
+    db.session.add(row)
+    return row
+
+
+def current_key():
+    """Return the current signing key as a joserfc key, creating the first one if none."""
+    row = db.session.scalar(
+        db.select(SigningKey).filter_by(retired_at=None).order_by(SigningKey.id.desc()).limit(1)
+    )
+    if row is None:
+        row = _new_key()
+        db.session.commit()
+    return RSAKey.import_key(row.jwk)
+
+
+def rotate():
+    """Retire the current key(s), make a new one current and return its ``kid``."""
+    now = epoch()
+    for row in db.session.scalars(db.select(SigningKey).filter_by(retired_at=None)):
+        row.retired_at = now
+    row = _new_key()
+    db.session.commit()
+    return row.kid
+
+
+def _published_rows():
+    cutoff = epoch() - current_app.config["LXL_KEY_RETENTION"].total_seconds()
+    return db.session.scalars(db.select(SigningKey).where(
+        (SigningKey.retired_at.is_(None)) | (SigningKey.retired_at > cutoff)
+    ).order_by(SigningKey.id.desc())).all()
+
+
+def public_key_set():
+    """Return the JWK Set of every key whose signatures must still verify."""
+    keys = [RSAKey.import_key(row.jwk) for row in _published_rows()]
+    return KeySet(keys)
+
+
+def jwks():
+    """Return the public JWK Set document (RFC 7517 §5)."""
+    return public_key_set().as_dict(private=False)
+

@@ -1,0 +1,188 @@
+"""The IdP's data: accounts, clients, consents, browser sessions, codes, tokens, keys."""
+
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from datetime import datetime, timezone
+
+from authlib.integrations.sqla_oauth2 import (
+    OAuth2AuthorizationCodeMixin,
+    OAuth2ClientMixin,
+    OAuth2TokenMixin,
+)
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+
+
+CODE_LIFETIME_SECONDS = 600
+
+
+def utcnow():
+    """Return the current time as an aware UTC datetime."""
+    return datetime.now(timezone.utc)
+
+
+def epoch():
+    """Return the current time in whole seconds since the epoch (as JWT claims count it)."""
+    return int(time.time())
+
+
+def new_secret():
+    """Return a fresh 256-bit random value, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+class User(db.Model):
+    """A person with an LxL ID account."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Stored lower-cased: addresses are compared case-insensitively (one account per address).
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    # Nothing verifies addresses yet, so no ID token may claim one is verified.
+    email_verified: Mapped[bool] = mapped_column(default=False)
+    # Seed of the pairwise subject identifiers (OIDC Core §8.1); never leaves the IdP.
+    subject_seed: Mapped[str] = mapped_column(String(64), default=new_secret)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @staticmethod
+    def normalize_email(email):
+        """Return the form of ``email`` that is stored and compared."""
+        return email.strip().lower()
+
+    @classmethod
+    def by_email(cls, email):
+        """Return the user with this address (any case), or ``None``."""
+        return db.session.scalar(db.select(cls).filter_by(email=cls.normalize_email(email)))
+
+    def get_user_id(self):
+        """Return the internal id (Authlib's user protocol)."""
+        return self.id
+
+
+class Client(db.Model, OAuth2ClientMixin):
+    """A relying party: a site that signs its users in with LxL ID."""
+
+    __tablename__ = "clients"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(48), unique=True)
+
+    @staticmethod
+    def hash_secret(secret):
+        """Return what is stored of a client secret: its SHA-256 (the secret is random)."""
+        return hashlib.sha256(secret.encode()).hexdigest()
+
+    def check_client_secret(self, client_secret):
+        """Compare a presented secret with the stored hash in constant time."""
+        return bool(self.client_secret) and hmac.compare_digest(
+            self.client_secret, self.hash_secret(client_secret))
+
+    @property
+    def is_public(self):
+        """True for a browser client with no secret (PKCE instead)."""
+        return self.token_endpoint_auth_method == "none"
+
+    @property
+    def web_origins(self):
+        """Origins allowed to frame the session iframes and receive web messages."""
+        return self.client_metadata.get("web_origins", [])
+
+    @property
+    def post_logout_redirect_uris(self):
+        """Exact URIs RP-initiated logout may return to."""
+        return self.client_metadata.get("post_logout_redirect_uris", [])
+
+    def to_public_dict(self):
+        """Return the client's registration as shown by ``lxl clients list``."""
+        return {"client_id": self.client_id, "public": self.is_public, **self.client_metadata}
+
+
+class Consent(db.Model):
+    """A user's standing grant of ``scope`` to a client (the consent page's memory)."""
+
+    __tablename__ = "consents"
+    __table_args__ = (UniqueConstraint("user_id", "client_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    client_id: Mapped[str] = mapped_column(String(48))
+    scope: Mapped[str] = mapped_column(Text)
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def covers(self, scope):
+        """True if every scope in the space-separated ``scope`` was granted."""
+        return set(scope.split()) <= set(self.scope.split())
+
+
+class BrowserSession(db.Model):
+    """One signed-in account in one browser: what the IdP's session cookies point at."""
+
+    __tablename__ = "browser_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # SHA-256 of the random browser key held in the session cookies (never the key itself).
+    browser_key_hash: Mapped[str] = mapped_column(String(64), index=True)
+    # Seed of the per-client ``sid`` claims, so two sites cannot correlate one session.
+    sid_seed: Mapped[str] = mapped_column(String(64), default=new_secret)
+    remember: Mapped[bool] = mapped_column(default=False)
+    auth_time: Mapped[int] = mapped_column(default=epoch)
+    expires_at: Mapped[int] = mapped_column()
+    ended_at: Mapped[int | None] = mapped_column(default=None)
+    user_agent: Mapped[str] = mapped_column(String(300), default="")
+    user: Mapped[User] = relationship()
+
+
+class AuthorizationCode(db.Model, OAuth2AuthorizationCodeMixin):
+    """A one-time code from the authorization endpoint (RFC 6749 §4.1.2)."""
+
+    __tablename__ = "authorization_codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    browser_session_id: Mapped[int | None] = mapped_column(ForeignKey("browser_sessions.id"))
+    user: Mapped[User] = relationship()
+    browser_session: Mapped[BrowserSession | None] = relationship()
+
+    created_at: Mapped[int] = mapped_column(default=epoch)
+
+    def is_expired(self):
+        """RFC 6749 §4.1.2: a code must expire shortly; ten minutes is the maximum."""
+        return self.created_at + CODE_LIFETIME_SECONDS < time.time()
+
+
+class Token(db.Model, OAuth2TokenMixin):
+    """An access token and, optionally, its refresh token."""
+
+    __tablename__ = "tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    browser_session_id: Mapped[int | None] = mapped_column(ForeignKey("browser_sessions.id"))
+    # Refresh-token rotation: every token descended from one code shares a family.
+    family: Mapped[str] = mapped_column(String(64), default=new_secret, index=True)
+    refresh_token_used_at: Mapped[int | None] = mapped_column(default=None)
+    user: Mapped[User] = relationship()
+
+    def is_refresh_token_valid(self):
+        """True while the refresh token may be exchanged (Authlib's refresh grant)."""
+        return not self.refresh_token_revoked_at and not self.is_revoked()
+
+
+class SigningKey(db.Model):
+    """An RS256 key pair for ID tokens; the newest unretired one signs."""
+
+    __tablename__ = "signing_keys"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kid: Mapped[str] = mapped_column(String(64), unique=True)
+    private_jwk: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[int] = mapped_column(default=epoch)
+    retired_at: Mapped[int | None] = mapped_column(default=None)
+
+    @property
+    def jwk(self):
+        """Return the private key as a JWK dict."""
+        return json.loads(self.private_jwk)
+

@@ -1,0 +1,40 @@
+"""OpenID Provider metadata (OpenID Connect Discovery 1.0 §3)."""
+
+from flask import url_for
+
+from . import response_modes
+from .server import SCOPES_SUPPORTED, issuer
+
+
+def provider_metadata():
+    """Return the discovery document; every endpoint is absolute under the issuer."""
+    base = issuer()
+
+    def endpoint(name):
+        return base + url_for(name)
+
+    return {
+        "issuer": base,
+        "authorization_endpoint": endpoint("idp.authorize"),
+        "token_endpoint": endpoint("idp.token"),
+        "userinfo_endpoint": endpoint("idp.userinfo"),
+        "jwks_uri": endpoint("idp.jwks"),
+        "revocation_endpoint": endpoint("idp.revoke"),
+        "scopes_supported": SCOPES_SUPPORTED,
+        "response_types_supported": ["code", "id_token"],
+        "response_modes_supported": list(response_modes.RESPONSE_MODES),
+        "grant_types_supported": ["authorization_code", "refresh_token", "implicit"],
+        "subject_types_supported": ["pairwise"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post",
+                                                  "none"],
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic",
+                                                       "client_secret_post", "none"],
+        "code_challenge_methods_supported": ["S256"],
+        "prompt_values_supported": ["none", "login", "consent", "select_account"],
+        "claims_supported": ["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "sid",
+                             "name", "email", "email_verified"],
+        "claims_parameter_supported": False,
+        "request_parameter_supported": False,
+        "request_uri_parameter_supported": False,
+    }

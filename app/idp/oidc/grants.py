@@ -1,0 +1,229 @@
+"""The grants the IdP offers, as Authlib grant subclasses and extensions.
+
+- authorization code + PKCE, S256 only, enforced at the authorization endpoint
+  (RFC 6749 §4.1, RFC 7636 §4.3, RFC 9700 §2.1.1), ID token from the token endpoint
+  (OIDC Core §3.1);
+- ``response_type=id_token`` (OIDC Core §3.2), the SDK's credential: nonce required and
+  never in a query string;
+- refresh tokens (RFC 6749 §6), rotated on every use;
+- every response mode of ``response_modes`` for both authorization grants.
+"""
+
+import time
+
+from authlib.oauth2.rfc6749 import grants
+from authlib.oauth2.rfc6749.errors import AccessDeniedError, InvalidRequestError
+from authlib.oauth2.rfc7636 import CodeChallenge
+from authlib.oidc.core import OpenIDCode
+from authlib.oidc.core.grants import OpenIDImplicitGrant
+from flask import current_app, g
+
+from ...extensions import db
+from .. import keys
+from ..models import AuthorizationCode, Token
+from . import claims, response_modes
+from .response_modes import FRAGMENT, QUERY, RESPONSE_MODES, WEB_MESSAGE
+
+
+def browser_session_of(request):
+    """Return the IdP browser session an OAuth request acts for, if any."""
+    code = getattr(request, "authorization_code", None)
+    if code is not None:
+        return code.browser_session
+    return getattr(request, "browser_session", None)
+
+
+class ResponseModeMixin:
+    """Deliver authorization responses and errors in any supported response mode."""
+
+    DEFAULT_RESPONSE_MODE = QUERY
+
+    @property
+    def response_mode(self):
+        """Return the response mode the client asked for, or the grant's default."""
+        return self.request.payload.data.get("response_mode") or self.DEFAULT_RESPONSE_MODE
+
+    @staticmethod
+    def validate_authorization_redirect_uri(request, client):
+        """Check ``redirect_uri`` exactly; web_message also admits a registered web origin.
+
+        CONTRACT.md's web_message rule: the URI must equal one registered redirect URI or
+        web origin, with no default — the message goes to that URI's origin.
+        """
+        if request.payload.data.get("response_mode") != WEB_MESSAGE:
+            return grants.AuthorizationEndpointMixin.validate_authorization_redirect_uri(
+                request, client)
+        uri = request.payload.redirect_uri
+        if uri and (client.check_redirect_uri(uri) or uri in client.web_origins):
+            return uri
+        raise InvalidRequestError(
+            f"'redirect_uri' {uri or '(missing)'} is neither a registered redirect URI nor a "
+            "registered web origin of this client, as response_mode=web_message requires.")
+
+    def validate_authorization_request(self):
+        redirect_uri = super().validate_authorization_request()
+        mode = self.request.payload.data.get("response_mode")
+        if mode is not None and mode not in RESPONSE_MODES:
+            raise InvalidRequestError(
+                f"Unsupported 'response_mode' {mode!r}; use one of {', '.join(RESPONSE_MODES)}.",
+                redirect_uri=redirect_uri,
+                redirect_fragment=self.DEFAULT_RESPONSE_MODE == FRAGMENT)
+        return redirect_uri
+
+    def create_authorization_response(self, redirect_uri, grant_user):
+        """Issue the grant's parameters to ``grant_user`` (RFC 6749 §4.1.2, OIDC Core §3.2.2.5)."""
+        if not grant_user:
+            raise AccessDeniedError(redirect_uri=redirect_uri,
+                                    redirect_fragment=self.DEFAULT_RESPONSE_MODE == FRAGMENT)
+        self.request.user = grant_user
+        params = self.authorization_params()
+        if self.request.payload.state:
+            params.append(("state", self.request.payload.state))
+        return response_modes.render(redirect_uri, params, self.response_mode)
+
+
+class IdTokenIssuer:
+    """What both ID-token issuers share: keys, issuer, audience and claims (OIDC Core §2)."""
+
+    def _signing_key(self):
+        if "signing_key" not in g:
+            g.signing_key = keys.current_key()
+        return g.signing_key
+
+    def resolve_client_private_key(self, client):
+        return self._signing_key()
+
+    def get_client_algorithm(self, client):
+        return keys.ALGORITHM
+
+    def get_encode_header(self, client):
+        return {"alg": keys.ALGORITHM, "kid": self._signing_key().kid, "typ": "JWT"}
+
+    def get_client_claims(self, client):
+        lifetime = current_app.config["LXL_ID_TOKEN_LIFETIME"].total_seconds()
+        return {"iss": current_app.config["LXL_IDP_ORIGIN"], "aud": client.client_id,
+                "exp": int(time.time() + lifetime)}
+
+    def get_compatible_claims(self, request):
+        issued = super().get_compatible_claims(request)
+        client_id = request.client.client_id
+        issued["sub"] = claims.subject(request.user, client_id)
+        if (session := browser_session_of(request)) is not None:
+            issued["auth_time"] = session.auth_time
+            issued["sid"] = claims.session_id(session, client_id)
+        return issued
+
+    def generate_user_info(self, user, scope):
+        return claims.scoped_claims(user, scope)
+
+    def exists_nonce(self, nonce, request):
+        return db.session.scalar(db.select(AuthorizationCode.id).filter_by(
+            client_id=request.payload.client_id, nonce=nonce).limit(1)) is not None
+
+
+class OpenIDCodeExtension(IdTokenIssuer, OpenIDCode):
+    """Add the ID token to the code grant's token response (OIDC Core §3.1.3.3)."""
+
+
+class S256CodeChallenge(CodeChallenge):
+    """PKCE with S256 only, checked at the authorization endpoint (RFC 7636, RFC 9700 §2.1.1).
+
+    Authlib's ``CodeChallenge`` defaults a missing method to ``plain`` and notices a missing
+    challenge only at the token endpoint; a public client must send both, up front.
+    """
+
+    SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
+    DEFAULT_CODE_CHALLENGE_METHOD = "S256"
+
+    def validate_code_challenge(self, grant, redirect_uri):
+        data = grant.request.payload.data
+        challenge, method = data.get("code_challenge"), data.get("code_challenge_method")
+        if challenge is None and method is None and not grant.request.client.is_public:
+            return  # a confidential client authenticates at the token endpoint instead
+        if not challenge:
+            raise InvalidRequestError(
+                "Missing 'code_challenge': public clients must use PKCE (RFC 7636) "
+                "with code_challenge_method=S256.")
+        if method != "S256":
+            raise InvalidRequestError(
+                f"Unsupported 'code_challenge_method' {method or '(missing)'}: "
+                "only S256 is accepted.")
+        super().validate_code_challenge(grant, redirect_uri)
+
+
+class AuthorizationCodeGrant(ResponseModeMixin, grants.AuthorizationCodeGrant):
+    """RFC 6749 §4.1 with codes stored in the database and bound to the browser session."""
+
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+
+    def authorization_params(self):
+        code = self.generate_authorization_code()
+        self.save_authorization_code(code, self.request)
+        return [("code", code)]
+
+    def save_authorization_code(self, code, request):
+        data = request.payload.data
+        session = browser_session_of(request)
+        db.session.add(AuthorizationCode(
+            code=code, client_id=request.client.client_id,
+            redirect_uri=request.payload.redirect_uri or "", response_type="code",
+            scope=request.scope, nonce=data.get("nonce"), user_id=request.user.id,
+            auth_time=session.auth_time if session else int(time.time()),
+            browser_session_id=session.id if session else None,
+            code_challenge=data.get("code_challenge"),
+            code_challenge_method=data.get("code_challenge_method")))
+        db.session.commit()
+
+    def query_authorization_code(self, code, client):
+        row = db.session.scalar(db.select(AuthorizationCode).filter_by(
+            code=code, client_id=client.client_id))
+        return row if row is not None and not row.is_expired() else None
+
+    def delete_authorization_code(self, authorization_code):
+        db.session.delete(authorization_code)
+        db.session.commit()
+
+    def authenticate_user(self, authorization_code):
+        return authorization_code.user
+
+
+class IdTokenGrant(ResponseModeMixin, IdTokenIssuer, OpenIDImplicitGrant):
+    """``response_type=id_token`` (OIDC Core §3.2): an ID token and no access token."""
+
+    RESPONSE_TYPES = {"id_token"}
+    DEFAULT_RESPONSE_MODE = FRAGMENT
+
+    def validate_authorization_request(self):
+        redirect_uri = super().validate_authorization_request()
+        if self.request.payload.data.get("response_mode") == QUERY:
+            # OAuth 2.0 Multiple Response Types §3.0: never put a token in the query.
+            raise InvalidRequestError(
+                "'response_mode=query' is not allowed with response_type=id_token: it would "
+                "put the ID token in a URL. Use fragment, form_post or web_message.",
+                redirect_uri=redirect_uri, redirect_fragment=True)
+        return redirect_uri
+
+    def authorization_params(self):
+        return self.create_granted_params(self.request.user)
+
+
+class RefreshTokenGrant(grants.RefreshTokenGrant):
+    """RFC 6749 §6, issuing a new refresh token on every use (rotation, RFC 9700 §4.14.2)."""
+
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+    INCLUDE_NEW_REFRESH_TOKEN = True
+
+    def authenticate_refresh_token(self, refresh_token):
+        token = db.session.scalar(db.select(Token).filter_by(refresh_token=refresh_token))
+        if token is not None and token.is_refresh_token_valid():
+            return token
+        return None
+
+    def authenticate_user(self, refresh_token):
+        return refresh_token.user
+
+    def revoke_old_credential(self, refresh_token):
+        now = int(time.time())
+        refresh_token.refresh_token_revoked_at = now
+        refresh_token.refresh_token_used_at = now
+        db.session.commit()

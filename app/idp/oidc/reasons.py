@@ -1,0 +1,19 @@
+"""Why a silent sign-in could not return a credential: the one list (CONTRACT.md).
+
+The IdP sends these as ``reason`` beside the standard OIDC error (OAuth 2.0 allows extra
+response parameters, RFC 6749 §8.2 spirit) and in the status frame's messages; the SDK adds
+its own client-side reasons. Only registered origins of the client ever receive one.
+"""
+
+NO_SESSION = "no_session"
+SESSION_EXPIRED = "session_expired"
+AUTO_SELECT_DISABLED = "auto_select_disabled"
+CONSENT_REQUIRED = "consent_required"
+THIRD_PARTY_COOKIES_BLOCKED = "third_party_cookies_blocked"
+UNKNOWN_CLIENT = "unknown_client"
+ORIGIN_NOT_ALLOWED = "origin_not_allowed"
+
+IDP_REASONS = (NO_SESSION, SESSION_EXPIRED, AUTO_SELECT_DISABLED, CONSENT_REQUIRED,
+               THIRD_PARTY_COOKIES_BLOCKED, UNKNOWN_CLIENT, ORIGIN_NOT_ALLOWED)
+SDK_REASONS = ("idp_unreachable", "timeout", "popup_closed", "popup_blocked")
+ALL_REASONS = IDP_REASONS + SDK_REASONS

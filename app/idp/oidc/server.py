@@ -1,0 +1,82 @@
+"""The authorization server: Authlib's, wired to our models, grants and response modes."""
+
+from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
+from authlib.integrations.sqla_oauth2 import (
+    create_bearer_token_validator,
+    create_query_client_func,
+    create_revocation_endpoint,
+)
+from flask import current_app
+
+from ...extensions import db
+from ..models import Client, Token
+from . import response_modes
+from .grants import (
+    AuthorizationCodeGrant,
+    IdTokenGrant,
+    OpenIDCodeExtension,
+    RefreshTokenGrant,
+    S256CodeChallenge,
+    browser_session_of,
+)
+
+SCOPES_SUPPORTED = ["openid", "email", "profile", "offline_access"]
+
+
+class LxlAuthorizationServer(AuthorizationServer):
+    """Authlib's server, delivering redirectable errors by the request's response mode."""
+
+    def handle_error_response(self, request, error):
+        """Send an error to the client the way a success would go (RFC 6749 §4.1.2.1)."""
+        if error.redirect_uri is None:
+            return super().handle_error_response(request, error)
+        requested = request.payload.data.get("response_mode")
+        default = response_modes.FRAGMENT if error.redirect_fragment else response_modes.QUERY
+        mode = requested if requested in response_modes.RESPONSE_MODES else default
+        params = error.get_body()
+        if reason := getattr(error, "reason", None):
+            params.append(("reason", reason))
+        return self.handle_response(*response_modes.render(error.redirect_uri, params, mode))
+
+
+class _RevocationEndpoint(create_revocation_endpoint(db.session, Token)):
+    # RFC 7009 §2.1: public clients revoke their tokens too, identified by client_id.
+    CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+
+
+def _save_token(token, request):
+    session = browser_session_of(request)
+    db.session.add(Token(client_id=request.client.client_id, user_id=request.user.id,
+                         browser_session_id=session.id if session else None, **token))
+    db.session.commit()
+
+
+require_token = ResourceProtector()
+require_token.register_token_validator(create_bearer_token_validator(db.session, Token)())
+
+
+def init_app(app):
+    """Create the app's authorization server: token lifetimes, grants and endpoints."""
+    lifetime = int(app.config["LXL_ACCESS_TOKEN_LIFETIME"].total_seconds())
+    app.config.setdefault("OAUTH2_TOKEN_EXPIRES_IN", {
+        "authorization_code": lifetime, "refresh_token": lifetime, "implicit": lifetime})
+    app.config.setdefault("OAUTH2_REFRESH_TOKEN_GENERATOR", True)
+    app.config.setdefault("OAUTH2_SCOPES_SUPPORTED", SCOPES_SUPPORTED)
+    server = LxlAuthorizationServer(app, query_client=create_query_client_func(db.session, Client),
+                                    save_token=_save_token)
+    server.register_grant(AuthorizationCodeGrant,
+                          [S256CodeChallenge(required=True), OpenIDCodeExtension()])
+    server.register_grant(IdTokenGrant)
+    server.register_grant(RefreshTokenGrant)
+    server.register_endpoint(_RevocationEndpoint)
+    app.extensions["lxl.authorization_server"] = server
+
+
+def authorization_server():
+    """Return the current app's authorization server."""
+    return current_app.extensions["lxl.authorization_server"]
+
+
+def issuer():
+    """Return the issuer identifier: the IdP origin, no trailing slash (CONTRACT.md)."""
+    return current_app.config["LXL_IDP_ORIGIN"]

@@ -1,0 +1,1 @@
+"""HTTP views of the IdP: thin, they call the protocol and account modules."""
