@@ -23,6 +23,8 @@ def load_config(app, test_config=None):
         # id_token_hint values) still verify.
         LXL_KEY_RETENTION=timedelta(days=int(os.environ.get("LXL_KEY_RETENTION_DAYS", "30"))),
         LXL_ID_TOKEN_LIFETIME=timedelta(hours=1),
+        # Argon2id parameters, by name from argon2.profiles (RFC 9106 §4, second choice).
+        LXL_PASSWORD_PROFILE="RFC_9106_LOW_MEMORY",
         LXL_ACCESS_TOKEN_LIFETIME=timedelta(hours=1),
         SQLALCHEMY_DATABASE_URI=os.environ.get(
             "LXL_DATABASE_URL", f"sqlite:///{Path(app.instance_path) / 'lxl.db'}"

@@ -17,6 +17,7 @@ def app(tmp_path):
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.db'}",
         "LXL_IDP_ORIGIN": IDP,
         "LXL_NGO_ORIGIN": NGO,
+        "LXL_PASSWORD_PROFILE": "CHEAPEST",  # hashing cost is not what these tests test
     })
     with app.app_context():
         upgrade()

@@ -40,7 +40,8 @@ def pkce_pair():
 def authorize_url(**overrides):
     """Return an authorization request for the demo client; ``None`` drops a parameter."""
     params = {"response_type": "code", "client_id": CLIENT_ID, "redirect_uri": REDIRECT_URI,
-              "scope": "openid email profile", "state": "st4te", "nonce": "n0nce"}
+              "scope": "openid email profile", "state": "st4te",
+              "nonce": secrets.token_urlsafe(12)}
     params.update(overrides)
     return f"{IDP}/oidc/authorize?" + urlencode({k: v for k, v in params.items() if v is not None})
 

@@ -10,7 +10,7 @@ never carries a Lax cookie. The database keeps only the key's SHA-256, one
 import hashlib
 import secrets
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import after_this_request, current_app, request, session
 
@@ -18,9 +18,21 @@ from ..extensions import db
 from .models import BrowserSession, User, epoch
 
 SILENT_COOKIE = "lxl_silent"
-_hasher = PasswordHasher()
-# Verified against when the address is unknown, so both failures take the same time.
-_UNKNOWN_USER_HASH = _hasher.hash(secrets.token_urlsafe(16))
+_unknown_user_hashes = {}
+
+
+def _hasher():
+    """Return the Argon2id hasher of the configured ``argon2.profiles`` profile."""
+    return PasswordHasher.from_parameters(
+        getattr(profiles, current_app.config["LXL_PASSWORD_PROFILE"]))
+
+
+def _unknown_user_hash():
+    # Verified against when the address is unknown, so both failures take the same time.
+    profile = current_app.config["LXL_PASSWORD_PROFILE"]
+    if profile not in _unknown_user_hashes:
+        _unknown_user_hashes[profile] = _hasher().hash(secrets.token_urlsafe(16))
+    return _unknown_user_hashes[profile]
 
 
 class EmailTaken(ValueError):
@@ -32,7 +44,7 @@ def create_user(email, name, password):
     if User.by_email(email) is not None:
         raise EmailTaken(email)
     user = User(email=User.normalize_email(email), name=name.strip(),
-                password_hash=_hasher.hash(password))
+                password_hash=_hasher().hash(password))
     db.session.add(user)
     db.session.commit()
     return user
@@ -40,20 +52,20 @@ def create_user(email, name, password):
 
 def authenticate(email, password):
     """Return the user whose address and password these are, or ``None``."""
-    user = User.by_email(email)
+    user, hasher = User.by_email(email), _hasher()
     try:
-        _hasher.verify(user.password_hash if user else _UNKNOWN_USER_HASH, password)
+        hasher.verify(user.password_hash if user else _unknown_user_hash(), password)
     except (VerificationError, InvalidHashError):
         return None
-    if user is not None and _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+    if user is not None and hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
         db.session.commit()
     return user
 
 
 def set_password(user, password):
     """Change the password and end every session of the user (a password change is a reset)."""
-    user.password_hash = _hasher.hash(password)
+    user.password_hash = _hasher().hash(password)
     end_all_sessions(user)
 
 

@@ -55,6 +55,7 @@ def _published_rows():
 
 def public_key_set():
     """Return the JWK Set of every key whose signatures must still verify."""
+    current_key()  # a fresh installation publishes its first key before signing with it
     keys = [RSAKey.import_key(row.jwk) for row in _published_rows()]
     return KeySet(keys)
 

@@ -148,6 +148,9 @@ class AuthorizationCode(db.Model, OAuth2AuthorizationCodeMixin):
     browser_session: Mapped[BrowserSession | None] = relationship()
 
     created_at: Mapped[int] = mapped_column(default=epoch)
+    used_at: Mapped[int | None] = mapped_column(default=None)
+    # The tokens this code buys share its family, so a replayed code can revoke them.
+    family: Mapped[str] = mapped_column(String(64), default=new_secret)
 
     def is_expired(self):
         """RFC 6749 §4.1.2: a code must expire shortly; ten minutes is the maximum."""
@@ -165,6 +168,7 @@ class Token(db.Model, OAuth2TokenMixin):
     family: Mapped[str] = mapped_column(String(64), default=new_secret, index=True)
     refresh_token_used_at: Mapped[int | None] = mapped_column(default=None)
     user: Mapped[User] = relationship()
+    browser_session: Mapped[BrowserSession | None] = relationship()
 
     def is_refresh_token_valid(self):
         """True while the refresh token may be exchanged (Authlib's refresh grant)."""

@@ -30,7 +30,25 @@ def browser_session_of(request):
     code = getattr(request, "authorization_code", None)
     if code is not None:
         return code.browser_session
+    if (token := getattr(request, "refresh_token", None)) is not None:
+        return token.browser_session
     return getattr(request, "browser_session", None)
+
+
+def token_family_of(request):
+    """Return the family new tokens of this request join (a code's, or a refresh token's)."""
+    code = getattr(request, "authorization_code", None)
+    if code is not None:
+        return code.family
+    return request.refresh_token.family
+
+
+def revoke_family(family):
+    """Revoke every token descended from one authorization (RFC 6749 §4.1.2, §10.4)."""
+    now = int(time.time())
+    db.session.execute(db.update(Token).where(Token.family == family).values(
+        access_token_revoked_at=now, refresh_token_revoked_at=now))
+    db.session.commit()
 
 
 class ResponseModeMixin:
@@ -177,10 +195,17 @@ class AuthorizationCodeGrant(ResponseModeMixin, grants.AuthorizationCodeGrant):
     def query_authorization_code(self, code, client):
         row = db.session.scalar(db.select(AuthorizationCode).filter_by(
             code=code, client_id=client.client_id))
-        return row if row is not None and not row.is_expired() else None
+        if row is None or row.is_expired():
+            return None
+        if row.used_at is not None:
+            # RFC 6749 §4.1.2: a replayed code revokes what it bought the first time.
+            revoke_family(row.family)
+            return None
+        return row
 
     def delete_authorization_code(self, authorization_code):
-        db.session.delete(authorization_code)
+        # Kept, marked used, so that a replay is recognised (see query_authorization_code).
+        authorization_code.used_at = int(time.time())
         db.session.commit()
 
     def authenticate_user(self, authorization_code):

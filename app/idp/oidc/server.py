@@ -18,6 +18,7 @@ from .grants import (
     RefreshTokenGrant,
     S256CodeChallenge,
     browser_session_of,
+    token_family_of,
 )
 
 SCOPES_SUPPORTED = ["openid", "email", "profile", "offline_access"]
@@ -47,7 +48,8 @@ class _RevocationEndpoint(create_revocation_endpoint(db.session, Token)):
 def _save_token(token, request):
     session = browser_session_of(request)
     db.session.add(Token(client_id=request.client.client_id, user_id=request.user.id,
-                         browser_session_id=session.id if session else None, **token))
+                         browser_session_id=session.id if session else None,
+                         family=token_family_of(request), **token))
     db.session.commit()
 
 

@@ -1,8 +1,8 @@
 """Accounts, clients, consents, browser sessions, codes, tokens, keys
 
-Revision ID: 30f6f888ac1c
+Revision ID: 85fe473ee66f
 Revises: 
-Create Date: 2026-11-30 04:33:45.295801
+Create Date: 2026-11-30 04:35:54.764448
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '30f6f888ac1c'
+revision = '85fe473ee66f'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -79,6 +79,8 @@ def upgrade():
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('browser_session_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.Integer(), nullable=False),
+    sa.Column('used_at', sa.Integer(), nullable=True),
+    sa.Column('family', sa.String(length=64), nullable=False),
     sa.Column('code', sa.String(length=120), nullable=False),
     sa.Column('client_id', sa.String(length=48), nullable=True),
     sa.Column('redirect_uri', sa.Text(), nullable=True),
