@@ -137,6 +137,17 @@ class BrowserSession(db.Model):
     user: Mapped[User] = relationship()
 
 
+class AutoSelectOptOut(db.Model):
+    """The user asked a client's site not to sign them in automatically (SDK opt-out)."""
+
+    __tablename__ = "auto_select_opt_outs"
+    __table_args__ = (UniqueConstraint("user_id", "client_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    client_id: Mapped[str] = mapped_column(String(48))
+    created_at: Mapped[int] = mapped_column(default=epoch)
+
+
 class AuthorizationCode(db.Model, OAuth2AuthorizationCodeMixin):
     """A one-time code from the authorization endpoint (RFC 6749 §4.1.2)."""
 
@@ -167,6 +178,8 @@ class Token(db.Model, OAuth2TokenMixin):
     # Refresh-token rotation: every token descended from one code shares a family.
     family: Mapped[str] = mapped_column(String(64), default=new_secret, index=True)
     refresh_token_used_at: Mapped[int | None] = mapped_column(default=None)
+    # offline_access (OIDC Core §11): the refresh token outlives the IdP browser session.
+    offline: Mapped[bool] = mapped_column(default=False)
     user: Mapped[User] = relationship()
     browser_session: Mapped[BrowserSession | None] = relationship()
 

@@ -5,7 +5,6 @@
   (OIDC Core §3.1);
 - ``response_type=id_token`` (OIDC Core §3.2), the SDK's credential: nonce required and
   never in a query string;
-- refresh tokens (RFC 6749 §6), rotated on every use;
 - every response mode of ``response_modes`` for both authorization grants.
 """
 
@@ -230,25 +229,3 @@ class IdTokenGrant(ResponseModeMixin, IdTokenIssuer, OpenIDImplicitGrant):
 
     def authorization_params(self):
         return self.create_granted_params(self.request.user)
-
-
-class RefreshTokenGrant(grants.RefreshTokenGrant):
-    """RFC 6749 §6, issuing a new refresh token on every use (rotation, RFC 9700 §4.14.2)."""
-
-    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
-    INCLUDE_NEW_REFRESH_TOKEN = True
-
-    def authenticate_refresh_token(self, refresh_token):
-        token = db.session.scalar(db.select(Token).filter_by(refresh_token=refresh_token))
-        if token is not None and token.is_refresh_token_valid():
-            return token
-        return None
-
-    def authenticate_user(self, refresh_token):
-        return refresh_token.user
-
-    def revoke_old_credential(self, refresh_token):
-        now = int(time.time())
-        refresh_token.refresh_token_revoked_at = now
-        refresh_token.refresh_token_used_at = now
-        db.session.commit()

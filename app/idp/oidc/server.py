@@ -11,11 +11,11 @@ from flask import current_app
 from ...extensions import db
 from ..models import Client, Token
 from . import response_modes
+from .refresh import RefreshTokenGrant
 from .grants import (
     AuthorizationCodeGrant,
     IdTokenGrant,
     OpenIDCodeExtension,
-    RefreshTokenGrant,
     S256CodeChallenge,
     browser_session_of,
     token_family_of,
