@@ -26,6 +26,9 @@ def load_config(app, test_config=None):
         # Argon2id parameters, by name from argon2.profiles (RFC 9106 §4, second choice).
         LXL_PASSWORD_PROFILE="RFC_9106_LOW_MEMORY",
         LXL_ACCESS_TOKEN_LIFETIME=timedelta(hours=1),
+        # A used refresh token still works this long, so two tabs refreshing at once both
+        # succeed; presented later, it is a replay and revokes its family (RFC 9700 §4.14.2).
+        LXL_REFRESH_GRACE_SECONDS=int(os.environ.get("LXL_REFRESH_GRACE_SECONDS", "5")),
         SQLALCHEMY_DATABASE_URI=os.environ.get(
             "LXL_DATABASE_URL", f"sqlite:///{Path(app.instance_path) / 'lxl.db'}"
         ),

@@ -58,17 +58,25 @@ def csp_nonce():
 def set_security_headers(response):
     """Give every page a CSP; unless a view chose its framers, nobody may frame it."""
     if "Content-Security-Policy" not in response.headers:
-        response.headers["Content-Security-Policy"] = content_security_policy("'none'")
+        # The NGO site embeds LxL ID as any relying party would: the SDK's script, its
+        # frames and its fetches come from the IdP origin.
+        embeds = (current_app.config["LXL_IDP_ORIGIN"],) if current_site() == NGO else ()
+        response.headers["Content-Security-Policy"] = content_security_policy("'none'", embeds)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
     return response
 
 
-def content_security_policy(frame_ancestors):
-    """Return the CSP for a page that ``frame_ancestors`` (a CSP source list) may frame."""
+def content_security_policy(frame_ancestors, embeds=()):
+    """Return the CSP for a page that ``frame_ancestors`` may frame.
+
+    ``embeds`` are other origins whose scripts, frames and endpoints the page uses.
+    """
+    sources = " ".join(("'self'", *embeds))
     return (
         "default-src 'self'; "
-        f"script-src 'self' 'nonce-{csp_nonce()}'; "
+        f"script-src {sources} 'nonce-{csp_nonce()}'; connect-src {sources}; "
+        f"frame-src {sources}; "
         "style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
         f"frame-ancestors {frame_ancestors}"
     )

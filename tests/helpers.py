@@ -58,3 +58,47 @@ def consent(http, url):
     page = http.get(url)
     assert 'value="allow"' in page.text, page.text
     return http.post(url, data={"csrf_token": csrf_token(page.text), "decision": "allow"})
+
+
+def basic_auth(client_id, secret):
+    """Return the ``Authorization`` header of client_secret_basic (RFC 6749 §2.3.1)."""
+    credentials = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+    return {"Authorization": f"Basic {credentials}"}
+
+
+def get_tokens(http, client_id=CLIENT_ID, redirect_uri=REDIRECT_URI,
+               scope="openid email profile", secret=None):
+    """Run the code flow (signing in and consenting as needed); return the token response.
+
+    A confidential client passes its ``secret`` (HTTP Basic), a public one its ``client_id``.
+    """
+    verifier, challenge = pkce_pair()
+    url = authorize_url(client_id=client_id, redirect_uri=redirect_uri, scope=scope,
+                        code_challenge=challenge, code_challenge_method="S256")
+    response = http.get(url)
+    if "/signin" in response.headers.get("Location", ""):
+        sign_in(http)
+        response = http.get(url)
+    if response.status_code == 200:
+        response = consent(http, url)
+    form = {"grant_type": "authorization_code", "code": redirect_params(response)["code"],
+            "redirect_uri": redirect_uri, "code_verifier": verifier}
+    return token_request(http, form, client_id, secret)
+
+
+def refresh(http, refresh_token, client_id=CLIENT_ID, secret=None):
+    """Exchange a refresh token at the token endpoint (RFC 6749 §6); return the response."""
+    form = {"grant_type": "refresh_token", "refresh_token": refresh_token}
+    return token_request(http, form, client_id, secret)
+
+
+def token_request(http, form, client_id=CLIENT_ID, secret=None):
+    """POST ``form`` to the token endpoint as a public or, with ``secret``, confidential client."""
+    if secret:
+        return http.post(f"{IDP}/oidc/token", data=form, headers=basic_auth(client_id, secret))
+    return http.post(f"{IDP}/oidc/token", data={**form, "client_id": client_id})
+
+
+def userinfo(http, access_token):
+    """Call the UserInfo endpoint with ``access_token``; return the response."""
+    return http.get(f"{IDP}/oidc/userinfo", headers={"Authorization": f"Bearer {access_token}"})

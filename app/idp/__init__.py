@@ -8,4 +8,4 @@ STATIC_FOLDER = Path(__file__).resolve().parents[2] / "static"
 
 bp = SiteBlueprint("idp", __name__, static_folder=STATIC_FOLDER, static_url_path="/static")
 
-from .views import account, auth, oidc  # noqa: E402,F401  (routes register on bp)
+from .views import account, auth, frames, logout, oidc  # noqa: E402,F401  (routes register on bp)

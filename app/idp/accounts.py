@@ -2,9 +2,8 @@
 
 A browser holds a random *browser key* in two cookies: the server-side Flask session
 (``SameSite=Lax``), which every state-changing endpoint reads, and ``lxl_silent``
-(``SameSite=None``), which only the silent, read-only endpoints honour — a cross-site frame
-never carries a Lax cookie. The database keeps only the key's SHA-256, one
-``BrowserSession`` row per account signed in on that browser.
+(``SameSite=None``), which only the silent endpoints honour — a cross-site frame never
+carries a Lax cookie. The database keeps only the key's SHA-256 in a ``BrowserSession`` row.
 """
 
 import hashlib
@@ -15,9 +14,14 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import after_this_request, current_app, request, session
 
 from ..extensions import db
+from . import tokens
 from .models import BrowserSession, User, epoch
+from .oidc import session_state
 
 SILENT_COOKIE = "lxl_silent"
+# The silent cookie outlives its session by this much, so that for a week the status frame
+# can say "session_expired" (sign in again) rather than "no_session" (never signed in).
+EXPIRED_NOTICE_SECONDS = 7 * 24 * 3600
 _unknown_user_hashes = {}
 
 
@@ -64,9 +68,10 @@ def authenticate(email, password):
 
 
 def set_password(user, password):
-    """Change the password and end every session of the user (a password change is a reset)."""
+    """Change the password: a reset, ending every session and revoking every token."""
     user.password_hash = _hasher().hash(password)
     end_all_sessions(user)
+    tokens.revoke_all_of(user)
 
 
 def _hash_key(key):
@@ -100,50 +105,53 @@ def silent_browser_key():
 
 
 def sign_in(user, remember):
-    """Start an IdP session for ``user`` in this browser and set both cookies.
+    """Start an IdP session for ``user`` in this browser and set its cookies.
 
-    The session id and the browser key are both replaced (no fixation); accounts already
-    signed in on this browser move to the new key. Without "Stay signed in" the cookies end
-    with the browser; with it they last ``LXL_SESSION_LIFETIME``.
+    One account per browser: signing in ends whatever session this browser had, so the
+    status frame always speaks of exactly one person and ``prompt=none`` never needs to
+    ask which account (``account_selection_required``). The session id and the browser key
+    are both replaced (no fixation). Without "Stay signed in" the cookies end with the
+    browser; with it they last ``LXL_SESSION_LIFETIME``.
     """
     lifetime = int(current_app.config["LXL_SESSION_LIFETIME"].total_seconds())
-    old_key, new_key = session.get("browser_key"), secrets.token_urlsafe(32)
-    live, _ = sessions_for_key(old_key)
-    for row in live:
-        if row.user_id == user.id:
-            row.ended_at = epoch()
-        else:
-            row.browser_key_hash = _hash_key(new_key)
+    for row in sessions_for_key(session.get("browser_key"))[0]:
+        row.ended_at = epoch()
+    key = secrets.token_urlsafe(32)
     browser_session = BrowserSession(
-        user_id=user.id, browser_key_hash=_hash_key(new_key), remember=remember,
+        user_id=user.id, browser_key_hash=_hash_key(key), remember=remember,
         expires_at=epoch() + lifetime, user_agent=request.user_agent.string[:300])
     db.session.add(browser_session)
     db.session.commit()
 
     current_app.session_interface.regenerate(session)
-    session["browser_key"] = new_key
+    session["browser_key"] = key
     session.permanent = remember
-    _set_silent_cookie(new_key, lifetime if remember else None)
+    _set_silent_cookie(key, lifetime + EXPIRED_NOTICE_SECONDS if remember else None)
+    session_state.change_browser_state(lifetime if remember else None)
     return browser_session
 
 
 def sign_out():
-    """End every account's session in this browser and drop both cookies."""
+    """End this browser's sessions and their session-bound tokens; drop both cookies."""
     live, _ = sessions_for_key(session.get("browser_key"))
     for row in live:
         row.ended_at = epoch()
     db.session.commit()
+    tokens.revoke_session_bound([row.id for row in live])
     session.clear()
     _set_silent_cookie("", 0)
+    session_state.change_browser_state()
 
 
 def end_all_sessions(user):
-    """End every session of ``user`` in every browser ("sign out everywhere")."""
+    """End every session of ``user`` in every browser, and its session-bound tokens."""
     now = epoch()
-    for row in db.session.scalars(_live(db.select(BrowserSession).filter_by(user_id=user.id),
-                                        now)):
+    ended = db.session.scalars(_live(db.select(BrowserSession).filter_by(user_id=user.id),
+                                     now)).all()
+    for row in ended:
         row.ended_at = now
     db.session.commit()
+    tokens.revoke_session_bound([row.id for row in ended])
 
 
 def live_sessions_of(user):

@@ -6,6 +6,7 @@ in the JWK Set for ``LXL_KEY_RETENTION`` so tokens it signed still verify — th
 Flask's ``SECRET_KEY_FALLBACKS``.
 """
 
+import functools
 import json
 
 from flask import current_app
@@ -15,6 +16,12 @@ from ..extensions import db
 from .models import SigningKey, epoch
 
 ALGORITHM = "RS256"
+
+
+@functools.lru_cache(maxsize=32)
+def _imported(kid, private_jwk):
+    # Importing an RSA private key validates it (~30 ms); a key never changes under its kid.
+    return RSAKey.import_key(json.loads(private_jwk))
 
 
 def _new_key():
@@ -33,7 +40,7 @@ def current_key():
     if row is None:
         row = _new_key()
         db.session.commit()
-    return RSAKey.import_key(row.jwk)
+    return _imported(row.kid, row.private_jwk)
 
 
 def rotate():
@@ -56,7 +63,7 @@ def _published_rows():
 def public_key_set():
     """Return the JWK Set of every key whose signatures must still verify."""
     current_key()  # a fresh installation publishes its first key before signing with it
-    keys = [RSAKey.import_key(row.jwk) for row in _published_rows()]
+    keys = [_imported(row.kid, row.private_jwk) for row in _published_rows()]
     return KeySet(keys)
 
 

@@ -2,7 +2,6 @@
 
 import hashlib
 import hmac
-import json
 import secrets
 import time
 from datetime import datetime, timezone
@@ -197,9 +196,4 @@ class SigningKey(db.Model):
     private_jwk: Mapped[str] = mapped_column(Text)
     created_at: Mapped[int] = mapped_column(default=epoch)
     retired_at: Mapped[int | None] = mapped_column(default=None)
-
-    @property
-    def jwk(self):
-        """Return the private key as a JWK dict."""
-        return json.loads(self.private_jwk)
 

@@ -7,7 +7,9 @@ third-party cookies allowed or blocked (BROWSER_NOTES.md), and its own fresh use
 """
 
 import itertools
+import logging
 import os
+from pathlib import Path
 import shutil
 import socket
 import threading
@@ -17,10 +19,16 @@ from flask_migrate import upgrade
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.support.ui import WebDriverWait
+from flask import send_from_directory
 from werkzeug.serving import make_server
 
 from app import create_app
-from app.idp import accounts, demo
+from app.extensions import db
+from app.idp import accounts, consents, demo
+from app.idp.models import User
+from app.sites import SiteBlueprint, content_security_policy, origin_host
+
+PAGES = Path(__file__).parent / "pages"
 
 CHROMIUM = os.environ.get("LXL_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("LXL_CHROMEDRIVER",
@@ -53,12 +61,34 @@ class LiveServer:
     def stop(self):
         self._server.shutdown()
 
-    def new_user(self):
+    def new_user(self, consented_scope=None):
         """Create a user no other test has touched; return its email."""
         email = f"user{next(self._users)}@example.org"
         with self.app.app_context():
-            accounts.create_user(email, f"Test User {email[4:-12]}", PASSWORD)
+            user = accounts.create_user(email, f"Test User {email[4:-12]}", PASSWORD)
+            if consented_scope:
+                consents.remember(user, demo.DEMO_CLIENT_ID, consented_scope)
         return email
+
+    def user(self, email):
+        """Return a detached copy of the user's row (for claims checks)."""
+        with self.app.app_context():
+            user = User.by_email(email)
+            db.session.expunge(user)
+            return user
+
+
+def _test_pages(name, origin, headers):
+    """Serve tests/browser/pages at /test-pages/ on one site (test fixtures, not the app)."""
+    pages = SiteBlueprint(name, __name__)
+
+    @pages.route("/test-pages/<path:filename>")
+    def page(filename):
+        response = send_from_directory(PAGES, filename)
+        response.headers.update(headers())
+        return response
+
+    return pages, origin_host(origin)
 
 
 @pytest.fixture(scope="session")
@@ -74,6 +104,15 @@ def live(tmp_path_factory):
     with app.app_context():
         upgrade()
         demo.seed()
+    ngo, idp = app.config["LXL_NGO_ORIGIN"], app.config["LXL_IDP_ORIGIN"]
+    for blueprint, host in (
+        _test_pages("ngo_test_pages", ngo, lambda: {}),
+        # The bare frame on the IdP origin may be framed by the NGO site, like the real ones.
+        _test_pages("idp_test_pages", idp,
+                    lambda: {"Content-Security-Policy": content_security_policy(ngo)}),
+    ):
+        app.register_blueprint(blueprint, host=host)
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request is noise
     server = LiveServer(app, port)
     server.start()
     yield server
@@ -135,3 +174,27 @@ def sign_in_at_idp(driver, live, email, remember=True, start_url=None):
     if remember:
         driver.find_element(By.NAME, "remember").click()
     driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+
+
+def messages(driver):
+    """Return what the test page recorded from the IdP (see pages/frames.js)."""
+    return driver.execute_script("return window.lxlTest.messages")
+
+
+def wait_for_message(driver, message_type, seconds=10):
+    """Wait until the test page received a message of ``message_type``; return it."""
+    def received(d):
+        found = [m["data"] for m in messages(d) if m["data"].get("type") == message_type]
+        return found[0] if found else False
+    return wait(driver, seconds).until(received)
+
+
+def open_test_page(driver, live):
+    driver.get(f"{live.ngo}/test-pages/frames.html?idp={live.idp}")
+
+
+def grant_storage_access(driver, live):
+    """Grant the NGO site storage access for the IdP, as a user's earlier gesture would."""
+    driver.execute_cdp_cmd("Browser.setPermission", {
+        "permission": {"name": "storage-access"}, "setting": "granted",
+        "origin": live.ngo, "embeddedOrigin": live.idp})

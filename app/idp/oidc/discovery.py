@@ -20,6 +20,8 @@ def provider_metadata():
         "userinfo_endpoint": endpoint("idp.userinfo"),
         "jwks_uri": endpoint("idp.jwks"),
         "revocation_endpoint": endpoint("idp.revoke"),
+        "check_session_iframe": endpoint("idp.session_iframe"),
+        "end_session_endpoint": endpoint("idp.logout"),
         "scopes_supported": SCOPES_SUPPORTED,
         "response_types_supported": ["code", "id_token"],
         "response_modes_supported": list(response_modes.RESPONSE_MODES),

@@ -11,16 +11,16 @@
 import time
 
 from authlib.oauth2.rfc6749 import grants
-from authlib.oauth2.rfc6749.errors import AccessDeniedError, InvalidRequestError
+from authlib.oauth2.rfc6749.errors import AccessDeniedError, InvalidRequestError, OAuth2Error
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import OpenIDCode
 from authlib.oidc.core.grants import OpenIDImplicitGrant
 from flask import current_app, g
 
 from ...extensions import db
-from .. import keys
-from ..models import AuthorizationCode, Token
-from . import claims, response_modes
+from .. import keys, tokens
+from ..models import AuthorizationCode
+from . import claims, response_modes, session_state, silent
 from .response_modes import FRAGMENT, QUERY, RESPONSE_MODES, WEB_MESSAGE
 
 
@@ -40,14 +40,6 @@ def token_family_of(request):
     if code is not None:
         return code.family
     return request.refresh_token.family
-
-
-def revoke_family(family):
-    """Revoke every token descended from one authorization (RFC 6749 §4.1.2, §10.4)."""
-    now = int(time.time())
-    db.session.execute(db.update(Token).where(Token.family == family).values(
-        access_token_revoked_at=now, refresh_token_revoked_at=now))
-    db.session.commit()
 
 
 class ResponseModeMixin:
@@ -88,7 +80,15 @@ class ResponseModeMixin:
         return redirect_uri
 
     def create_authorization_response(self, redirect_uri, grant_user):
-        """Issue the grant's parameters to ``grant_user`` (RFC 6749 §4.1.2, OIDC Core §3.2.2.5)."""
+        """Deliver the response parameters by the requested response mode."""
+        params = self.response_params(redirect_uri, grant_user)
+        return response_modes.render(redirect_uri, params, self.response_mode)
+
+    def response_params(self, redirect_uri, grant_user):
+        """Issue the grant to ``grant_user`` (RFC 6749 §4.1.2, OIDC Core §3.2.2.5).
+
+        Adds ``session_state`` (OIDC Session Management §3) for the redirect URI's origin.
+        """
         if not grant_user:
             raise AccessDeniedError(redirect_uri=redirect_uri,
                                     redirect_fragment=self.DEFAULT_RESPONSE_MODE == FRAGMENT)
@@ -96,7 +96,38 @@ class ResponseModeMixin:
         params = self.authorization_params()
         if self.request.payload.state:
             params.append(("state", self.request.payload.state))
-        return response_modes.render(redirect_uri, params, self.response_mode)
+        client_id = self.request.client.client_id
+        params.append(("session_state", session_state.for_request(
+            client_id, response_modes.origin_of(redirect_uri))))
+        return params
+
+
+class PromptNoneMixin:
+    """``prompt=none``: sign in from the browser's IdP session or fail with the reason why.
+
+    Authlib raises ``login_required`` only when no user is given and never
+    ``consent_required``; here one verdict (``silent.evaluate``) decides both, and the
+    matching session becomes the request's user.
+    """
+
+    def validate_authorization_request(self):
+        redirect_uri = super().validate_authorization_request()
+        if self.request.payload.data.get("prompt") != "none":
+            return redirect_uri
+        if getattr(self.request, "browser_session", None) is not None:
+            return redirect_uri  # decided when the same request was validated before
+        try:
+            hints = {k: self.request.payload.data.get(k)
+                     for k in ("id_token_hint", "login_hint", "max_age")}
+            outcome = silent.evaluate(self.request.client, self.request.scope, hints)
+            outcome.raise_for_error()
+        except OAuth2Error as error:
+            error.redirect_uri = redirect_uri
+            error.redirect_fragment = self.DEFAULT_RESPONSE_MODE == FRAGMENT
+            raise
+        self.request.browser_session = outcome.session
+        self.request.user = outcome.session.user
+        return redirect_uri
 
 
 class IdTokenIssuer:
@@ -168,7 +199,7 @@ class S256CodeChallenge(CodeChallenge):
         super().validate_code_challenge(grant, redirect_uri)
 
 
-class AuthorizationCodeGrant(ResponseModeMixin, grants.AuthorizationCodeGrant):
+class AuthorizationCodeGrant(ResponseModeMixin, PromptNoneMixin, grants.AuthorizationCodeGrant):
     """RFC 6749 §4.1 with codes stored in the database and bound to the browser session."""
 
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
@@ -198,7 +229,7 @@ class AuthorizationCodeGrant(ResponseModeMixin, grants.AuthorizationCodeGrant):
             return None
         if row.used_at is not None:
             # RFC 6749 §4.1.2: a replayed code revokes what it bought the first time.
-            revoke_family(row.family)
+            tokens.revoke_family(row.family)
             return None
         return row
 
@@ -211,7 +242,7 @@ class AuthorizationCodeGrant(ResponseModeMixin, grants.AuthorizationCodeGrant):
         return authorization_code.user
 
 
-class IdTokenGrant(ResponseModeMixin, IdTokenIssuer, OpenIDImplicitGrant):
+class IdTokenGrant(ResponseModeMixin, PromptNoneMixin, IdTokenIssuer, OpenIDImplicitGrant):
     """``response_type=id_token`` (OIDC Core §3.2): an ID token and no access token."""
 
     RESPONSE_TYPES = {"id_token"}

@@ -1,30 +1,55 @@
-"""Refresh tokens (RFC 6749 §6), rotated on every use."""
-
-import time
+"""Refresh tokens (RFC 6749 §6), rotated on every use with reuse detection (RFC 9700 §4.14.2)."""
 
 from authlib.oauth2.rfc6749 import grants
+from authlib.oauth2.rfc6749.errors import InvalidGrantError
+from flask import current_app
 
 from ...extensions import db
+from .. import accounts, tokens
 from ..models import Token
 
 
 class RefreshTokenGrant(grants.RefreshTokenGrant):
-    """RFC 6749 §6, issuing a new refresh token on every use (rotation, RFC 9700 §4.14.2)."""
+    """RFC 6749 §6, issuing a new refresh token on every use (rotation, RFC 9700 §4.14.2).
+
+    New tokens join the presented token's family (``token_family_of``), so a replayed
+    refresh token revokes everything descended from the same authorization.
+    """
 
     TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
     INCLUDE_NEW_REFRESH_TOKEN = True
 
     def authenticate_refresh_token(self, refresh_token):
-        token = db.session.scalar(db.select(Token).filter_by(refresh_token=refresh_token))
-        if token is not None and token.is_refresh_token_valid():
+        """Return the client's unrevoked token, if it is offline or its session is live."""
+        token = db.session.scalar(db.select(Token).filter_by(
+            refresh_token=refresh_token, client_id=self.request.client.client_id))
+        if token is None or not token.is_refresh_token_valid():
+            return None
+        if token.offline or token.browser_session in accounts.live_sessions_of(token.user):
             return token
         return None
 
     def authenticate_user(self, refresh_token):
+        """Return the user the refresh token was issued to."""
         return refresh_token.user
 
+    def validate_token_request(self):
+        """Validate the request, then claim the refresh token before anything is issued.
+
+        RFC 9700 §4.14.2: a refresh token presented again after the grace window was used
+        by two parties, one of them an attacker; its whole family is revoked.
+        """
+        super().validate_token_request()
+        token = self.request.refresh_token
+        grace = current_app.config["LXL_REFRESH_GRACE_SECONDS"]
+        if not tokens.mark_refresh_token_used(token, grace):
+            tokens.revoke_family(token.family)
+            raise InvalidGrantError("This 'refresh_token' was already used; every token of "
+                                    "its sign-in is now revoked. Sign the user in again.")
+
     def revoke_old_credential(self, refresh_token):
-        now = int(time.time())
-        refresh_token.refresh_token_revoked_at = now
-        refresh_token.refresh_token_used_at = now
-        db.session.commit()
+        """Leave the used token alone: ``validate_token_request`` marked it used already.
+
+        It is not revoked, so that within the grace window a second tab can still
+        exchange it, and its access token lives out its short lifetime.
+        """

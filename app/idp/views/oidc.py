@@ -1,15 +1,16 @@
 """The OpenID Connect endpoints (paths fixed by CONTRACT.md)."""
 
+import time
 from urllib.parse import urlencode
 
 from authlib.integrations.flask_oauth2 import current_token
 from authlib.oauth2 import OAuth2Error
-from flask import jsonify, redirect, render_template, request, url_for
+from flask import jsonify, make_response, redirect, render_template, request, url_for
 
 from ...extensions import csrf
 from .. import accounts, bp, consents, keys
 from ..forms import ActionForm
-from ..oidc import claims
+from ..oidc import claims, response_modes, silent
 from ..oidc.discovery import provider_metadata
 from ..oidc.server import authorization_server, require_token
 
@@ -47,8 +48,9 @@ def authorization_error_page(error):
 
 def _login_url(grant):
     """Return the sign-in page URL that resumes this authorization request afterwards."""
-    # Drop prompt=login/select_account from the resumed request, or it would loop.
-    resumed = {k: v for k, v in request.args.items(multi=True) if k != "prompt"}
+    # Drop prompt and max_age from the resumed request: the sign-in satisfies them, and
+    # keeping them would send the user round again.
+    resumed = {k: v for k, v in request.args.items(multi=True) if k not in ("prompt", "max_age")}
     next_url = url_for("idp.authorize") + "?" + urlencode(resumed)
     return url_for("idp.signin", next=next_url,
                    login_hint=grant.request.payload.data.get("login_hint", ""))
@@ -57,34 +59,65 @@ def _login_url(grant):
 @bp.route("/oidc/authorize", methods=["GET", "POST"])
 def authorize():
     """The authorization endpoint (RFC 6749 §3.1, OIDC Core §3.1.2)."""
+    if request.values.get("prompt") == "none":
+        return _authorize_silently()
     server = authorization_server()
     browser_session = accounts.interactive_session()
     user = browser_session.user if browser_session else None
     try:
         grant = server.get_consent_grant(end_user=user)
     except OAuth2Error as error:
-        if error.redirect_uri is None:
-            return authorization_error_page(error)
-        return server.handle_error_response(server.create_oauth2_request(request), error)
+        return _authorization_error(server, error)
     grant.request.browser_session = browser_session
-    if grant.prompt in ("login", "select_account"):
+    if grant.prompt in ("login", "select_account") or _too_old(browser_session):
         return redirect(_login_url(grant))
 
     client, scope = grant.client, grant.request.scope
     if request.method == "POST":
-        form = ActionForm()
-        if not form.validate_on_submit():
+        if not ActionForm().validate_on_submit():
             return render_template("error.html", title="Please try again",
                                    message="The form expired; go back and try again."), 400
-        allowed = request.form.get("decision") == "allow"
-        if allowed:
-            consents.remember(user, client.client_id, scope)
-        return server.create_authorization_response(grant=grant,
-                                                    grant_user=user if allowed else None)
-    if grant.prompt == "consent" or not consents.covers(user, client.client_id, scope):
+        if request.form.get("decision") != "allow":
+            return server.create_authorization_response(grant=grant, grant_user=None)
+        consents.remember(user, client.client_id, scope)
+    elif grant.prompt == "consent" or not consents.covers(user, client.client_id, scope):
         return render_template("idp/consent.html", client=client, user=user,
                                scopes=scope.split(), form=ActionForm())
+    # Signing in to the site by hand is the user's way of turning auto sign-in back on.
+    silent.clear_opt_out(user, client.client_id)
     return server.create_authorization_response(grant=grant, grant_user=user)
+
+
+def _authorize_silently():
+    """``prompt=none``: never a page of ours; the grant decides (grants.PromptNoneMixin)."""
+    server = authorization_server()
+    try:
+        grant = server.get_consent_grant(end_user=None)
+    except OAuth2Error as error:
+        response = make_response(_authorization_error(server, error))
+    else:
+        response = server.create_authorization_response(grant=grant,
+                                                        grant_user=grant.request.user)
+    redirect_uri = request.args.get("redirect_uri")
+    if silent.storage_access() == "inactive" and redirect_uri:
+        # Storage Access Headers: retry this frame request with the site's grant active.
+        response.headers["Activate-Storage-Access"] = \
+            f'retry; allowed-origin="{response_modes.origin_of(redirect_uri)}"'
+    response.vary.add("Sec-Fetch-Storage-Access")
+    return response
+
+
+def _authorization_error(server, error):
+    if error.redirect_uri is None:
+        return authorization_error_page(error)
+    return server.handle_error_response(server.create_oauth2_request(request), error)
+
+
+def _too_old(browser_session):
+    """True if ``max_age`` asks for a fresher sign-in than this session's (OIDC Core §3.1.2.1)."""
+    max_age = request.values.get("max_age", "")
+    return browser_session is not None and max_age.isdigit() and \
+        time.time() - browser_session.auth_time > int(max_age)
 
 
 @bp.route("/oidc/token", methods=["POST"])

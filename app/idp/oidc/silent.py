@@ -1,0 +1,164 @@
+"""Signing a returning user in without any page: ``prompt=none`` (OIDC Core §3.1.2.1, §3.1.2.6).
+
+One function decides, for a client, a scope and this browser, whether the user can be signed
+in silently — and if not, the standard OIDC error and the reason (reasons.py) that tells the
+site why. The status frame and ``/oidc/authorize?prompt=none`` both ask it, so they can
+never disagree.
+"""
+
+import time
+from dataclasses import dataclass
+
+from authlib.oauth2.rfc6749.errors import InvalidRequestError
+from authlib.oidc.core.errors import (
+    ConsentRequiredError,
+    InteractionRequiredError,
+    LoginRequiredError,
+)
+from flask import current_app, request
+from joserfc import jwt
+from joserfc.errors import JoseError
+
+from ...extensions import db
+from .. import accounts, consents, keys
+from ..models import AutoSelectOptOut
+from . import claims, reasons
+
+STORAGE_ACCESS_HEADER = "Sec-Fetch-Storage-Access"
+
+
+@dataclass
+class Outcome:
+    """The verdict: a browser session to sign in with, or an OIDC error and a reason."""
+
+    session: object = None
+    error: type = None
+    reason: str = None
+
+    def raise_for_error(self):
+        """Raise the OAuth error (carrying ``reason``) unless the user can be signed in."""
+        if self.error is not None:
+            error = self.error()
+            error.reason = self.reason
+            raise error
+
+
+def storage_access():
+    """Return the Storage Access Headers state of this request: none, inactive, active or None.
+
+    Chromium sends ``Sec-Fetch-Storage-Access`` on cross-site frame requests (BROWSER_NOTES):
+    ``none``/``inactive`` mean the browser withheld our cookies, so the IdP cannot see the
+    session — which is not the same as there being none.
+    """
+    return request.headers.get(STORAGE_ACCESS_HEADER)
+
+
+def cookies_withheld():
+    """True when the browser told us it withheld third-party cookies from this request."""
+    return storage_access() in ("none", "inactive") and not accounts.silent_browser_key()
+
+
+def evaluate(client, scope, hints=None):
+    """Decide whether this browser's user can be signed in to ``client`` silently.
+
+    ``hints`` holds the request's ``id_token_hint``, ``login_hint`` and ``max_age``.
+    Raises ``InvalidRequestError`` for a hint that is not ours (§3.1.2.1).
+    """
+    hints = hints or {}
+    if cookies_withheld():
+        return Outcome(error=InteractionRequiredError, reason=reasons.THIRD_PARTY_COOKIES_BLOCKED)
+    live, expired = accounts.sessions_for_key(accounts.silent_browser_key())
+    if not live:
+        reason = reasons.SESSION_EXPIRED if expired else reasons.NO_SESSION
+        return Outcome(error=LoginRequiredError, reason=reason)
+    session = live[0]  # one account per browser: see accounts.sign_in
+    if not _matches_hints(session, client.client_id, hints):
+        return Outcome(error=LoginRequiredError, reason=reasons.NO_SESSION)
+    if _too_old(session, hints.get("max_age")):
+        return Outcome(error=LoginRequiredError, reason=reasons.SESSION_EXPIRED)
+    if is_opted_out(session.user, client.client_id):
+        return Outcome(error=LoginRequiredError, reason=reasons.AUTO_SELECT_DISABLED)
+    if not consents.covers(session.user, client.client_id, scope):
+        return Outcome(error=ConsentRequiredError, reason=reasons.CONSENT_REQUIRED)
+    return Outcome(session=session)
+
+
+def _matches_hints(session, client_id, hints):
+    """False if a hint names someone other than the signed-in user (§3.1.2.1)."""
+    if token := hints.get("id_token_hint"):
+        return claims.subject(session.user, client_id) == verified_hint_subject(token, client_id)
+    if email := hints.get("login_hint"):
+        return session.user.email == email.strip().lower()
+    return True
+
+
+class _HintClaims(jwt.JWTClaimsRegistry):
+    def validate_exp(self, value):
+        """Accept an expired hint: it names a user, it does not authenticate one."""
+
+
+def verified_hint_subject(id_token, client_id):
+    """Return the ``sub`` of an ID token we issued to ``client_id`` (§3.1.2.1 id_token_hint).
+
+    Signature, issuer and audience are checked; expiry is not, since hints are usually
+    expired tokens.
+    """
+    try:
+        token = jwt.decode(id_token, keys.public_key_set(), algorithms=[keys.ALGORITHM])
+        _HintClaims(
+            iss={"essential": True, "value": current_app.config["LXL_IDP_ORIGIN"]},
+            sub={"essential": True},
+        ).validate(token.claims)
+    except (JoseError, ValueError) as error:
+        raise InvalidRequestError(f"Invalid 'id_token_hint': {error}") from None
+    audience = token.claims.get("aud")
+    if client_id not in (audience if isinstance(audience, list) else [audience]):
+        raise InvalidRequestError("Invalid 'id_token_hint': it was issued to another client.")
+    return token.claims["sub"]
+
+
+def _too_old(session, max_age):
+    if max_age in (None, ""):
+        return False
+    try:
+        return time.time() - session.auth_time > int(max_age)
+    except ValueError:
+        raise InvalidRequestError("Invalid 'max_age': it must be a number of seconds.") from None
+
+
+def is_opted_out(user, client_id):
+    """True if the user asked ``client_id``'s site not to sign them in automatically."""
+    return db.session.scalar(db.select(AutoSelectOptOut.id).filter_by(
+        user_id=user.id, client_id=client_id)) is not None
+
+
+def opt_out(client_id):
+    """Stop automatic sign-in to ``client_id`` for the user signed in on this browser."""
+    live, _ = accounts.sessions_for_key(accounts.silent_browser_key())
+    if live and not is_opted_out(live[0].user, client_id):
+        db.session.add(AutoSelectOptOut(user_id=live[0].user_id, client_id=client_id))
+        db.session.commit()
+    return bool(live)
+
+
+def clear_opt_out(user, client_id):
+    """Allow automatic sign-in again: the user signed in to the client interactively."""
+    db.session.execute(db.delete(AutoSelectOptOut).filter_by(user_id=user.id,
+                                                             client_id=client_id))
+    db.session.commit()
+
+
+def revoke_consent(client_id, hint):
+    """Withdraw ``client_id``'s consent for the signed-in user, if ``hint`` names them.
+
+    ``hint`` is an ID token issued to the client or its ``sub`` (the SDK's ``revoke``).
+    """
+    live, _ = accounts.sessions_for_key(accounts.silent_browser_key())
+    if not live:
+        return False
+    user = live[0].user
+    try:
+        subject = verified_hint_subject(hint, client_id) if hint.count(".") == 2 else hint
+    except InvalidRequestError:
+        return False
+    return subject == claims.subject(user, client_id) and consents.revoke(user, client_id)

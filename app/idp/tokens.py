@@ -1,0 +1,67 @@
+"""What a refresh token may outlive, and when it stops working.
+
+- rotation with reuse detection (RFC 9700 §4.14.2): a refresh token is marked used, once and
+  atomically, before anything is issued for it; presenting it again after a short grace
+  window means it leaked;
+- ``offline_access`` (OIDC Core §11): only a confidential client's refresh token may outlive
+  the IdP browser session; every other one is bound to its session and revoked with it;
+- revocation (RFC 6749 §10.4) when sessions end or the password changes.
+"""
+
+from authlib.oauth2.rfc6749.util import scope_to_list
+
+from ..extensions import db
+from .models import Token, epoch
+
+
+def is_offline(client, scope):
+    """True if tokens for ``scope`` outlive the browser session (OIDC Core §11).
+
+    A public client's refresh token lives in a browser, where a thief would find it as
+    easily as the client does; it stays bound to the session even if it asked for
+    ``offline_access``.
+    """
+    return not client.is_public and "offline_access" in scope_to_list(scope or "")
+
+
+def mark_refresh_token_used(token, grace_seconds):
+    """Mark ``token``'s refresh token used; True if this request may rotate it.
+
+    RFC 9700 §4.14.2. The conditional ``UPDATE`` lets exactly one request — in any app
+    instance — make the first use. A later request is allowed within ``grace_seconds`` of it
+    (two tabs refreshing at once); after that the token is being replayed.
+    """
+    now = epoch()
+    first_use = db.session.execute(
+        db.update(Token)
+        .where(Token.id == token.id, Token.refresh_token_used_at.is_(None))
+        .values(refresh_token_used_at=now)
+    ).rowcount == 1
+    db.session.commit()
+    if first_use:
+        return True
+    used_at = db.session.scalar(db.select(Token.refresh_token_used_at).where(Token.id == token.id))
+    return now < used_at + grace_seconds
+
+
+def revoke_session_bound(browser_session_ids):
+    """Revoke the tokens bound to these browser sessions; offline tokens live on."""
+    if browser_session_ids:
+        _revoke(Token.browser_session_id.in_(browser_session_ids), Token.offline.is_(False))
+
+
+def revoke_family(family):
+    """Revoke every token descended from one authorization (RFC 6749 §4.1.2, §10.4)."""
+    _revoke(Token.family == family)
+
+
+def revoke_all_of(user):
+    """Revoke every token of ``user``, offline ones included (a password change)."""
+    _revoke(Token.user_id == user.id)
+
+
+def _revoke(*conditions):
+    now = epoch()
+    db.session.execute(db.update(Token).where(Token.refresh_token_revoked_at == 0, *conditions)
+                       .values(access_token_revoked_at=now, refresh_token_revoked_at=now))
+    db.session.commit()

@@ -1,0 +1,371 @@
+"""Silent sign-in at the IdP: prompt=none, the status frame, web_message, opt-out.
+
+Each refusal carries the standard OIDC error and, for the site, CONTRACT's reason.
+"""
+
+import json
+import re
+import time
+
+import pytest
+from joserfc import jwt
+from joserfc.jwk import KeySet
+
+from app.extensions import db
+from app.idp.models import BrowserSession
+from app.idp.oidc import session_state
+from tests.helpers import (
+    CLIENT_ID, IDP, NGO, REDIRECT_URI, authorize_url, consent, pkce_pair, redirect_params,
+    sign_in)
+
+SILENT = {"response_type": "id_token", "prompt": "none", "response_mode": "web_message",
+          "redirect_uri": NGO}
+
+
+def signed_in_and_consented(http):
+    sign_in(http)
+    consent(http, authorize_url(response_type="id_token"))
+
+
+def embedded(page, name):
+    """Return the JSON a template embedded as ``var name = …``."""
+    match = re.search(rf"var {name} = (.*?);\n", page)
+    return json.loads(match.group(1))
+
+
+def web_message_response(page):
+    """Return the ``response`` object a web_message page posts."""
+    match = re.search(r'type: "authorization_response", response: (\{.*?\})\}', page)
+    return json.loads(match.group(1))
+
+
+# --- prompt=none at the authorization endpoint ---------------------------------------------
+
+def test_no_session_is_login_required_with_reason(http):
+    response = http.get(authorize_url(response_type="id_token", prompt="none"))
+    error = redirect_params(response)
+    assert error["error"] == "login_required" and error["reason"] == "no_session"
+    assert error["state"] == "st4te"
+
+
+def test_no_consent_is_consent_required(http):
+    sign_in(http)
+    error = redirect_params(http.get(authorize_url(response_type="id_token", prompt="none")))
+    assert error["error"] == "consent_required" and error["reason"] == "consent_required"
+
+
+def test_signed_in_and_consented_gets_an_id_token_without_any_page(http):
+    signed_in_and_consented(http)
+    response = http.get(authorize_url(response_type="id_token", prompt="none"))
+    assert response.status_code == 302
+    params = redirect_params(response)
+    assert params["id_token"] and params["session_state"].count(".") == 1
+
+
+def test_code_flow_with_prompt_none(http):
+    signed_in_and_consented(http)
+    _, challenge = pkce_pair()
+    params = redirect_params(http.get(authorize_url(
+        prompt="none", code_challenge=challenge, code_challenge_method="S256")))
+    assert params["code"] and params["state"] == "st4te"
+
+
+def test_expired_session_is_session_expired(app, http):
+    signed_in_and_consented(http)
+    with app.app_context():  # fast-forward past the 30 days instead of waiting
+        db.session.execute(db.update(BrowserSession).values(expires_at=int(time.time()) - 1))
+        db.session.commit()
+    error = redirect_params(http.get(authorize_url(response_type="id_token", prompt="none")))
+    assert error["error"] == "login_required" and error["reason"] == "session_expired"
+
+
+def test_max_age_exceeded_is_login_required(app, http):
+    signed_in_and_consented(http)
+    with app.app_context():
+        db.session.execute(db.update(BrowserSession).values(auth_time=int(time.time()) - 600))
+        db.session.commit()
+    error = redirect_params(http.get(authorize_url(response_type="id_token", prompt="none",
+                                                   max_age="60")))
+    assert error["error"] == "login_required"
+    assert "id_token" in redirect_params(http.get(authorize_url(
+        response_type="id_token", prompt="none", max_age="3600")))
+
+
+def test_login_hint_for_someone_else_is_login_required(http):
+    signed_in_and_consented(http)
+    error = redirect_params(http.get(authorize_url(response_type="id_token", prompt="none",
+                                                   login_hint="grace@example.org")))
+    assert error["error"] == "login_required"
+    ok = redirect_params(http.get(authorize_url(response_type="id_token", prompt="none",
+                                                login_hint="Ada@example.org")))
+    assert "id_token" in ok
+
+
+def test_id_token_hint_rules(app, http):
+    signed_in_and_consented(http)
+    own = redirect_params(http.get(authorize_url(response_type="id_token", prompt="none")))
+    hint = own["id_token"]
+    same = redirect_params(http.get(authorize_url(response_type="id_token", prompt="none",
+                                                  id_token_hint=hint)))
+    assert "id_token" in same
+
+    tampered = hint[:-4] + ("AAAA" if not hint.endswith("AAAA") else "BBBB")
+    error = redirect_params(http.get(authorize_url(response_type="id_token", prompt="none",
+                                                   id_token_hint=tampered)))
+    assert error["error"] == "invalid_request" and "id_token_hint" in error["error_description"]
+
+    # A hint of another user (Grace, signed in another browser) is login_required here.
+    other = app.test_client()
+    sign_in(other, email="grace@example.org")
+    consent(other, authorize_url(response_type="id_token"))
+    grace_hint = redirect_params(other.get(authorize_url(response_type="id_token",
+                                                         prompt="none")))["id_token"]
+    error = redirect_params(http.get(authorize_url(response_type="id_token", prompt="none",
+                                                   id_token_hint=grace_hint)))
+    assert error["error"] == "login_required"
+
+
+def test_expired_id_token_hint_is_still_accepted(app, http):
+    signed_in_and_consented(http)
+    with app.app_context():
+        from app.idp import keys
+        key = keys.current_key()
+        from app.idp.models import User
+        from app.idp.oidc import claims
+        sub = claims.subject(User.by_email("ada@example.org"), CLIENT_ID)
+        expired = jwt.encode({"alg": "RS256", "kid": key.kid},
+                             {"iss": IDP, "aud": CLIENT_ID, "sub": sub, "exp": 1000, "iat": 900},
+                             key)
+    params = redirect_params(http.get(authorize_url(response_type="id_token", prompt="none",
+                                                    id_token_hint=expired)))
+    assert "id_token" in params
+
+
+def test_third_party_cookies_withheld_is_interaction_required_not_logged_out(http):
+    signed_in_and_consented(http)
+    http.delete_cookie("lxl_silent", domain="id.localhost", path="/oidc/")
+    response = http.get(authorize_url(response_type="id_token", prompt="none"),
+                        headers={"Sec-Fetch-Storage-Access": "none"})
+    error = redirect_params(response)
+    assert error["error"] == "interaction_required"
+    assert error["reason"] == "third_party_cookies_blocked"
+
+
+def test_inactive_storage_access_asks_the_browser_to_retry(http):
+    response = http.get(authorize_url(**SILENT), headers={"Sec-Fetch-Storage-Access": "inactive"})
+    assert response.headers["Activate-Storage-Access"] == f'retry; allowed-origin="{NGO}"'
+    assert "Sec-Fetch-Storage-Access" in response.headers["Vary"]
+
+
+def test_silent_endpoints_read_only_the_none_cookie(http):
+    signed_in_and_consented(http)
+    http.delete_cookie("lxl_silent", domain="id.localhost", path="/oidc/")
+    error = redirect_params(http.get(authorize_url(response_type="id_token", prompt="none")))
+    assert error["reason"] == "no_session", "the Lax session alone does not sign in silently"
+
+
+def test_state_changing_pages_ignore_the_none_cookie(http):
+    signed_in_and_consented(http)
+    http.delete_cookie("lxl_session", domain="id.localhost")
+    assert http.get(f"{IDP}/account").status_code == 302, "silent cookie is not a sign-in"
+
+
+# --- web_message response mode --------------------------------------------------------------
+
+def test_web_message_posts_the_id_token_to_the_exact_origin(http):
+    signed_in_and_consented(http)
+    response = http.get(authorize_url(**SILENT))
+    page = response.text
+    assert response.status_code == 200
+    assert f"frame-ancestors {NGO}" in response.headers["Content-Security-Policy"]
+    assert "Cross-Origin-Opener-Policy" not in response.headers
+    assert response.headers["Cache-Control"] == "no-store"
+    assert f'var origin = "{NGO}"' in page and '"*"' not in page
+    assert page.index("lxl:hello") < page.index("authorization_response")
+    assert "window.opener || window.parent" in page and "window.close()" in page
+    assert web_message_response(page)["state"] == "st4te"
+    assert web_message_response(page)["id_token"]
+
+
+def test_web_message_errors_are_posted_not_redirected(http):
+    response = http.get(authorize_url(**SILENT))
+    assert response.status_code == 200 and "Location" not in response.headers
+    posted_response = web_message_response(response.text)
+    assert posted_response["error"] == "login_required"
+    assert posted_response["reason"] == "no_session" and posted_response["state"] == "st4te"
+
+
+def test_web_message_code_flow(http):
+    signed_in_and_consented(http)
+    _, challenge = pkce_pair()
+    page = http.get(authorize_url(prompt="none", response_mode="web_message",
+                                  redirect_uri=REDIRECT_URI, code_challenge=challenge,
+                                  code_challenge_method="S256")).text
+    assert web_message_response(page)["code"]
+    assert f'var origin = "{NGO}"' in page
+
+
+@pytest.mark.parametrize("redirect_uri", [
+    NGO + "/", "http://evil.localhost:5000", NGO + "/elsewhere", None])
+def test_web_message_redirect_uri_rule(http, redirect_uri):
+    response = http.get(authorize_url(**{**SILENT, "redirect_uri": redirect_uri}))
+    assert response.status_code == 400
+    assert "postMessage" not in response.text and "Location" not in response.headers
+    assert "redirect_uri" in response.text
+
+
+# --- the status frame -----------------------------------------------------------------------
+
+def frame_url(origin=NGO, client_id=CLIENT_ID, **params):
+    from urllib.parse import urlencode
+    return f"{IDP}/oidc/iframe/check_session?" + urlencode(
+        {"client_id": client_id, "origin": origin, **params})
+
+
+def test_status_frame_says_hello_first_and_logged_out(http):
+    response = http.get(frame_url())
+    assert response.status_code == 200
+    assert response.headers["Content-Security-Policy"].endswith(f"frame-ancestors {NGO}")
+    assert response.headers["Cache-Control"] == "no-store"
+    script = response.text.split("<script", 1)[1].split(">", 1)[1].lstrip()
+    assert script.startswith(f'window.parent.postMessage({{type: "lxl:hello"}}, "{NGO}");')
+    status = embedded(response.text, "initial")
+    assert status["status"] == "logged_out" and status["reason"] == "no_session"
+    assert "ada" not in response.text, "never says who is signed in"
+
+
+@pytest.mark.parametrize("origin, client_id, reason", [
+    ("http://evil.localhost:5000", CLIENT_ID, "origin_not_allowed"),
+    (NGO + "/", CLIENT_ID, "origin_not_allowed"),
+    (NGO, "nope", "unknown_client"),
+])
+def test_status_frame_refuses_other_callers_and_posts_nothing(http, origin, client_id, reason):
+    response = http.get(frame_url(origin=origin, client_id=client_id))
+    assert response.status_code == 400
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert "postMessage" not in response.text and reason in response.text
+    check = http.get(f"{IDP}/oidc/client-check?client_id={client_id}&origin={origin}")
+    assert check.json["error"] == reason and check.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_client_check_ok(http):
+    assert http.get(f"{IDP}/oidc/client-check?client_id={CLIENT_ID}&origin={NGO}").json == \
+        {"ok": True}
+
+
+def test_status_frame_reasons(app, http):
+    sign_in(http)
+    assert embedded(http.get(frame_url()).text, "initial")["reason"] == "consent_required"
+    consent(http, authorize_url(response_type="id_token"))
+    assert embedded(http.get(frame_url()).text, "initial")["status"] == "logged_in"
+
+
+def test_status_frame_with_third_party_cookies_blocked_says_unknown(http):
+    signed_in_and_consented(http)
+    http.delete_cookie("lxl_silent", domain="id.localhost", path="/oidc/")
+    response = http.get(frame_url(), headers={"Sec-Fetch-Storage-Access": "none"})
+    assert embedded(response.text, "initial") | {"session_state": None} == {
+        "status": "unknown", "reason": "third_party_cookies_blocked", "session_state": None}
+
+
+def test_one_frame_carries_the_whole_silent_sign_in(http):
+    signed_in_and_consented(http)
+    response = http.get(frame_url(response_type="id_token", scope="openid email",
+                                  nonce="n-1", state="s-1", redirect_uri=NGO))
+    authorization = embedded(response.text, "authorization")
+    assert authorization["state"] == "s-1"
+    keys = KeySet.import_key_set(http.get(f"{IDP}/oidc/jwks").json)
+    claims = jwt.decode(authorization["id_token"], keys).claims
+    assert claims["nonce"] == "n-1" and claims["aud"] == CLIENT_ID and claims["iss"] == IDP
+    assert "name" not in claims, "the frame's scope applies"
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_one_frame_and_authorize_answer_alike(http):
+    """Same code path: the same refusal for the same request."""
+    sign_in(http)
+    frame = http.get(frame_url(response_type="id_token", scope="openid", nonce="n-2",
+                               state="s-2", redirect_uri=NGO))
+    assert embedded(frame.text, "initial")["reason"] == "consent_required"
+    assert embedded(frame.text, "authorization") is None
+
+
+def test_status_json_for_rechecks(http):
+    response = http.get(f"{IDP}/oidc/iframe/status?client_id={CLIENT_ID}&origin={NGO}")
+    assert response.json["status"] == "logged_out"
+    assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_session_state_is_the_specs_hash():
+    import hashlib
+    expected = hashlib.sha256(f"{CLIENT_ID} {NGO} abc s1".encode()).hexdigest() + ".s1"
+    assert session_state.compute(CLIENT_ID, NGO, "abc", salt="s1") == expected
+    assert session_state.compute(CLIENT_ID, NGO, "abd", salt="s1") != expected
+
+
+def test_browser_state_changes_with_sign_in(http):
+    before = http.get_cookie("lxl_bs", domain="id.localhost", path="/oidc/")
+    sign_in(http)
+    after = http.get_cookie("lxl_bs", domain="id.localhost", path="/oidc/")
+    assert after is not None and (before is None or before.value != after.value)
+    assert not after.http_only and after.secure and after.same_site == "None"
+
+
+# --- the standard session iframe ------------------------------------------------------------
+
+def test_session_iframe_is_framable_by_registered_origins_only(http):
+    response = http.get(f"{IDP}/oidc/iframe/session")
+    assert response.headers["Content-Security-Policy"].endswith(f"frame-ancestors {NGO}")
+    assert embedded(response.text, "origins") == {CLIENT_ID: [NGO]}
+    assert embedded(response.text, "blocked") is False
+    blocked = http.get(f"{IDP}/oidc/iframe/session", headers={"Sec-Fetch-Storage-Access": "none"})
+    assert embedded(blocked.text, "blocked") is True
+
+
+def test_discovery_names_the_session_iframe(http):
+    metadata = http.get(f"{IDP}/.well-known/openid-configuration").json
+    assert metadata["check_session_iframe"] == f"{IDP}/oidc/iframe/session"
+
+
+# --- auto-select opt-out ---------------------------------------------------------------------
+
+def frame_action(http, action, **extra):
+    return http.post(f"{IDP}/oidc/iframe/action", json={
+        "client_id": CLIENT_ID, "origin": NGO, "action": action, **extra},
+        headers={"Origin": IDP, "Sec-Fetch-Site": "same-origin"})
+
+
+def test_opt_out_round_trip(http):
+    signed_in_and_consented(http)
+    assert frame_action(http, "disable_auto_select").json == {"ok": True}
+    error = redirect_params(http.get(authorize_url(response_type="id_token", prompt="none")))
+    assert error["error"] == "login_required" and error["reason"] == "auto_select_disabled"
+    assert embedded(http.get(frame_url()).text, "initial")["reason"] == "auto_select_disabled"
+    # Signing in to the site by hand turns automatic sign-in back on.
+    assert http.get(authorize_url(response_type="id_token")).status_code == 302
+    assert "id_token" in redirect_params(http.get(authorize_url(response_type="id_token",
+                                                                prompt="none")))
+
+
+@pytest.mark.parametrize("headers", [
+    {"Origin": NGO, "Sec-Fetch-Site": "cross-site"},
+    {"Origin": "http://evil.localhost:5000", "Sec-Fetch-Site": "same-site"},
+    {},
+])
+def test_frame_actions_refuse_cross_site_callers(http, headers):
+    signed_in_and_consented(http)
+    response = http.post(f"{IDP}/oidc/iframe/action", json={
+        "client_id": CLIENT_ID, "origin": NGO, "action": "disable_auto_select"}, headers=headers)
+    assert response.status_code == 403
+    assert "id_token" in redirect_params(http.get(authorize_url(response_type="id_token",
+                                                                prompt="none")))
+
+
+def test_frame_action_revoke_needs_the_users_hint(http):
+    signed_in_and_consented(http)
+    token = redirect_params(http.get(authorize_url(response_type="id_token",
+                                                   prompt="none")))["id_token"]
+    assert frame_action(http, "revoke", hint="someone-else").json == {"ok": False}
+    assert frame_action(http, "revoke", hint=token).json == {"ok": True}
+    error = redirect_params(http.get(authorize_url(response_type="id_token", prompt="none")))
+    assert error["error"] == "consent_required"
