@@ -292,8 +292,19 @@ def test_one_frame_and_authorize_answer_alike(http):
 
 def test_status_json_for_rechecks(http):
     response = http.get(f"{IDP}/oidc/iframe/status?client_id={CLIENT_ID}&origin={NGO}")
-    assert response.json["status"] == "logged_out"
-    assert "Access-Control-Allow-Origin" not in response.headers
+    assert response.json["status"]["status"] == "logged_out"
+    assert response.json["authorization"] is None
+    assert "Access-Control-Allow-Origin" not in response.headers, "same-origin only"
+
+
+def test_status_json_carries_the_credential_after_storage_access(http):
+    """Browsers without Storage Access Headers: the frame asks again once it has access."""
+    signed_in_and_consented(http)
+    url = frame_url(response_type="id_token", scope="openid", nonce="n-3", state="s-3",
+                    redirect_uri=NGO).replace("/check_session?", "/status?")
+    answer = http.get(url).json
+    assert answer["status"]["status"] == "logged_in"
+    assert answer["authorization"]["state"] == "s-3" and answer["authorization"]["id_token"]
 
 
 def test_session_state_is_the_specs_hash():

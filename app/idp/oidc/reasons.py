@@ -15,5 +15,6 @@ ORIGIN_NOT_ALLOWED = "origin_not_allowed"
 
 IDP_REASONS = (NO_SESSION, SESSION_EXPIRED, AUTO_SELECT_DISABLED, CONSENT_REQUIRED,
                THIRD_PARTY_COOKIES_BLOCKED, UNKNOWN_CLIENT, ORIGIN_NOT_ALLOWED)
-SDK_REASONS = ("idp_unreachable", "timeout", "popup_closed", "popup_blocked")
+# invalid_response: the frame answered, but state or the ID token's claims failed a check.
+SDK_REASONS = ("idp_unreachable", "timeout", "popup_closed", "popup_blocked", "invalid_response")
 ALL_REASONS = IDP_REASONS + SDK_REASONS

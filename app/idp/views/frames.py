@@ -68,19 +68,24 @@ def _frame_headers(origin):
     return headers
 
 
+def answer(client_id, origin):
+    """Return the status, and the silent authorization response if one was asked and due."""
+    requested = {k: request.args[k] for k in AUTHORIZATION_PARAMS if k in request.args}
+    status = session_status(_client(client_id), origin, requested.get("scope", "openid"))
+    authorization = None
+    if requested and status["status"] == "logged_in":
+        authorization = dict(authorization_server().silent_response_params(
+            {"client_id": client_id, **requested}))
+    return status, authorization
+
+
 @bp.route("/oidc/iframe/check_session")
 def check_session():
     """The status frame, and with authorization parameters the silent sign-in itself."""
     client_id, origin = request.args.get("client_id"), request.args.get("origin")
     if problem := frame_problem(client_id, origin):
         return _refused(problem)
-    client = _client(client_id)
-    requested = {k: request.args[k] for k in AUTHORIZATION_PARAMS if k in request.args}
-    status = session_status(client, origin, requested.get("scope", "openid"))
-    authorization = None
-    if requested and status["status"] == "logged_in":
-        authorization = dict(authorization_server().silent_response_params(
-            {"client_id": client_id, **requested}))
+    status, authorization = answer(client_id, origin)
     page = render_template(
         "idp/check_session.html", origin=origin, client_id=client_id, status=status,
         authorization=authorization,
@@ -93,11 +98,14 @@ def check_session():
 
 @bp.route("/oidc/iframe/status")
 def frame_status():
-    """A fresh ``lxl:session`` for the status frame's re-checks (same-origin fetch)."""
+    """The status frame's fresh answer (same-origin fetch): re-checks, and the status and
+    credential after ``document.requestStorageAccess()`` in browsers without Storage Access
+    Headers, where the frame's first request could not carry our cookie."""
     client_id, origin = request.args.get("client_id"), request.args.get("origin")
     if problem := frame_problem(client_id, origin):
         return jsonify(error=problem[0], error_description=problem[1]), 400
-    return jsonify(session_status(_client(client_id), origin)), 200, NO_STORE
+    status, authorization = answer(client_id, origin)
+    return jsonify(status=status, authorization=authorization), 200, NO_STORE
 
 
 @bp.route("/oidc/iframe/action", methods=["POST"])

@@ -1,0 +1,128 @@
+// A minimal fake browser for running the real static/lxl-id.js under node:vm.
+// Only what the SDK touches is modelled; frames never load anything: tests play the IdP
+// by dispatching `message` and `load` events themselves.
+import fs from 'node:fs';
+import vm from 'node:vm';
+import {fileURLToPath} from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const SDK_PATH = ROOT + 'static/lxl-id.js';
+export const IDP = 'http://id.localhost:5000';
+export const ORIGIN = 'http://ngo.localhost:5000';
+const SDK_SOURCE = fs.readFileSync(SDK_PATH, 'utf8');
+
+class Target {
+  constructor() { this._listeners = {}; }
+  addEventListener(type, f) { (this._listeners[type] ||= []).push(f); }
+  removeEventListener(type, f) {
+    this._listeners[type] = (this._listeners[type] || []).filter(g => g !== f);
+  }
+  dispatch(type, event = {}) {
+    for (const f of [...(this._listeners[type] || [])]) f.call(this, event);
+    if (typeof this['on' + type] == 'function') this['on' + type](event);
+  }
+  listenerCount(type) { return (this._listeners[type] || []).length; }
+}
+
+class Element extends Target {
+  constructor(tag, doc) {
+    super();
+    this.tagName = tag.toUpperCase();
+    this.attributes = {};
+    this.children = [];
+    this.dataset = {};
+    this.parent = null;
+    this._doc = doc;
+    if (tag == 'iframe') {
+      // Copied out of the vm realm so deepStrictEqual compares plain objects.
+      this.contentWindow = {posted: [], postMessage(m, targetOrigin) { this.posted.push({m: {...m}, targetOrigin}) }};
+    }
+  }
+  setAttribute(k, v) { this.attributes[k] = String(v) }
+  getAttribute(k) { return k in this.attributes ? this.attributes[k] : null }
+  append(...nodes) { for (const n of nodes) { n.parent = this; this.children.push(n) } }
+  remove() {
+    if (this.parent) this.parent.children = this.parent.children.filter(n => n !== this);
+    this.parent = null;
+  }
+  submit() { this._doc.submitted.push(this) }
+}
+
+/** Build a fake page, run the SDK in it, return handles for the test. */
+export function load({
+  src = IDP + '/static/lxl-id.js', readyState = 'complete', onload = null, fetch, locks,
+  BroadcastChannel, globals = {},
+} = {}) {
+  const doc = new Target();
+  const win = new Target();
+  const warns = [];
+  const marks = [];
+  const fetches = [];
+  const errors = []; // reportError(): site bugs the SDK caught and reported
+  Object.assign(doc, {
+    readyState, visibilityState: 'visible', cookies: [], submitted: [],
+    currentScript: src == null ? null : {getAttribute: k => (k == 'src' ? src : null)},
+    createElement: tag => new Element(tag, doc),
+    getElementById: id => (onload && id == 'lxl_id_onload' ? onload : null),
+  });
+  Object.defineProperty(doc, 'cookie', {set(v) { doc.cookies.push(v) }, get() { return '' }});
+  doc.body = new Element('body', doc);
+  const ctx = {
+    document: doc,
+    location: {origin: ORIGIN, href: ORIGIN + '/page', protocol: 'http:'},
+    navigator: locks ? {locks} : {},
+    crypto: globalThis.crypto,
+    isSecureContext: true,
+    performance: {
+      mark: n => marks.push(['mark', n]),
+      measure: (n, start) => marks.push(['measure', n, start]),
+    },
+    console: {warn: (...a) => warns.push(a.join(' ')), log() {}, error() {}},
+    setTimeout, clearTimeout, URL,
+    reportError: e => errors.push(e), URLSearchParams, atob, AbortSignal,
+    fetch: async (url, init) => {
+      fetches.push({url: String(url), init});
+      if (!fetch) throw new TypeError('Failed to fetch');
+      return fetch(String(url), init);
+    },
+    BroadcastChannel,
+    addEventListener: (t, f) => win.addEventListener(t, f),
+    removeEventListener: (t, f) => win.removeEventListener(t, f),
+    ...globals,
+  };
+  ctx.window = ctx;
+  vm.createContext(ctx);
+  vm.runInContext(SDK_SOURCE, ctx, {filename: SDK_PATH});
+  const env = {
+    ctx, doc, win, warns, marks, fetches, errors,
+    get api() { return ctx.lxl.accounts.id },
+    frames: () => doc.body.children.filter(n => n.tagName == 'IFRAME'),
+    query: f => Object.fromEntries(new URL(f.src).searchParams),
+    /** Post a message to the page as if from frame `f`. */
+    msg(f, data, origin = IDP, source = f.contentWindow) {
+      win.dispatch('message', {source, origin, data});
+    },
+    async flush(n = 5) { for (let i = 0; i < n; i++) await new Promise(r => setImmediate(r)) },
+    sleep: ms => new Promise(r => setTimeout(r, ms)),
+    /** Answer the status frame's first request as a signed-in IdP would. */
+    async signIn(f, claims = {}, response = {}) {
+      const q = env.query(f);
+      env.msg(f, {type: 'lxl:hello'});
+      env.msg(f, {type: 'lxl:session', status: 'logged_in', session_state: 'ss1'});
+      await env.flush();
+      const id_token = jwt({iss: IDP, aud: q.client_id, nonce: q.nonce, iat: now(), exp: now() + 3600, sub: 'u1', ...claims});
+      env.msg(f, {type: 'authorization_response', response: {id_token, state: q.state, session_state: 'ss1', ...response}});
+      await env.flush();
+      return id_token;
+    },
+  };
+  return env;
+}
+
+export const now = () => Math.floor(Date.now() / 1000);
+const b64url = s => Buffer.from(s).toString('base64url');
+/** An unsigned JWT: the SDK never checks signatures, the backend does. */
+export const jwt = payload => `${b64url(JSON.stringify({alg: 'RS256', kid: 'k1'}))}.${b64url(JSON.stringify(payload))}.c2ln`;
+
+/** Copy a callback response out of the vm realm, keeping undefined-valued keys. */
+export const plain = r => ({...r});

@@ -1,0 +1,199 @@
+// One attempt at a time across tabs (Web Locks), token sharing and sign-out (BroadcastChannel),
+// disableAutoSelect() and revoke() through the status frame.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import {load, plain, jwt, now, IDP} from './harness.mjs';
+
+/** A BroadcastChannel bus shared by several fake tabs. */
+function bus() {
+  const channels = new Set();
+  const sent = [];
+  class FakeChannel {
+    constructor(name) { this.name = name; channels.add(this); this.onmessage = null }
+    postMessage(data) {
+      sent.push({name: this.name, data: {...data}});
+      for (const c of channels) if (c !== this && c.name == this.name) queueMicrotask(() => c.onmessage?.({data}));
+    }
+    close() { channels.delete(this) }
+  }
+  return {FakeChannel, sent};
+}
+
+/** Web Locks shared by several fake tabs: FIFO per name. */
+function lockManager() {
+  const queues = {};
+  const requested = [];
+  return {
+    requested,
+    request(name, cb) {
+      requested.push(name);
+      const prev = queues[name] || Promise.resolve();
+      const run = prev.then(() => cb({name}));
+      queues[name] = run.catch(() => {});
+      return run;
+    },
+  };
+}
+
+function tab(shared, opts = {}) {
+  const env = load({locks: shared.locks, BroadcastChannel: shared.FakeChannel});
+  const got = [], moments = [];
+  env.api.initialize({client_id: 'ngo-demo', callback: r => got.push(plain(r)), on_moment: m => moments.push(plain(m)), auto_select: true, ...opts});
+  return {env, got, moments};
+}
+
+test('a tab that waited on the lock reuses the credential another tab just got', async () => {
+  const shared = {...bus(), locks: lockManager()};
+  const a = tab(shared);
+  const b = tab(shared);
+  await a.env.flush();
+  assert.deepEqual(shared.locks.requested, ['lxl:silent:ngo-demo', 'lxl:silent:ngo-demo']);
+  assert.equal(a.env.frames().length, 1);
+  assert.equal(b.env.frames().length, 0, 'tab B waits for the lock');
+  const token = await a.env.signIn(a.env.frames()[0]);
+  await b.env.flush();
+  assert.deepEqual(shared.sent.map(s => s.name), ['lxl:ngo-demo']);
+  assert.deepEqual(shared.sent[0].data, {type: 'credential', credential: token});
+  assert.deepEqual(b.got, [{credential: token, select_by: 'auto', client_id: 'ngo-demo'}]);
+  assert.equal(b.env.frames().length, 0, 'tab B opened no frame');
+  a.env.api.cancel();
+});
+
+test('a shared credential is still checked (aud, iss, exp): a bad one makes the tab run its own attempt', async () => {
+  const shared = {...bus(), locks: lockManager()};
+  const a = tab(shared, {log_level: 'silent'});
+  const b = tab(shared);
+  await a.env.flush();
+  // While B waits, "another tab" broadcasts an expired token; then A's attempt fails.
+  const expired = jwt({iss: IDP, aud: 'ngo-demo', exp: now() - 5, iat: now() - 100});
+  new shared.FakeChannel('lxl:ngo-demo').postMessage({type: 'credential', credential: expired});
+  const [f] = a.env.frames();
+  a.env.msg(f, {type: 'lxl:hello'});
+  a.env.msg(f, {type: 'lxl:session', status: 'logged_out', reason: 'no_session'});
+  await b.env.flush();
+  assert.deepEqual(b.got, [], 'the expired token was not used');
+  assert.equal(b.env.frames().length, 1, 'B runs its own attempt');
+  const token = await b.env.signIn(b.env.frames()[0]);
+  assert.deepEqual(b.got, [{credential: token, select_by: 'auto', client_id: 'ngo-demo'}]);
+  a.env.api.cancel(); b.env.api.cancel();
+});
+
+test('with a site nonce, credentials are not broadcast and each tab runs its own attempt', async () => {
+  const shared = {...bus(), locks: lockManager()};
+  const a = tab(shared, {nonce: 'n-site'});
+  const b = tab(shared, {nonce: 'n-site'});
+  await a.env.flush();
+  await a.env.signIn(a.env.frames()[0]);
+  assert.deepEqual(shared.sent, []);
+  await b.env.flush();
+  assert.equal(b.env.frames().length, 1, 'tab B opens its own frame after A is done');
+  assert.equal(b.got.length, 0);
+  const token = await b.env.signIn(b.env.frames()[0]);
+  assert.equal(b.got[0].credential, token);
+  a.env.api.cancel(); b.env.api.cancel();
+});
+
+test('without Web Locks, one attempt at a time in the tab', async () => {
+  const env = load();
+  env.api.initialize({client_id: 'ngo-demo', callback() {}, auto_select: true});
+  await env.flush();
+  env.doc.dispatch('visibilitychange');
+  env.doc.dispatch('visibilitychange');
+  await env.flush();
+  assert.equal(env.frames().length, 1);
+  env.api.cancel();
+});
+
+test('disableAutoSelect: tells the IdP, forgets the credential, signs other tabs out', async () => {
+  const shared = {...bus(), locks: lockManager()};
+  const a = tab(shared);
+  await a.env.flush();
+  const [f] = a.env.frames();
+  await a.env.signIn(f);
+  const b = tab(shared, {auto_select: false});
+  shared.sent.length = 0;
+  a.env.api.disableAutoSelect();
+  await a.env.flush();
+  assert.deepEqual(shared.sent.map(s => s.data), [{type: 'signed_out'}]);
+  assert.deepEqual(b.moments, [{type: 'signed_out'}]);
+  assert.deepEqual(f.contentWindow.posted.map(p => p.m), [{type: 'lxl:disable_auto_select'}]);
+  assert.equal(f.contentWindow.posted[0].targetOrigin, IDP);
+  a.env.msg(f, {type: 'lxl:auto_select_disabled', ok: true});
+  await a.env.flush();
+  assert.deepEqual(a.env.warns, []);
+  // The credential is gone: the next return to the tab asks again, and the IdP says why.
+  a.env.doc.dispatch('visibilitychange');
+  await a.env.flush();
+  a.env.msg(f, {type: 'lxl:session', status: 'logged_out', reason: 'auto_select_disabled'});
+  await a.env.flush();
+  assert.equal(a.got.at(-1).reason, 'auto_select_disabled');
+  a.env.api.cancel();
+});
+
+test('disableAutoSelect without a status frame opens one (no authorization request) and drops an attempt in flight', async () => {
+  const env = load();
+  const got = [];
+  env.api.initialize({client_id: 'ngo-demo', callback: r => got.push(r), auto_select: true, timeout_ms: 200});
+  await env.flush();
+  const [f] = env.frames();
+  env.msg(f, {type: 'lxl:hello'});
+  env.msg(f, {type: 'lxl:session', status: 'logged_in'});
+  env.api.disableAutoSelect();
+  await env.flush();
+  assert.deepEqual(f.contentWindow.posted.map(p => p.m), [{type: 'lxl:disable_auto_select'}]);
+  env.msg(f, {type: 'lxl:auto_select_disabled', ok: false});
+  await env.sleep(250);
+  assert.deepEqual(got, [], 'the attempt in flight was dropped');
+  assert.equal(env.warns.length, 1);
+  assert.match(env.warns[0], /disableAutoSelect failed: refused/);
+
+  const env2 = load();
+  env2.api.initialize({client_id: 'ngo-demo', callback() {}});
+  env2.api.disableAutoSelect();
+  const [g] = env2.frames();
+  assert.deepEqual(Object.keys(env2.query(g)).sort(), ['client_id', 'origin']);
+  env2.api.cancel();
+});
+
+test('revoke: lxl:revoke to the status frame; done gets {successful}', async () => {
+  const env = load();
+  env.api.initialize({client_id: 'ngo-demo', callback() {}});
+  const results = [];
+  env.api.revoke('user-sub', r => results.push(plain(r)));
+  const [f] = env.frames();
+  env.msg(f, {type: 'lxl:hello'});
+  env.msg(f, {type: 'lxl:session', status: 'logged_in', session_state: 's'});
+  await env.flush();
+  assert.deepEqual(f.contentWindow.posted.map(p => p.m), [{type: 'lxl:revoke', hint: 'user-sub'}]);
+  env.msg(f, {type: 'lxl:revoked', ok: true});
+  await env.flush();
+  assert.deepEqual(results, [{successful: true}]);
+
+  env.api.revoke('user-sub', r => results.push(plain(r)));
+  await env.flush();
+  env.msg(f, {type: 'lxl:revoked', ok: false, error: 'unknown_grant'});
+  await env.flush();
+  assert.deepEqual(results[1], {successful: false, error: 'unknown_grant'});
+  env.api.cancel();
+});
+
+test('revoke: a refused frame gives done {successful: false, error: reason}', async () => {
+  const env = load({fetch: async () => ({json: async () => ({error: 'origin_not_allowed'})})});
+  env.api.initialize({client_id: 'ngo-demo', callback() {}, log_level: 'silent'});
+  const results = [];
+  env.api.revoke('user-sub', r => results.push(plain(r)));
+  env.frames()[0].dispatch('load');
+  await env.flush(10);
+  assert.deepEqual(results, [{successful: false, error: 'origin_not_allowed'}]);
+  assert.equal(env.frames().length, 0);
+});
+
+test('revoke: cancel() means done is never called', async () => {
+  const env = load();
+  env.api.initialize({client_id: 'ngo-demo', callback() {}, timeout_ms: 100});
+  const results = [];
+  env.api.revoke('user-sub', r => results.push(r));
+  env.api.cancel();
+  await env.sleep(150);
+  assert.deepEqual(results, []);
+});
