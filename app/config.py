@@ -6,13 +6,14 @@ folder); production sets ``LXL_*`` environment variables. Tests pass a dict to `
 
 import os
 import secrets
+import sys
 from datetime import timedelta
 from pathlib import Path
 
 
 def load_config(app, test_config=None):
     """Fill ``app.config`` from defaults, the environment, then ``test_config``."""
-    port = int(os.environ.get("PORT", "5000"))
+    port = started_port()
     days = int(os.environ.get("LXL_SESSION_DAYS", "30"))
     app.config.from_mapping(
         LXL_IDP_ORIGIN=os.environ.get("LXL_IDP_ORIGIN", f"http://id.localhost:{port}"),
@@ -48,6 +49,25 @@ def load_config(app, test_config=None):
         app.config.update(SESSION_TYPE="redis", SESSION_REDIS=redis.from_url(redis_url))
     if test_config:
         app.config.update(test_config)
+
+
+def started_port():
+    """Return the port the app is started on, which both local origins follow (CONTRACT.md).
+
+    ``PORT`` wins; ``flask run --port P`` passes the port only on its command line, so it is
+    read from there; else Flask's own ``FLASK_RUN_PORT``; else 5000.
+    """
+    if "PORT" in os.environ:
+        return int(os.environ["PORT"])
+    argv = sys.argv
+    if "run" in argv:
+        for flag in ("--port", "-p"):
+            if flag in argv[:-1]:
+                return int(argv[argv.index(flag) + 1])
+        for arg in argv:
+            if arg.startswith("--port="):
+                return int(arg.split("=", 1)[1])
+    return int(os.environ.get("FLASK_RUN_PORT", "5000"))
 
 
 def _instance_secret(app):
