@@ -35,7 +35,6 @@ def load_config(app, test_config=None):
         ),
         SECRET_KEY=os.environ.get("LXL_SECRET_KEY") or _instance_secret(app),
         SESSION_TYPE=os.environ.get("LXL_SESSION_TYPE", "sqlalchemy"),
-        SESSION_USE_SIGNER=True,
         SESSION_PERMANENT=False,
         PERMANENT_SESSION_LIFETIME=timedelta(days=days),
         SESSION_COOKIE_HTTPONLY=True,

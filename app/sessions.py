@@ -8,7 +8,6 @@ session cookie name, so neither ever reads the other's session. Both are ``HttpO
 
 from flask_session.redis import RedisSessionInterface
 from flask_session.sqlalchemy import SqlAlchemySessionInterface
-from itsdangerous import BadSignature
 
 from .sites import IDP, NGO, current_site
 
@@ -24,13 +23,9 @@ class _PerSiteCookie:
 
     def open_session(self, app, request):
         # Flask-Session 0.8 reads app.config["SESSION_COOKIE_NAME"] directly; read ours.
-        signed = request.cookies.get(self.get_cookie_name(app))
-        sid = None
-        if signed:
-            try:
-                sid = self._unsign(app, signed) if self.use_signer else signed
-            except BadSignature:
-                sid = None
+        # The id is 256 random bits, unguessable without a signature (Flask-Session 0.8
+        # deprecates signing it).
+        sid = request.cookies.get(self.get_cookie_name(app))
         data = self._retrieve_session_data(self._get_store_id(sid)) if sid else None
         if data is not None:
             return self.session_class(data, sid=sid)
@@ -52,7 +47,7 @@ class SiteRedisSessionInterface(_PerSiteCookie, RedisSessionInterface):
 
 def init_app(app, db):
     """Install server-side sessions with per-site cookies on the configured backend."""
-    options = dict(use_signer=True, permanent=False)
+    options = dict(permanent=False)
     if app.config["SESSION_TYPE"] == "redis":
         interface = SiteRedisSessionInterface(app, client=app.config["SESSION_REDIS"], **options)
     else:
