@@ -15,14 +15,12 @@ from authlib.oidc.core.errors import (
     InteractionRequiredError,
     LoginRequiredError,
 )
-from flask import current_app, request
-from joserfc import jwt
-from joserfc.errors import JoseError
+from flask import request
 
 from ...extensions import db
-from .. import accounts, consents, keys
+from .. import accounts, consents
 from ..models import AutoSelectOptOut
-from . import claims, reasons
+from . import claims, hints, reasons
 
 STORAGE_ACCESS_HEADER = "Sec-Fetch-Storage-Access"
 
@@ -58,13 +56,13 @@ def cookies_withheld():
     return storage_access() in ("none", "inactive") and not accounts.silent_browser_key()
 
 
-def evaluate(client, scope, hints=None):
+def evaluate(client, scope, given_hints=None):
     """Decide whether this browser's user can be signed in to ``client`` silently.
 
-    ``hints`` holds the request's ``id_token_hint``, ``login_hint`` and ``max_age``.
+    ``given_hints`` holds the request's ``id_token_hint``, ``login_hint`` and ``max_age``.
     Raises ``InvalidRequestError`` for a hint that is not ours (§3.1.2.1).
     """
-    hints = hints or {}
+    given = given_hints or {}
     if cookies_withheld():
         return Outcome(error=InteractionRequiredError, reason=reasons.THIRD_PARTY_COOKIES_BLOCKED)
     live, expired = accounts.sessions_for_key(accounts.silent_browser_key())
@@ -72,9 +70,9 @@ def evaluate(client, scope, hints=None):
         reason = reasons.SESSION_EXPIRED if expired else reasons.NO_SESSION
         return Outcome(error=LoginRequiredError, reason=reason)
     session = live[0]  # one account per browser: see accounts.sign_in
-    if not _matches_hints(session, client.client_id, hints):
+    if not _matches_hints(session, client.client_id, given):
         return Outcome(error=LoginRequiredError, reason=reasons.NO_SESSION)
-    if _too_old(session, hints.get("max_age")):
+    if _too_old(session, given.get("max_age")):
         return Outcome(error=LoginRequiredError, reason=reasons.SESSION_EXPIRED)
     if is_opted_out(session.user, client.client_id):
         return Outcome(error=LoginRequiredError, reason=reasons.AUTO_SELECT_DISABLED)
@@ -83,38 +81,13 @@ def evaluate(client, scope, hints=None):
     return Outcome(session=session)
 
 
-def _matches_hints(session, client_id, hints):
+def _matches_hints(session, client_id, given):
     """False if a hint names someone other than the signed-in user (§3.1.2.1)."""
-    if token := hints.get("id_token_hint"):
-        return claims.subject(session.user, client_id) == verified_hint_subject(token, client_id)
-    if email := hints.get("login_hint"):
+    if token := given.get("id_token_hint"):
+        return claims.subject(session.user, client_id) == hints.subject_for(token, client_id)
+    if email := given.get("login_hint"):
         return session.user.email == email.strip().lower()
     return True
-
-
-class _HintClaims(jwt.JWTClaimsRegistry):
-    def validate_exp(self, value):
-        """Accept an expired hint: it names a user, it does not authenticate one."""
-
-
-def verified_hint_subject(id_token, client_id):
-    """Return the ``sub`` of an ID token we issued to ``client_id`` (§3.1.2.1 id_token_hint).
-
-    Signature, issuer and audience are checked; expiry is not, since hints are usually
-    expired tokens.
-    """
-    try:
-        token = jwt.decode(id_token, keys.public_key_set(), algorithms=[keys.ALGORITHM])
-        _HintClaims(
-            iss={"essential": True, "value": current_app.config["LXL_IDP_ORIGIN"]},
-            sub={"essential": True},
-        ).validate(token.claims)
-    except (JoseError, ValueError) as error:
-        raise InvalidRequestError(f"Invalid 'id_token_hint': {error}") from None
-    audience = token.claims.get("aud")
-    if client_id not in (audience if isinstance(audience, list) else [audience]):
-        raise InvalidRequestError("Invalid 'id_token_hint': it was issued to another client.")
-    return token.claims["sub"]
 
 
 def _too_old(session, max_age):
@@ -158,7 +131,7 @@ def revoke_consent(client_id, hint):
         return False
     user = live[0].user
     try:
-        subject = verified_hint_subject(hint, client_id) if hint.count(".") == 2 else hint
+        subject = hints.subject_for(hint, client_id) if hint.count(".") == 2 else hint
     except InvalidRequestError:
         return False
     return subject == claims.subject(user, client_id) and consents.revoke(user, client_id)
