@@ -1,9 +1,9 @@
 """OpenID Connect RP-Initiated Logout 1.0, on Authlib's ``EndSessionEndpoint``.
 
 Authlib resolves the client and checks it against the hint's audience. Added here: the hint
-is verified as everywhere else (hints.py: signature and issuer, §2), an error page instead of silence for a
-``post_logout_redirect_uri`` that is not registered (§3, §4), and the rule for when the
-End-User must confirm (§2, §6).
+verified as everywhere else (hints.py: signature and issuer, §2), an error page instead of
+silence for a ``post_logout_redirect_uri`` that is not registered (§3, §4), and the rule for
+when the End-User must confirm (§2, §6).
 """
 
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
