@@ -11,7 +11,7 @@ from authlib.integrations.sqla_oauth2 import (
     OAuth2ClientMixin,
     OAuth2TokenMixin,
 )
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -123,7 +123,7 @@ class BrowserSession(db.Model):
 
     __tablename__ = "browser_sessions"
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     # SHA-256 of the random browser key held in the session cookies (never the key itself).
     browser_key_hash: Mapped[str] = mapped_column(String(64), index=True)
     # Seed of the per-client ``sid`` claims, so two sites cannot correlate one session.
@@ -151,6 +151,8 @@ class AuthorizationCode(db.Model, OAuth2AuthorizationCodeMixin):
     """A one-time code from the authorization endpoint (RFC 6749 §4.1.2)."""
 
     __tablename__ = "authorization_codes"
+    # The nonce replay check (OIDC Core §15.5.2) looks codes up by client and nonce.
+    __table_args__ = (Index("ix_authorization_codes_client_nonce", "client_id", "nonce"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     browser_session_id: Mapped[int | None] = mapped_column(ForeignKey("browser_sessions.id"))
