@@ -1,247 +1,231 @@
 /** LxL ID browser SDK: docs/silent-sign-in.md, lxl-id.d.ts */
 (() => {
-  const W = /** @type {any} */ (window), D = document, ORIGIN = location.origin;
-  if (W.lxl?.accounts?.id) return;
-  // The IdP serves this file; currentScript is set only now.
-  const SRC = D.currentScript?.getAttribute('src'), IDP = SRC ? new URL(SRC, location.href).origin : '';
+  const win = /** @type {any} */ (window), doc = document, ORIGIN = location.origin;
+  if (win.lxl?.accounts?.id) return;
+  // Served by the IdP: our src names it
+  const SRC = doc.currentScript?.getAttribute('src'), IDP = SRC ? new URL(SRC, location.href).origin : '';
   const REASONS = Object.freeze(['no_session', 'session_expired', 'auto_select_disabled',
     'consent_required', 'third_party_cookies_blocked', 'unknown_client', 'origin_not_allowed',
     'idp_unreachable', 'timeout', 'popup_closed', 'popup_blocked', 'invalid_response']);
-  const CANCEL = {}, CONFIG = /^(unknown_client|origin_not_allowed)$/;
+  const CANCELLED = {}, MISCONFIGURED = /^(unknown_client|origin_not_allowed)$/;
   /** @typedef {{post(m: object): void, next(type: string, step: string, ms: number): Promise<any>, close(): void, ready?: Promise<any>}} Frame */
-  /** @type {Frame=} */ let status;
-  let [O, att, last, cred, ss, bc] = /** @type {any[]} */ ([]);
-  let dead = false;
+  /** @type {Frame=} */ let statusFrame;
+  let [options, attempt, lastStatus, cached, sessionState, channel] = /** @type {any[]} */ ([]);
+  let misconfigured = false;
 
-  /** @param {string} what @param {string} how */
-  const TE = (what, how) => new TypeError(`lxl-id: ${what} ${how}`);
-  /** @param {any} v */
-  const str = v => typeof v == 'string' && v != '';
-  /** @param {any} v */
-  const fn = v => typeof v == 'function';
+  const usageError = (what, how) => new TypeError(`lxl-id: ${what} ${how}`);
+  const isText = v => typeof v == 'string' && v != '';
+  const isFunction = v => typeof v == 'function';
   /** @type {Record<string, [(v: any) => boolean, string]>} */
-  const OPTS = {
-    client_id: [str, 'your client_id'],
-    callback: [fn, 'a function (or set login_uri)'],
+  const OPTIONS = {
+    client_id: [isText, 'your client_id'],
+    callback: [isFunction, 'a function (or set login_uri)'],
     auto_select: [v => v === !!v, 'true or false'],
     itp_support: [v => v === !!v, 'true or false'],
-    scope: [v => str(v) && v.split(' ').includes('openid'), 'a string with "openid"'],
-    nonce: [str, 'a non-empty string'],
-    login_uri: [v => str(v) && new URL(v, location.href).origin == ORIGIN, 'a URL on ' + ORIGIN],
+    scope: [v => isText(v) && v.split(' ').includes('openid'), 'a string with "openid"'],
+    nonce: [isText, 'a non-empty string'],
+    login_uri: [v => isText(v) && new URL(v, location.href).origin == ORIGIN, 'a URL on ' + ORIGIN],
     timeout_ms: [v => Number.isInteger(v) && v >= 100 && v <= 6e4, 'an integer 100-60000'],
-    on_moment: [fn, 'a function'],
+    on_moment: [isFunction, 'a function'],
     log_level: [v => v == 'warn' || v == 'silent', '"warn" or "silent"'],
   };
-  /** @param {() => any} f */
-  const onReady = f => D.readyState == 'loading' ? D.addEventListener('DOMContentLoaded', f, {once: true}) : f();
-  const rnd = () => crypto.getRandomValues(new Uint32Array(4)).join('');
-  /** @param {any} r @param {string} d */
+  const onReady = f => doc.readyState == 'loading' ? doc.addEventListener('DOMContentLoaded', f, {once: true}) : f();
+  const random = () => crypto.getRandomValues(new Uint32Array(4)).join('');
   const known = (r, d) => REASONS.includes(r) ? r : d;
-  /** @param {() => any} f site code */
+  // f: site code, whose errors are the site's
   const guard = f => { try { f() } catch (e) { reportError(e) } };
-  /** @param {any} m */
-  const moment = m => guard(() => O.on_moment?.(m));
-  /** @param {string} s */
+  const moment = m => guard(() => options.on_moment?.(m));
   const step = s => { performance.mark('lxl:' + s); moment({type: 'step', step: s}) };
-  /** @param {string} s */
   const measure = s => performance.measure('lxl:' + s, 'lxl:' + s);
   /** @param {string} what @param {any} e */
-  const warn = (what, {reason: r, step, detail}) => O.log_level != 'silent' && console.warn(
+  const warn = (what, {reason: r, step, detail}) => options.log_level != 'silent' && console.warn(
     `lxl-id: ${what} failed: ${r} ${step || ''} ${detail || ''}. ` + (/** @type {any} */ ({
-      origin_not_allowed: `Register ${ORIGIN} as a web origin of client ${O.client_id}.`,
-      unknown_client: `Check client_id ${O.client_id}.`,
+      origin_not_allowed: `Register ${ORIGIN} as a web origin of client ${options.client_id}.`,
+      unknown_client: `Check client_id ${options.client_id}.`,
       third_party_cookies_blocked: 'Try itp_support: true.',
       invalid_response: `Is ${IDP} the issuer? Is the clock right?`,
     })[r] || (/unre|tim/.test(r) ? `Is ${IDP} up?` : 'Show a sign-in button.')));
 
   /** @param {string} path @param {Record<string, string>} q @param {string} step @returns {Frame} */
-  function frame(path, q, step) {
-    const f = D.createElement('iframe'), got = /** @type {any[]} */ ([]), wake = new Set();
-    const kick = () => wake.forEach(w => w());
-    /** @type {any} */ let fail, hi = 0;
-    const on = (/** @type {MessageEvent} */ e) => {
-      if (e.source === f.contentWindow && e.origin === IDP && e.data?.type) { hi = got.push(e.data); kick() }
+  function openFrame(path, q, step) {
+    const f = doc.createElement('iframe'), inbox = [], waiters = new Set();
+    const wakeAll = () => waiters.forEach(w => w());
+    let fail, greeted = 0;
+    const on = e => {
+      if (e.source === f.contentWindow && e.origin === IDP && e.data?.type) { greeted = inbox.push(e.data); wakeAll() }
     };
     addEventListener('message', on);
-    // Load without lxl:hello: refused, or an error page (Chromium fires load then too).
-    f.onload = () => hi || fetch(`${IDP}/oidc/client-check?` + new URLSearchParams({client_id: O.client_id, origin: ORIGIN}),
-      {credentials: 'omit', signal: AbortSignal.timeout(900)}).then(r => r.json()).catch(() => 0)
-      .then(j => { hi || (fail = {reason: CONFIG.test(j?.error) ? j.error : 'idp_unreachable', step}, kick()) });
+    // Loaded, no hello yet: refused, IdP down, or hello still in flight. client-check tells;
+    // "ok": the frame is ours, so its hello is awaited until the deadline.
+    f.onload = () => greeted || fetch(`${IDP}/oidc/client-check?` + new URLSearchParams({client_id: options.client_id, origin: ORIGIN}),
+      {credentials: 'omit', signal: AbortSignal.timeout(900)}).then(r => r.json()).then(j => j.ok || j.error, () => 0)
+      .then(r => { greeted || r === true || (fail = {reason: MISCONFIGURED.test(r) ? r : 'idp_unreachable', step}, wakeAll()) });
     Object.assign(f, {src: IDP + path + '?' + new URLSearchParams(q), hidden: true, width: 0, height: 0, ariaHidden: 'true'});
-    D.body.append(f);
+    doc.body.append(f);
     return {
       post: m => f.contentWindow?.postMessage(m, IDP),
       next: (type, st, ms) => new Promise((res, rej) => {
-        const w = (/** @type {any} */ to) => {
-          const i = got.findIndex(m => m.type == type), e = to || fail;
-          if (i >= 0 || e) { clearTimeout(t); wake.delete(w); i < 0 ? rej(e) : res(got.splice(i, 1)[0]) }
+        const w = to => {
+          const i = inbox.findIndex(m => m.type == type), e = to || fail;
+          if (i >= 0 || e) { clearTimeout(t); waiters.delete(w); i < 0 ? rej(e) : res(inbox.splice(i, 1)[0]) }
         }, t = setTimeout(w, ms, {reason: 'timeout', step: st});
-        wake.add(w); w(0);
+        waiters.add(w); w(0);
       }),
-      close: () => { removeEventListener('message', on); f.remove(); fail = CANCEL; kick() },
+      close: () => { removeEventListener('message', on); f.remove(); fail = CANCELLED; wakeAll() },
     };
   }
 
-  /** @param {Record<string, string>} [req] */
-  function statusFrame(req) {
-    const s = status = frame('/oidc/iframe/check_session',
-      {client_id: O.client_id, origin: ORIGIN, ...O.itp_support && {itp_support: '1'}, ...req}, 'check_session');
-    (s.ready = s.next('lxl:session', 'check_session', O.timeout_ms).then(seen)).catch(() => status == s && drop());
-    return s;
+  /** @param {Record<string, string>} [request] */
+  function openStatusFrame(request) {
+    const frame = statusFrame = openFrame('/oidc/iframe/check_session',
+      {client_id: options.client_id, origin: ORIGIN, ...options.itp_support && {itp_support: '1'}, ...request}, 'check_session');
+    (frame.ready = frame.next('lxl:session', 'check_session', options.timeout_ms).then(remember)).catch(() => statusFrame == frame && closeStatusFrame());
+    return frame;
   }
-  const drop = () => { status?.close(); status = undefined };
-  /** @param {any} s */
-  const seen = s => { if (s.status != 'unchanged') last = s; ss = s.session_state || ss; return s };
-  const stale = () => !(Date.now() / 1e3 < cred?.exp - (cred?.exp - cred?.iat) / 5); // NaN: stale
+  const closeStatusFrame = () => { statusFrame?.close(); statusFrame = undefined };
+  const remember = s => { if (s.status != 'unchanged') lastStatus = s; sessionState = s.session_state || sessionState; return s };
+  const stale = () => !(Date.now() / 1e3 < cached?.exp - (cached?.exp - cached?.iat) / 5);
 
+  // One attempt per client in all tabs; a lock may beat its holder's broadcast: wait 50 ms
   /** @param {boolean} [recheck] */
-  function run(recheck) {
-    if (att) return;
-    const a = att = /** @type {any} */ ({}), go = async () => (a.locked = 1, a.x || silent(a, recheck));
-    (navigator.locks?.request('lxl:silent:' + O.client_id, go) || go())
-      .then((/** @type {any} */ r) => a.x || r && (cred = r[1], result({credential: r[0], select_by: 'auto', client_id: O.client_id})), e => a.x || fail(e)).finally(() => att == a && (att = undefined));
+  function start(recheck) {
+    if (attempt) return;
+    const run = attempt = /** @type {any} */ ({}), locks = navigator.locks, held = locks?.query?.(),
+      go = async () => ((await held)?.held?.[0] && !run.heard && !options.nonce &&
+        await new Promise(r => setTimeout(run.wake = r, 50)), run.cancelled || signInSilently(run, recheck));
+    (locks?.request('lxl:silent:' + options.client_id, go) || go())
+      .then(signedIn => run.cancelled || signedIn && (cached = signedIn[1], deliver({credential: signedIn[0], select_by: 'auto', client_id: options.client_id})), e => run.cancelled || fail(e)).finally(() => attempt == run && (attempt = undefined));
   }
 
-  /** @param {any} a @param {boolean} [recheck] @returns {Promise<any>} [token, payload], or nothing @see draft-sakimura-oauth-wmrm */
-  async function silent(a, recheck) {
-    if (a.heard && !O.nonce) try { return [a.heard, check(a.heard)] } catch {}
-    const end = Date.now() + O.timeout_ms, left = () => end - Date.now(), state = rnd(), nonce = O.nonce || rnd();
-    const req = {response_type: 'id_token', scope: O.scope, nonce, state, redirect_uri: ORIGIN};
-    const fresh = !status, st = status || statusFrame(req);
+  /** Steps 1-3 @param {any} run @param {boolean} [recheck] @returns {Promise<any>} */
+  async function signInSilently(run, recheck) {
+    if (run.heard && !options.nonce) try { return [run.heard, checkIdToken(run.heard)] } catch {}
+    const deadline = Date.now() + options.timeout_ms, left = () => deadline - Date.now(), state = random(), nonce = options.nonce || random();
+    const request = {response_type: 'id_token', scope: options.scope, nonce, state, redirect_uri: ORIGIN};
+    const fresh = !statusFrame, frame = statusFrame || openStatusFrame(request);
     step('check_session');
-    let s = await st.ready, r;
+    let status = await frame.ready, response;
     if (!fresh) {
-      st.post({type: 'lxl:check', session_state: ss});
-      s = seen(await st.next('lxl:session', 'check_session', left()).catch(e => { status == st && drop(); throw e }));
+      frame.post({type: 'lxl:check', session_state: sessionState});
+      status = remember(await frame.next('lxl:session', 'check_session', left()).catch(e => { statusFrame == frame && closeStatusFrame(); throw e }));
     }
     measure('check_session');
-    if (recheck && s.status == 'unchanged' && !(last.status == 'logged_in' && stale())) return;
-    if (last.status != 'logged_in') {
-      cred = undefined; // "can't tell" is never "logged out"
-      throw {reason: last.status == 'logged_out' ? known(last.reason, 'no_session') : 'third_party_cookies_blocked'};
+    if (recheck && status.status == 'unchanged' && !(lastStatus.status == 'logged_in' && stale())) return;
+    if (lastStatus.status != 'logged_in') {
+      cached = undefined; // "can't tell" is never "logged out"
+      throw {reason: lastStatus.status == 'logged_out' ? known(lastStatus.reason, 'no_session') : 'third_party_cookies_blocked'};
     }
     step('authorize');
-    const f = fresh ? st : a.f = frame('/oidc/authorize', {...req, client_id: O.client_id, response_mode: 'web_message', prompt: 'none'}, 'authorize');
-    try { r = (await f.next('authorization_response', 'authorize', left())).response || {} } finally { fresh || f.close() }
+    const authorizeFrame = fresh ? frame : run.frame = openFrame('/oidc/authorize', {...request, client_id: options.client_id, response_mode: 'web_message', prompt: 'none'}, 'authorize');
+    try { response = (await authorizeFrame.next('authorization_response', 'authorize', left())).response || {} } finally { fresh || authorizeFrame.close() }
     measure('authorize');
-    if (r.state !== state) throw {reason: 'invalid_response', detail: 'state'};
-    if (r.error) throw {reason: known(r.reason, known(r.error, 'no_session')), detail: r.error};
-    ss = r.session_state || ss;
-    const p = check(r.id_token, nonce);
-    // Before the lock is released, for a tab waiting on it.
-    O.nonce || a.x || bc?.postMessage({type: 'credential', credential: r.id_token});
-    return [r.id_token, p];
+    if (response.state !== state) throw {reason: 'invalid_response', detail: 'state'};
+    if (response.error) throw {reason: known(response.reason, known(response.error, 'no_session')), detail: response.error};
+    sessionState = response.session_state || sessionState;
+    const claims = checkIdToken(response.id_token, nonce);
+    options.nonce || run.cancelled || channel?.postMessage({type: 'credential', credential: response.id_token});
+    return [response.id_token, claims];
   }
 
-  /**
-   * No signature check: the backend must verify the credential with the IdP's JWKS.
-   * @see https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation §3.1.3.7, §3.2.2.5
-   * @param {string} t @param {string} [nonce]
-   */
-  function check(t, nonce) {
-    /** @type {any} */ let p = {};
-    try { p = JSON.parse(atob(t.split('.')[1].replace(/-/g, '+').replace(/_/g, '/'))) } catch {}
-    const id = O.client_id, aud = [p.aud].flat();
-    const bad = p.iss !== IDP ? 'iss' : !aud.includes(id) || aud[1] && p.azp !== id ? 'aud' :
-      nonce && p.nonce !== nonce ? 'nonce' : p.exp * 1e3 > Date.now() ? '' : 'exp';
+  /** OIDC Core §3.1.3.7; the backend checks the signature @param {string} token @param {string} [nonce] */
+  function checkIdToken(token, nonce) {
+    let claims = {};
+    try { claims = JSON.parse(atob(token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/'))) } catch {}
+    const id = options.client_id, aud = [claims.aud].flat();
+    const bad = claims.iss !== IDP ? 'iss' : !aud.includes(id) || aud[1] && claims.azp !== id ? 'aud' :
+      nonce && claims.nonce !== nonce ? 'nonce' : claims.exp * 1e3 > Date.now() ? '' : 'exp';
     if (bad) throw {reason: 'invalid_response', detail: bad};
-    return p;
+    return claims;
   }
 
-  /** @param {any} e */
   function fail(e) {
     const reason = known(e.reason, 'invalid_response');
-    dead = CONFIG.test(reason);
+    misconfigured = MISCONFIGURED.test(reason);
     warn('silent sign-in', {...e, reason, detail: e.detail || e.message});
-    result({credential: undefined, error: 'login_required', reason, ...reason == 'timeout' && {step: e.step}});
+    deliver({credential: undefined, error: 'login_required', reason, ...reason == 'timeout' && {step: e.step}});
   }
 
-  /** @param {any} r */
-  function result(r) {
+  function deliver(r) {
     step('callback');
-    guard(() => O.callback ? O.callback(r) : r.credential && post(r.credential));
+    guard(() => options.callback ? options.callback(r) : r.credential && postToLoginUri(r.credential));
     measure('callback');
     moment({type: 'result', ok: !!r.credential, ...r.reason && {reason: r.reason}});
   }
 
-  /** @param {string} credential */
-  function post(credential) {
-    const f = D.createElement('form'), g_csrf_token = rnd();
-    D.cookie = `g_csrf_token=${g_csrf_token};path=/;SameSite=Strict` + (isSecureContext ? ';Secure' : '');
-    Object.assign(f, {method: 'post', action: O.login_uri, hidden: true});
-    for (const [name, value] of Object.entries({credential, g_csrf_token})) f.append(Object.assign(D.createElement('input'), {type: 'hidden', name, value}));
-    D.body.append(f); f.submit();
+  function postToLoginUri(credential) {
+    const f = doc.createElement('form'), g_csrf_token = random();
+    doc.cookie = `g_csrf_token=${g_csrf_token};path=/;SameSite=Strict` + (isSecureContext ? ';Secure' : '');
+    Object.assign(f, {method: 'post', action: options.login_uri, hidden: true});
+    for (const [name, value] of Object.entries({credential, g_csrf_token})) f.append(Object.assign(doc.createElement('input'), {type: 'hidden', name, value}));
+    doc.body.append(f); f.submit();
   }
 
-  /** @param {object} m @param {string} reply @param {(r: any) => any} done */
-  function tell(m, reply, done) {
-    if (!O) throw TE('initialize()', 'must come first');
-    const s = status || statusFrame();
-    /** @type {Promise<any>} */ (s.ready).then(() => (s.post(m), s.next(reply, reply, O.timeout_ms))).then(
+  function tellStatusFrame(m, reply, done) {
+    if (!options) throw usageError('initialize()', 'must come first');
+    const s = statusFrame || openStatusFrame();
+    /** @type {Promise<any>} */ (s.ready).then(() => (s.post(m), s.next(reply, reply, options.timeout_ms))).then(
       m => m.ok ? {successful: true} : {successful: false, error: m.error || 'refused'},
-      e => e != CANCEL && {successful: false, error: e.reason}).then(r => r && guard(() => done(r)));
+      e => e != CANCELLED && {successful: false, error: e.reason}).then(r => r && guard(() => done(r)));
   }
-  const abort = () => { if (att) { att.x = 1; att.f?.close(); att = undefined } };
+  const abort = () => { if (attempt) { attempt.cancelled = 1; attempt.frame?.close(); attempt = undefined } };
 
   /**
    * @param {lxl.accounts.id.IdConfiguration} config @throws {TypeError} naming the bad option
-   * @see https://openid.net/specs/openid-connect-core-1_0.html#ImplicitFlowAuth
    */
   function initialize(config) {
     const c = /** @type {any} */ (config || {}), o = /** @type {any} */ ({scope: 'openid email profile', timeout_ms: 5e3});
-    for (const k in c) if (!OPTS[k]) throw TE(`initialize({${k}})`, 'is no option; use ' + Object.keys(OPTS));
-    for (const [k, [valid, what]] of Object.entries(OPTS)) {
+    for (const k in c) if (!OPTIONS[k]) throw usageError(`initialize({${k}})`, 'is no option; use ' + Object.keys(OPTIONS));
+    for (const [k, [valid, what]] of Object.entries(OPTIONS)) {
       const v = c[k];
       let ok = v === undefined && k != 'client_id' && (k != 'callback' || c.login_uri);
       try { ok = ok || valid(v) } catch {}
-      if (!ok) throw TE(`initialize({${k}})`, `must be ${what}, not ${JSON.stringify(v) ?? typeof v}`);
+      if (!ok) throw usageError(`initialize({${k}})`, `must be ${what}, not ${JSON.stringify(v) ?? typeof v}`);
       if (v !== undefined) o[k] = v;
     }
-    if (!IDP) throw TE('lxl-id.js', 'must load by <script src>');
+    if (!IDP) throw usageError('lxl-id.js', 'must load by <script src>');
     cancel();
-    O = o; dead = false; cred = last = undefined;
-    bc?.close();
-    if (bc = W.BroadcastChannel && new BroadcastChannel('lxl:' + o.client_id)) bc.onmessage = (/** @type {any} */ {data: m}) => {
-      if (m.type == 'signed_out') { cred = undefined; moment(m) }
-      if (m.type == 'credential' && att && !att.locked) att.heard = m.credential;
+    options = o; misconfigured = false; cached = lastStatus = undefined;
+    channel?.close();
+    if (channel = win.BroadcastChannel && new BroadcastChannel('lxl:' + o.client_id)) channel.onmessage = ({data: m}) => {
+      if (m.type == 'signed_out') { cached = undefined; moment(m) }
+      if (m.type == 'credential' && attempt) attempt.heard = m.credential, attempt.wake?.();
     };
-    if (o.auto_select) onReady(() => O == o && run());
+    if (o.auto_select) onReady(() => options == o && start());
   }
 
   /** Sign-out in all tabs: the next attempt fails with auto_select_disabled. */
   function disableAutoSelect() {
-    abort(); cred = undefined;
-    bc?.postMessage({type: 'signed_out'});
-    tell({type: 'lxl:disable_auto_select'}, 'lxl:auto_select_disabled', r => r.successful || warn('disableAutoSelect', {reason: r.error}));
+    abort(); cached = undefined;
+    channel?.postMessage({type: 'signed_out'});
+    tellStatusFrame({type: 'lxl:disable_auto_select'}, 'lxl:auto_select_disabled', r => r.successful || warn('disableAutoSelect', {reason: r.error}));
   }
 
   /** Removes every frame and listener; a cancelled attempt calls no callback. */
-  function cancel() { abort(); drop() }
+  function cancel() { abort(); closeStatusFrame() }
 
   /**
    * @param {string} hint ID token or sub @param {(r: lxl.accounts.id.RevocationResponse) => void} [done]
-   * @see https://www.rfc-editor.org/rfc/rfc7009
    */
   function revoke(hint, done) {
-    if (!str(hint)) throw TE('revoke(hint)', 'must be an ID token or a sub');
-    if (done && !fn(done)) throw TE('revoke(hint, done)', 'must be a function');
-    cred = undefined;
-    tell({type: 'lxl:revoke', hint}, 'lxl:revoked', r => done?.(r));
+    if (!isText(hint)) throw usageError('revoke(hint)', 'must be an ID token or a sub');
+    if (done && !isFunction(done)) throw usageError('revoke(hint, done)', 'must be a function');
+    cached = undefined;
+    tellStatusFrame({type: 'lxl:revoke', hint}, 'lxl:revoked', r => done?.(r));
   }
 
-  D.addEventListener('visibilitychange', () => {
-    if (D.visibilityState == 'visible' && O?.auto_select && !dead && (status || stale())) run(true);
+  doc.addEventListener('visibilitychange', () => {
+    if (doc.visibilityState == 'visible' && options?.auto_select && !misconfigured && (statusFrame || stale())) start(true);
   });
 
   onReady(() => {
-    const el = D.getElementById('lxl_id_onload'), c = /** @type {any} */ ({});
+    const el = doc.getElementById('lxl_id_onload'), c = /** @type {any} */ ({});
     if (!el) return;
-    for (const k in OPTS) {
+    for (const k in OPTIONS) {
       const v = el.dataset[k];
-      if (v) c[k] = /callback|moment/.test(k) ? W[v] || v : v == 'true' || v != 'false' && (k == 'timeout_ms' ? +v : v);
+      if (v) c[k] = /callback|moment/.test(k) ? win[v] || v : v == 'true' || v != 'false' && (k == 'timeout_ms' ? +v : v);
     }
     initialize(c);
   });
 
-  W.lxl = {...W.lxl, accounts: {...W.lxl?.accounts, id: Object.freeze({initialize, disableAutoSelect, cancel, revoke, _reasons: REASONS})}};
+  win.lxl = {...win.lxl, accounts: {...win.lxl?.accounts, id: Object.freeze({initialize, disableAutoSelect, cancel, revoke, _reasons: REASONS})}};
 })();
