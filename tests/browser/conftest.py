@@ -6,6 +6,7 @@ are different sites to it, as in production). Each test gets a fresh browser pro
 third-party cookies allowed or blocked (BROWSER_NOTES.md), and its own fresh user.
 """
 
+import contextlib
 import itertools
 import logging
 import os
@@ -13,6 +14,8 @@ from pathlib import Path
 import shutil
 import socket
 import threading
+from typing import NamedTuple
+from urllib.parse import parse_qsl
 
 import pytest
 from flask_migrate import upgrade
@@ -24,11 +27,15 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from app.extensions import db
-from app.idp import accounts, consents, demo
-from app.idp.models import User
+from app.idp import accounts, clients, consents, demo
+from app.idp.models import BrowserSession, User, epoch
 from app.sites import SiteBlueprint, content_security_policy, origin_host
 
 PAGES = Path(__file__).parent / "pages"
+VENDOR = Path(__file__).parents[2] / "node_modules" / "oidc-client-ts" / "dist" / "browser"
+# A standard client's silent_redirect_uri runs in a hidden frame of its own site's page;
+# every other NGO page keeps the site's frame-ancestors 'none'.
+FRAMED_BY_OWN_SITE = {"oidc-silent.html"}
 
 CHROMIUM = os.environ.get("LXL_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("LXL_CHROMEDRIVER",
@@ -45,6 +52,37 @@ def _free_port():
         return s.getsockname()[1]
 
 
+class IdpRequest(NamedTuple):
+    """One request the live server received for the IdP host."""
+
+    path: str
+    params: dict
+
+    @property
+    def is_authorization(self):
+        """True for a request that asks the IdP for a credential (docs/silent-sign-in.md)."""
+        return self.path == "/oidc/authorize" or (
+            self.path == "/oidc/iframe/check_session" and "response_type" in self.params)
+
+
+class _RequestLog:
+    """WSGI middleware: record each IdP request, and hold back paths a test asked to hold."""
+
+    def __init__(self, wsgi_app, idp_host):
+        self.wsgi_app, self.idp_host = wsgi_app, idp_host
+        self.requests, self.gates = [], {}
+
+    def __call__(self, environ, start_response):
+        if environ.get("HTTP_HOST") == self.idp_host:
+            request = IdpRequest(environ.get("PATH_INFO", ""),
+                                 dict(parse_qsl(environ.get("QUERY_STRING", ""))))
+            self.requests.append(request)  # list.append is atomic: server threads share it
+            if (gate := self.gates.get(request.path)) is not None:
+                gate[1].append(request)
+                gate[0].wait(30)  # a safety net: hold() releases it when its block ends
+        return self.wsgi_app(environ, start_response)
+
+
 class LiveServer:
     """The app served over real HTTP, with helpers that reach into its database."""
 
@@ -52,7 +90,18 @@ class LiveServer:
         self.app, self.port = app, port
         self.idp, self.ngo = app.config["LXL_IDP_ORIGIN"], app.config["LXL_NGO_ORIGIN"]
         self._users = itertools.count(1)
+        self._log = _RequestLog(app.wsgi_app, origin_host(self.idp))
+        app.wsgi_app = self._log
         self._server = make_server("127.0.0.1", port, app, threaded=True)
+        self._connections = set()
+        accept = self._server.get_request
+
+        def get_request():
+            connection, address = accept()
+            self._connections.add(connection)
+            return connection, address
+
+        self._server.get_request = get_request
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     def start(self):
@@ -60,6 +109,55 @@ class LiveServer:
 
     def stop(self):
         self._server.shutdown()
+
+    def kill(self):
+        """Stop serving as a crashed server would: refuse new connections, drop open ones.
+
+        ``stop()`` alone leaves the port listening and kept-alive connections served, so a
+        browser could still reach the app.
+        """
+        self._server.shutdown()
+        for connection in list(self._connections):
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # closed already
+            connection.close()
+        self._server.server_close()
+
+    @property
+    def idp_requests(self):
+        """Every request to the IdP host so far, oldest first (slice it to count deltas)."""
+        return list(self._log.requests)
+
+    def authorizations(self, since=0):
+        """The IdP requests from index ``since`` on that asked for a credential."""
+        return [r for r in self.idp_requests[since:] if r.is_authorization]
+
+    @contextlib.contextmanager
+    def hold(self, path):
+        """Hold requests for ``path`` (IdP host) until the block ends; yields the held list."""
+        gate, held = self._log.gates[path] = threading.Event(), []
+        try:
+            yield held
+        finally:
+            del self._log.gates[path]
+            gate.set()
+
+    def expire_sessions(self, email):
+        """Fast-forward: make every IdP browser session of ``email`` expired (no sleep)."""
+        with self.app.app_context():
+            db.session.execute(
+                db.update(BrowserSession)
+                .where(BrowserSession.user_id == User.by_email(email).id)
+                .values(expires_at=epoch() - 1))
+            db.session.commit()
+
+    def register_client(self, name, web_origin):
+        """Register a public client whose only web origin is ``web_origin``; return its id."""
+        with self.app.app_context():
+            client, _ = clients.register(name, [f"{web_origin}/callback"], [web_origin])
+            return client.client_id
 
     def new_user(self, consented_scope=None):
         """Create a user no other test has touched; return its email."""
@@ -86,17 +184,28 @@ def _test_pages(name, origin, headers):
     def page(filename):
         response = send_from_directory(PAGES, filename)
         response.headers.update(headers())
+        if filename in FRAMED_BY_OWN_SITE:
+            response.headers["Content-Security-Policy"] = content_security_policy("'self'")
         return response
+
+    @pages.route("/test-pages/vendor/<path:filename>")
+    def vendor(filename):
+        """Standard client libraries exactly as npm ships them (test_standard_clients.py)."""
+        return send_from_directory(VENDOR, filename)
 
     return pages, origin_host(origin)
 
 
-@pytest.fixture(scope="session")
-def live(tmp_path_factory):
+def start_live_server(database):
+    """Create the app on a free port with its test pages, seed it, serve it; return it.
+
+    ``database`` is the SQLite file to use (created). Shared by the fixtures below and
+    bench/browser/run.py.
+    """
     port = _free_port()
     app = create_app({
         "SECRET_KEY": "browser-tests",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path_factory.mktemp('db') / 'live.db'}",
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
         "LXL_IDP_ORIGIN": f"http://id.localhost:{port}",
         "LXL_NGO_ORIGIN": f"http://ngo.localhost:{port}",
         "LXL_PASSWORD_PROFILE": "CHEAPEST",
@@ -115,8 +224,22 @@ def live(tmp_path_factory):
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request is noise
     server = LiveServer(app, port)
     server.start()
+    return server
+
+
+@pytest.fixture(scope="session")
+def live(tmp_path_factory):
+    server = start_live_server(tmp_path_factory.mktemp("db") / "live.db")
     yield server
     server.stop()
+
+
+@pytest.fixture
+def short_lived_server(tmp_path):
+    """A second live app of its own (own port, own database), for a test that kills it."""
+    server = start_live_server(tmp_path / "short-lived.db")
+    yield server
+    server.kill()
 
 
 def chromium_options(third_party_cookies):
