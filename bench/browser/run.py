@@ -94,7 +94,7 @@ def measure(driver, live, runs, expected, with_bare=False):
             raise SystemExit("a run did not reach the IdP: the SDK answered from a cache")
         if outcome == expected:
             times.append(ms)
-        else:  # counted, not timed: e.g. the load/hello race (see tests/browser/test_sdk.py)
+        else:  # counted, not timed: a run that did not end as the row expects
             misfires[outcome] = misfires.get(outcome, 0) + 1
     return times, bare, misfires
 
@@ -185,8 +185,7 @@ def write_readme(table, summary, misfire_note, today, machine, runs):
 
 {summary}
 
-Runs that ended with another outcome, counted and not timed: {misfire_note}
-(`idp_unreachable` with the IdP up is the SDK's load/hello race: tests/browser/test_sdk.py).
+Runs that ended with another outcome, counted and not timed: {misfire_note}.
 """
     intro = """# Benchmarks
 
