@@ -20,7 +20,6 @@ import datetime
 import os
 from pathlib import Path
 import statistics
-import subprocess
 import sys
 import tempfile
 import textwrap

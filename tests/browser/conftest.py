@@ -7,7 +7,9 @@ third-party cookies allowed or blocked (BROWSER_NOTES.md), and its own fresh use
 """
 
 import contextlib
+import base64
 import itertools
+import json
 import logging
 import os
 from pathlib import Path
@@ -321,3 +323,20 @@ def grant_storage_access(driver, live):
     driver.execute_cdp_cmd("Browser.setPermission", {
         "permission": {"name": "storage-access"}, "setting": "granted",
         "origin": live.ngo, "embeddedOrigin": live.idp})
+
+
+SCOPE = "openid email profile"
+
+
+def claims_of(id_token):
+    """Decode a JWT's payload (the tests verify what the SDK only reads)."""
+    payload = id_token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+
+
+def signed_in(driver, live, consented=True):
+    """Sign a fresh user in at the IdP ("Stay signed in"); return the email."""
+    email = live.new_user(consented_scope=SCOPE if consented else None)
+    sign_in_at_idp(driver, live, email)
+    wait(driver).until(lambda d: "/account" in d.current_url)
+    return email

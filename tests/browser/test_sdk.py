@@ -7,30 +7,16 @@ Every wait polls that record (or the server's request log); none sleeps, and the
 checks are durations the page measured from ``initialize()`` to the callback.
 """
 
-import base64
-import json
 import time
 from urllib.parse import urlencode
 
 import pytest
 
-from tests.browser.conftest import grant_storage_access, sign_in_at_idp, wait
+from tests.browser.conftest import claims_of, grant_storage_access, signed_in, wait
 
-SCOPE = "openid email profile"
 FAST_MS = 1000  # an answer the site can act on before the user notices
 
 
-def claims_of(id_token):
-    payload = id_token.split(".")[1]
-    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-
-
-def signed_in(driver, live, consented=True):
-    """Sign a fresh user in at the IdP ("Stay signed in"); return the email."""
-    email = live.new_user(consented_scope=SCOPE if consented else None)
-    sign_in_at_idp(driver, live, email)
-    wait(driver).until(lambda d: "/account" in d.current_url)
-    return email
 
 
 def open_sdk_page(driver, server, **query):

@@ -4,28 +4,13 @@ The status frame on ngo.localhost answers for the IdP on id.localhost — a thir
 context, as in production — with third-party cookies allowed and blocked.
 """
 
-import base64
-import json
 import statistics
 
 from selenium.webdriver.common.by import By
 
 from tests.browser.conftest import (
-    grant_storage_access, messages, open_test_page, sign_in_at_idp, wait, wait_for_message)
-
-SCOPE = "openid email profile"
-
-
-def claims_of(id_token):
-    payload = id_token.split(".")[1]
-    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-
-
-def signed_in(driver, live, consented=True):
-    email = live.new_user(consented_scope=SCOPE if consented else None)
-    sign_in_at_idp(driver, live, email)
-    wait(driver).until(lambda d: "/account" in d.current_url)
-    return email
+    claims_of, grant_storage_access, messages, open_test_page, signed_in, wait,
+    wait_for_message)
 
 
 def test_signed_in_user_gets_a_credential_through_one_frame(make_browser, live):

@@ -2,6 +2,8 @@
 
 import re
 
+import pytest
+
 from tests.helpers import IDP, csrf_token, sign_in
 
 
@@ -74,23 +76,26 @@ def test_sign_out_ends_the_session(http):
     assert http.get(f"{IDP}/account").status_code == 302
 
 
-def test_sign_out_everywhere_ends_other_browsers_too(app, http):
+@pytest.fixture
+def other_browser(app, http):
+    """Ada signed in twice: in ``http`` and in the returned second browser."""
     other = app.test_client()
     sign_in(http)
     sign_in(other)
+    return other
+
+
+def test_sign_out_everywhere_ends_other_browsers_too(http, other_browser):
     page = http.get(f"{IDP}/account")
     assert len(re.findall(r"<li>", page.text.split("Where you are signed in")[1])) >= 2
     http.post(f"{IDP}/account/signout-everywhere", data={"csrf_token": csrf_token(page.text)})
-    assert other.get(f"{IDP}/account").status_code == 302
+    assert other_browser.get(f"{IDP}/account").status_code == 302
 
 
-def test_password_change_signs_out_everywhere(app, http):
-    other = app.test_client()
-    sign_in(http)
-    sign_in(other)
+def test_password_change_signs_out_everywhere(http, other_browser):
     page = http.get(f"{IDP}/account")
     http.post(f"{IDP}/account/password", data={
         "csrf_token": csrf_token(page.text), "current_password": "correct-horse-battery-staple",
         "new_password": "an-even-better-password"})
-    assert other.get(f"{IDP}/account").status_code == 302
+    assert other_browser.get(f"{IDP}/account").status_code == 302
     assert sign_in(http, password="an-even-better-password").status_code == 302
