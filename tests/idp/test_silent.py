@@ -380,3 +380,31 @@ def test_frame_action_revoke_needs_the_users_hint(http):
     assert frame_action(http, "revoke", hint=token).json == {"ok": True}
     error = redirect_params(http.get(authorize_url(response_type="id_token", prompt="none")))
     assert error["error"] == "consent_required"
+
+
+@pytest.mark.parametrize("params, error, names", [
+    ({"response_type": "id_token", "nonce": "n", "state": "s"}, "invalid_request", "redirect_uri"),
+    ({"response_type": "id_token", "nonce": "n", "state": "s",
+      "redirect_uri": "http://evil.localhost:5000"}, "invalid_request", "redirect_uri"),
+    ({"response_type": "bogus", "state": "s", "redirect_uri": NGO}, "unsupported_response_type",
+     "bogus"),
+    ({"response_type": "id_token", "scope": "openid", "state": "s", "redirect_uri": NGO},
+     "invalid_request", "nonce"),
+    ({"response_type": "id_token", "nonce": "n", "state": "s", "redirect_uri": NGO},
+     "invalid_scope", "openid"),
+])
+def test_a_bad_request_in_the_status_frame_is_an_error_response_not_a_crash(
+        http, params, error, names):
+    signed_in_and_consented(http)
+    response = http.get(frame_url(**params))
+    assert response.status_code == 200
+    answer = embedded(response.text, "authorization")
+    assert answer["error"] == error and names in answer["error_description"]
+    assert answer["state"] == "s"
+
+
+def test_frame_action_with_a_body_that_is_not_an_object_is_refused(http):
+    response = http.post(f"{IDP}/oidc/iframe/action", data="[1, 2]",
+                         content_type="application/json",
+                         headers={"Origin": IDP, "Sec-Fetch-Site": "same-origin"})
+    assert response.status_code == 400 and response.json["error"] == "unknown_client"

@@ -52,8 +52,8 @@ class LxlAuthorizationServer(AuthorizationServer):
             # web_message has no default redirect URI: the validated one is the requested one.
             return grant.response_params(payload["redirect_uri"], oauth_request.user)
         except OAuth2Error as error:
-            if error.redirect_uri is None:
-                raise
+            # Posted only to the frame's own registered origin, even when the request's
+            # redirect_uri was not acceptable (a page of ours would have posted nothing).
             error.state = payload.get("state")
             return error_params(error)
 

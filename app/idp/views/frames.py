@@ -121,7 +121,8 @@ def frame_action():
     if request.headers.get("Sec-Fetch-Site", "same-origin") != "same-origin" or \
             not request.is_json or request.headers.get("Origin") != request.host_url.rstrip("/"):
         return jsonify(error="forbidden"), 403
-    body = request.get_json(silent=True) or {}
+    body = request.get_json(silent=True)
+    body = body if isinstance(body, dict) else {}
     client_id, origin, action = body.get("client_id"), body.get("origin"), body.get("action")
     if problem := frame_problem(client_id, origin):
         return jsonify(error=problem[0], error_description=problem[1]), 400
