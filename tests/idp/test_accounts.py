@@ -99,3 +99,11 @@ def test_password_change_signs_out_everywhere(http, other_browser):
         "new_password": "an-even-better-password"})
     assert other_browser.get(f"{IDP}/account").status_code == 302
     assert sign_in(http, password="an-even-better-password").status_code == 302
+
+
+@pytest.mark.parametrize("next_url", ["//evil.example/", "/\\evil.example", "https://evil.example/",
+                                      "/ok\\..\\\\evil.example"])
+def test_sign_in_never_redirects_off_site(http, next_url):
+    response = sign_in(http, next_url=next_url)
+    assert response.status_code == 302
+    assert response.headers["Location"] in ("/account", f"{IDP}/account")

@@ -11,8 +11,9 @@ from ..forms import ActionForm, SignInForm, SignUpForm
 def _safe_next():
     """Return the ``next`` target if it is a path on this site, else the account page."""
     target = request.values.get("next", "")
-    parts = urlsplit(target)
-    if target.startswith("/") and not target.startswith("//") and not parts.netloc:
+    # Browsers read "/\host" as "//host": a backslash anywhere makes it someone else's URL.
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target \
+            and not urlsplit(target).netloc:
         return target
     return url_for("idp.account")
 
