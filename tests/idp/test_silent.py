@@ -408,3 +408,9 @@ def test_frame_action_with_a_body_that_is_not_an_object_is_refused(http):
                          content_type="application/json",
                          headers={"Origin": IDP, "Sec-Fetch-Site": "same-origin"})
     assert response.status_code == 400 and response.json["error"] == "unknown_client"
+
+
+def test_storage_access_retry_is_offered_only_to_a_registered_origin(http):
+    response = http.get(authorize_url(**{**SILENT, "redirect_uri": "http://evil.localhost:5000"}),
+                        headers={"Sec-Fetch-Storage-Access": "inactive"})
+    assert "Activate-Storage-Access" not in response.headers

@@ -98,13 +98,18 @@ def _authorize_silently():
     else:
         response = server.create_authorization_response(grant=grant,
                                                         grant_user=grant.request.user)
-    redirect_uri = request.args.get("redirect_uri")
-    if silent.storage_access() == "inactive" and redirect_uri:
+    if silent.storage_access() == "inactive" and (origin := _registered_origin()):
         # Storage Access Headers: retry this frame request with the site's grant active.
-        response.headers["Activate-Storage-Access"] = \
-            f'retry; allowed-origin="{response_modes.origin_of(redirect_uri)}"'
+        response.headers["Activate-Storage-Access"] = f'retry; allowed-origin="{origin}"'
     response.vary.add("Sec-Fetch-Storage-Access")
     return response
+
+
+def _registered_origin():
+    """Return the redirect URI's origin if it is a registered web origin of the client."""
+    client = authorization_server().query_client(request.args.get("client_id", ""))
+    origin = response_modes.origin_of(request.args.get("redirect_uri", ""))
+    return origin if client is not None and origin in client.web_origins else None
 
 
 def _authorization_error(server, error):
