@@ -50,12 +50,16 @@ def _refused(problem):
 def session_status(client, origin, scope="openid"):
     """Return the status frame's ``lxl:session`` fields for ``client`` at ``origin``."""
     outcome = silent.evaluate(client, scope)
-    status = {"session_state": session_state.for_request(client.client_id, origin)}
-    if outcome.error is None:
-        return {"status": "logged_in", **status}
-    if outcome.reason == reasons.THIRD_PARTY_COOKIES_BLOCKED:
-        return {"status": "unknown", "reason": outcome.reason, **status}
-    return {"status": "logged_out", "reason": outcome.reason, **status}
+    return _status(outcome.reason if outcome.error else None, client.client_id, origin)
+
+
+def _status(refusal, client_id, origin):
+    """``logged_in`` without a refusal reason; ``unknown`` when cookies were withheld."""
+    fields = {"session_state": session_state.for_request(client_id, origin)}
+    if refusal is None:
+        return {"status": "logged_in", **fields}
+    status = "unknown" if refusal == reasons.THIRD_PARTY_COOKIES_BLOCKED else "logged_out"
+    return {"status": status, "reason": refusal, **fields}
 
 
 def _frame_headers(origin):
@@ -69,14 +73,22 @@ def _frame_headers(origin):
 
 
 def answer(client_id, origin):
-    """Return the status, and the silent authorization response if one was asked and due."""
+    """Return the status, and the silent authorization response if one was asked and due.
+
+    With an authorization request, the grant's verdict on it (the one /oidc/authorize would
+    give) is the status too; only a malformed request leaves the status to ``silent``.
+    """
     requested = {k: request.args[k] for k in AUTHORIZATION_PARAMS if k in request.args}
+    if not requested:
+        return session_status(_client(client_id), origin), None
+    response = dict(authorization_server().silent_response_params(
+        {"client_id": client_id, **requested}))
+    if "error" not in response:
+        return _status(None, client_id, origin), response
+    if refusal := response.get("reason"):
+        return _status(refusal, client_id, origin), None
     status = session_status(_client(client_id), origin, requested.get("scope", "openid"))
-    authorization = None
-    if requested and status["status"] == "logged_in":
-        authorization = dict(authorization_server().silent_response_params(
-            {"client_id": client_id, **requested}))
-    return status, authorization
+    return status, response if status["status"] == "logged_in" else None
 
 
 @bp.route("/oidc/iframe/check_session")
