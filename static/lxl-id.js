@@ -55,8 +55,8 @@
       if (e.source === f.contentWindow && e.origin === IDP && e.data?.type) { greeted = inbox.push(e.data); wakeAll() }
     };
     addEventListener('message', on);
-    // Loaded, no hello yet: refused, IdP down, or hello still in flight. client-check tells;
-    // "ok": the frame is ours, so its hello is awaited until the deadline.
+    // Loaded, no hello yet: refused, IdP down, or hello in flight. client-check says which;
+    // "ok": the frame is ours, so its hello is awaited.
     f.onload = () => greeted || fetch(`${IDP}/oidc/client-check?` + new URLSearchParams({client_id: options.client_id, origin: ORIGIN}),
       {credentials: 'omit', signal: AbortSignal.timeout(900)}).then(r => r.json()).then(j => j.ok || j.error, () => 0)
       .then(r => { greeted || r === true || (fail = {reason: MISCONFIGURED.test(r) ? r : 'idp_unreachable', step}, wakeAll()) });
@@ -86,14 +86,14 @@
   const remember = s => { if (s.status != 'unchanged') lastStatus = s; sessionState = s.session_state || sessionState; return s };
   const stale = () => !(Date.now() / 1e3 < cached?.exp - (cached?.exp - cached?.iat) / 5);
 
-  // One attempt per client in all tabs; a lock may beat its holder's broadcast: wait 50 ms
+  // One attempt in all tabs; a waiter gives the holder's broadcast 50 ms
   /** @param {boolean} [recheck] */
   function start(recheck) {
     if (attempt) return;
-    const run = attempt = /** @type {any} */ ({}), locks = navigator.locks, held = locks?.query?.(),
-      go = async () => ((await held)?.held?.[0] && !run.heard && !options.nonce &&
+    const run = attempt = /** @type {any} */ ({}), locks = navigator.locks, name = 'lxl:silent:' + options.client_id,
+      go = async (waited = 0) => (waited && !run.heard && !options.nonce &&
         await new Promise(r => setTimeout(run.wake = r, 50)), run.cancelled || signInSilently(run, recheck));
-    (locks?.request('lxl:silent:' + options.client_id, go) || go())
+    (locks?.request(name, {ifAvailable: true}, lock => lock ? go() : locks.request(name, () => go(1))) || go())
       .then(signedIn => run.cancelled || signedIn && (cached = signedIn[1], deliver({credential: signedIn[0], select_by: 'auto', client_id: options.client_id})), e => run.cancelled || fail(e)).finally(() => attempt == run && (attempt = undefined));
   }
 

@@ -19,16 +19,19 @@ function bus() {
   return {FakeChannel, sent};
 }
 
-/** Web Locks shared by several fake tabs: FIFO per name. */
+/** Web Locks shared by several fake tabs: FIFO per name; ifAvailable as the spec says. */
 function lockManager() {
-  const queues = {};
+  const queues = {}, held = {};
   const requested = [];
   return {
     requested,
-    request(name, cb) {
+    request(name, options, cb) {
+      if (!cb) [cb, options] = [options, {}];
+      if (options.ifAvailable && held[name]) return Promise.resolve().then(() => cb(null));
       requested.push(name);
+      held[name] = (held[name] || 0) + 1;
       const prev = queues[name] || Promise.resolve();
-      const run = prev.then(() => cb({name}));
+      const run = prev.then(() => cb({name})).finally(() => held[name]--);
       queues[name] = run.catch(() => {});
       return run;
     },
