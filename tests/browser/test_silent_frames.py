@@ -6,6 +6,8 @@ context, as in production — with third-party cookies allowed and blocked.
 
 import statistics
 
+import pytest
+
 from selenium.webdriver.common.by import By
 
 from tests.browser.conftest import (
@@ -28,31 +30,21 @@ def test_signed_in_user_gets_a_credential_through_one_frame(make_browser, live):
     assert len(driver.find_elements(By.TAG_NAME, "iframe")) == 1
 
 
-def test_signed_out_browser_is_told_no_session(make_browser, live):
-    driver = make_browser("allowed")
+@pytest.mark.parametrize("cookies, user, status, reason", [
+    ("allowed", None, "logged_out", "no_session"),
+    ("allowed", "not consented", "logged_out", "consent_required"),
+    # Blocked cookies: the IdP cannot tell, and says so rather than "logged out".
+    ("blocked", "consented", "unknown", "third_party_cookies_blocked"),
+])
+def test_the_status_frame_names_why_there_is_no_credential(make_browser, live, cookies, user,
+                                                           status, reason):
+    driver = make_browser(cookies)
+    if user:
+        signed_in(driver, live, consented=user == "consented")
     open_test_page(driver, live)
     driver.execute_script("window.lxlTest.checkSession(true)")
     session = wait_for_message(driver, "lxl:session")
-    assert session["status"] == "logged_out" and session["reason"] == "no_session"
-
-
-def test_consent_missing_is_told_consent_required(make_browser, live):
-    driver = make_browser("allowed")
-    signed_in(driver, live, consented=False)
-    open_test_page(driver, live)
-    driver.execute_script("window.lxlTest.checkSession(true)")
-    session = wait_for_message(driver, "lxl:session")
-    assert session["status"] == "logged_out" and session["reason"] == "consent_required"
-
-
-def test_blocked_third_party_cookies_are_unknown_not_logged_out(make_browser, live):
-    driver = make_browser("blocked")
-    signed_in(driver, live)
-    open_test_page(driver, live)
-    driver.execute_script("window.lxlTest.checkSession(true)")
-    session = wait_for_message(driver, "lxl:session")
-    assert session["status"] == "unknown"
-    assert session["reason"] == "third_party_cookies_blocked"
+    assert (session["status"], session["reason"]) == (status, reason)
 
 
 def test_blocked_but_storage_access_granted_gets_the_credential(make_browser, live):
