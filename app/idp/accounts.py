@@ -14,9 +14,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import after_this_request, current_app, request, session
 
 from ..extensions import db
-from . import tokens
+from . import browser_state, tokens
 from .models import BrowserSession, User, epoch
-from .oidc import session_state
 
 SILENT_COOKIE = "lxl_silent"
 # The silent cookie outlives its session by this much, so that for a week the status frame
@@ -127,7 +126,7 @@ def sign_in(user, remember):
     session["browser_key"] = key
     session.permanent = remember
     _set_silent_cookie(key, lifetime + EXPIRED_NOTICE_SECONDS if remember else None)
-    session_state.change_browser_state(lifetime if remember else None)
+    browser_state.change(lifetime if remember else None)
     return browser_session
 
 
@@ -140,7 +139,7 @@ def sign_out():
     tokens.revoke_session_bound([row.id for row in live])
     session.clear()
     _set_silent_cookie("", 0)
-    session_state.change_browser_state()
+    browser_state.change()
 
 
 def end_all_sessions(user):
