@@ -8,19 +8,18 @@ from flask_wtf.csrf import CSRFError
 from . import config, loopback, sessions, sites
 from .extensions import csrf, db, migrate
 
-ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
 def create_app(test_config=None):
     """Create the app: both sites, their sessions, the OIDC server and the CLI."""
-    app = Flask(__name__, instance_relative_config=True, static_folder=None,
-                template_folder=str(ROOT / "templates"))
+    app = Flask(__name__, instance_relative_config=True, static_folder=None)
     config.load_config(app, test_config)
     loopback.install()
     loopback.allow_http_for(sites.site_origins(app).values())
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    migrate.init_app(app, db, directory=str(MIGRATIONS))
     csrf.init_app(app)
     sessions.init_app(app, db)
     sites.init_app(app)

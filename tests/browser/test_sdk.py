@@ -1,4 +1,4 @@
-"""The SDK (static/lxl-id.js) as the IdP serves it, in real Chromium on the real origins.
+"""The SDK (sdk/lxl-id.js) as the IdP serves it, in real Chromium on the real origins.
 
 A minimal page on ngo.localhost (pages/sdk.html) loads ``<IdP>/static/lxl-id.js``, calls
 ``lxl.accounts.id.initialize()`` with options from its query string and records every

@@ -17,7 +17,7 @@ test('the public object is frozen and has only the documented names', () => {
 test('loading the file twice keeps the first copy', () => {
   const env = load();
   const first = env.api;
-  vm.runInContext(fs.readFileSync(ROOT + 'static/lxl-id.js', 'utf8'), env.ctx);
+  vm.runInContext(fs.readFileSync(ROOT + 'sdk/lxl-id.js', 'utf8'), env.ctx);
   assert.equal(env.api, first);
   assert.equal(env.doc.listenerCount('visibilitychange'), 1);
 });
@@ -37,7 +37,7 @@ test('the failure reasons equal those of docs/silent-sign-in.md, in order', () =
 });
 
 test('the .d.ts FailureReason union lists the same reasons', () => {
-  const dts = fs.readFileSync(ROOT + 'static/lxl-id.d.ts', 'utf8');
+  const dts = fs.readFileSync(ROOT + 'sdk/lxl-id.d.ts', 'utf8');
   const union = dts.split('type FailureReason =')[1].split(';')[0];
   assert.deepEqual([...union.matchAll(/'([a-z_]+)'/g)].map(m => m[1]), docReasons());
 });

@@ -1,4 +1,4 @@
-// A minimal fake browser for running the real static/lxl-id.js under node:vm.
+// A minimal fake browser for running the real sdk/lxl-id.js under node:vm.
 // Only what the SDK touches is modelled; frames never load anything: tests play the IdP
 // by dispatching `message` and `load` events themselves.
 import fs from 'node:fs';
@@ -6,7 +6,7 @@ import vm from 'node:vm';
 import {fileURLToPath} from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const SDK_PATH = ROOT + 'static/lxl-id.js';
+export const SDK_PATH = ROOT + 'sdk/lxl-id.js';
 export const IDP = 'http://id.localhost:5000';
 export const ORIGIN = 'http://ngo.localhost:5000';
 const SDK_SOURCE = fs.readFileSync(SDK_PATH, 'utf8');
@@ -50,7 +50,7 @@ class Element extends Target {
 
 /** Build a fake page, run the SDK in it, return handles for the test. */
 export function load({
-  src = IDP + '/static/lxl-id.js', readyState = 'complete', onload = null, fetch, locks,
+  src = IDP + '/sdk/lxl-id.js', readyState = 'complete', onload = null, fetch, locks,
   BroadcastChannel, globals = {},
 } = {}) {
   const doc = new Target();

@@ -9,7 +9,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_sdk_knows_exactly_the_shared_reasons():
-    sdk = (ROOT / "static" / "lxl-id.js").read_text()
+    sdk = (ROOT / "sdk" / "lxl-id.js").read_text()
     listed = re.search(r"REASONS = Object\.freeze\(\[(.*?)\]\)", sdk, re.S).group(1)
     assert tuple(re.findall(r"'([a-z_]+)'", listed)) == reasons.ALL_REASONS
 

@@ -1,4 +1,4 @@
-"""Run the SDK's Node unit tests and hold static/lxl-id.js to its size budget."""
+"""Run the SDK's Node unit tests and hold sdk/lxl-id.js to its size budget."""
 import gzip
 import io
 import shutil
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SDK = ROOT / "static" / "lxl-id.js"
+SDK = ROOT / "sdk" / "lxl-id.js"
 BUDGET = 5120  # bytes of `gzip -9` output; comments count
 
 
@@ -29,13 +29,13 @@ def test_sdk_node_unit_tests():
 
 
 def test_sdk_size_budget():
-    """Keep gzip -9 of static/lxl-id.js within 5 KB."""
+    """Keep gzip -9 of sdk/lxl-id.js within 5 KB."""
     out = io.BytesIO()
-    # As `gzip -9c static/lxl-id.js | wc -c` counts: the header carries the file name.
+    # As `gzip -9c sdk/lxl-id.js | wc -c` counts: the header carries the file name.
     with gzip.GzipFile(SDK.name, "wb", 9, out, mtime=0) as gz:
         gz.write(SDK.read_bytes())
     size = len(out.getvalue())
-    print(f"static/lxl-id.js: {SDK.stat().st_size} bytes, {size} bytes gzip -9 (budget {BUDGET})")
+    print(f"sdk/lxl-id.js: {SDK.stat().st_size} bytes, {size} bytes gzip -9 (budget {BUDGET})")
     assert size <= BUDGET, f"lxl-id.js is {size} bytes gzip -9, over the {BUDGET}-byte budget"
 
 
