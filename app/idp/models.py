@@ -1,4 +1,4 @@
-"""The IdP's data: accounts, clients, consents, browser sessions, codes, tokens, keys."""
+"""The IdP's data: accounts, clients, consents, browser sessions, codes, tokens, keys, mail."""
 
 import hashlib
 import hmac
@@ -199,3 +199,15 @@ class SigningKey(db.Model):
     created_at: Mapped[int] = mapped_column(default=epoch)
     retired_at: Mapped[int | None] = mapped_column(default=None)
 
+
+
+class OutboxMessage(db.Model):
+    """A message kept instead of sent, on one machine (CONTRACT.md "Local mail")."""
+
+    __tablename__ = "outbox_messages"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Not ``to``: a reserved word in SQL.
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(300))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[int] = mapped_column(default=epoch)
