@@ -25,10 +25,11 @@ def create_app(test_config=None):
     sites.init_app(app)
     app.register_error_handler(CSRFError, _csrf_error)
 
-    from .idp import bp as idp_bp, cli, cors
+    from .idp import bp as idp_bp, cli, cors, mail
     from .idp.oidc import server
     from .ngo import bp as ngo_bp, oidc_client
 
+    mail.init_app(app)
     server.init_app(app)
     cors.init_app(app)
     oidc_client.init_app(app)

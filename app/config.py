@@ -41,6 +41,9 @@ def load_config(app, test_config=None):
         SESSION_COOKIE_SECURE=True,
         SESSION_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session it is bound to
+        # Where mail goes (app/idp/mail.py): unset on loopback origins, the local outbox.
+        LXL_SMTP_URL=os.environ.get("LXL_SMTP_URL"),
+        LXL_MAIL_FROM=os.environ.get("LXL_MAIL_FROM"),
     )
     if redis_url := os.environ.get("LXL_REDIS_URL"):
         import redis

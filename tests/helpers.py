@@ -30,6 +30,28 @@ def sign_in(http, email="ada@example.org", password=PASSWORD, remember=True, nex
     return http.post(url, data=form)
 
 
+def sign_up(http, email, name="Katherine Johnson", password="a-long-enough-password",
+            next_url=None):
+    """Submit the IdP's sign-up form; return the response (the "check your inbox" page)."""
+    url = f"{IDP}/signup" + (f"?{urlencode({'next': next_url})}" if next_url else "")
+    page = http.get(url)
+    return http.post(url, data={"csrf_token": csrf_token(page.text), "name": name,
+                                "email": email, "password": password})
+
+
+def outbox(http):
+    """Return the messages in the IdP's local outbox, newest last (CONTRACT.md)."""
+    return http.get(f"{IDP}/dev/outbox.json").json
+
+
+def finish_sign_up(http, link):
+    """Follow a mailed sign-up link and press its button; return the response."""
+    page = http.get(link)
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', page.text).group(1)
+    return http.post(f"{IDP}/signup/confirm",
+                     data={"csrf_token": csrf_token(page.text), "token": token})
+
+
 def pkce_pair():
     """Return a fresh ``(code_verifier, S256 code_challenge)``."""
     verifier = secrets.token_urlsafe(48)

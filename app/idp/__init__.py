@@ -5,4 +5,4 @@ from ..sites import SiteBlueprint
 bp = SiteBlueprint("idp", __name__, template_folder="templates", static_folder="static",
                    static_url_path="/static")
 
-from .views import account, auth, frames, logout, oidc, sdk  # noqa: E402,F401  (routes register on bp)
+from .views import account, auth, dev, frames, logout, oidc, sdk  # noqa: E402,F401  (routes register on bp)

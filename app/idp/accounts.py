@@ -38,6 +38,11 @@ def _unknown_user_hash():
     return _unknown_user_hashes[profile]
 
 
+def hash_password(password):
+    """Return the Argon2id hash of ``password`` to store."""
+    return _hasher().hash(password)
+
+
 class EmailTaken(ValueError):
     """An account with this address exists already."""
 
@@ -47,7 +52,7 @@ def create_user(email, name, password):
     if User.by_email(email) is not None:
         raise EmailTaken(email)
     user = User(email=User.normalize_email(email), name=name.strip(),
-                password_hash=_hasher().hash(password))
+                password_hash=hash_password(password))
     db.session.add(user)
     db.session.commit()
     return user
@@ -68,7 +73,7 @@ def authenticate(email, password):
 
 def set_password(user, password):
     """Change the password: a reset, ending every session and revoking every token."""
-    user.password_hash = _hasher().hash(password)
+    user.password_hash = hash_password(password)
     end_all_sessions(user)
     tokens.revoke_all_of(user)
 

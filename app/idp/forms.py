@@ -1,7 +1,7 @@
 """The IdP's forms (Flask-WTF: every one carries a CSRF token)."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, Length
 
 
@@ -16,6 +16,12 @@ class SignUpForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Email(check_deliverability=False),
                                             Length(max=320)])
     password = PasswordField("Password", validators=[DataRequired(), Length(min=10, max=200)])
+
+
+class FinishSignUpForm(FlaskForm):
+    """The button behind a mailed sign-up link; the link's token rides in the form."""
+
+    token = HiddenField(validators=[DataRequired(), Length(max=100)])
 
 
 class ChangePasswordForm(FlaskForm):

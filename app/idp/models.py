@@ -1,4 +1,4 @@
-"""The IdP's data: accounts, clients, consents, browser sessions, codes, tokens, keys."""
+"""The IdP's data: accounts, clients, consents, browser sessions, codes, tokens, keys, mail."""
 
 import hashlib
 import hmac
@@ -44,7 +44,7 @@ class User(db.Model):
     email: Mapped[str] = mapped_column(String(320), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(255))
-    # Nothing verifies addresses yet, so no ID token may claim one is verified.
+    # True once the person followed a link mailed to the address (a sign-up's confirmation).
     email_verified: Mapped[bool] = mapped_column(default=False)
     # Seed of the pairwise subject identifiers (OIDC Core §8.1); never leaves the IdP.
     subject_seed: Mapped[str] = mapped_column(String(64), default=new_secret)
@@ -199,3 +199,30 @@ class SigningKey(db.Model):
     created_at: Mapped[int] = mapped_column(default=epoch)
     retired_at: Mapped[int | None] = mapped_column(default=None)
 
+
+
+class PendingSignup(db.Model):
+    """A sign-up waiting for its person to follow the link mailed to its address."""
+
+    __tablename__ = "pending_signups"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # SHA-256 of the token in the mailed link (never the token itself).
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    # Where to go once the account exists, validated when the sign-up was made.
+    next_url: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[int] = mapped_column(index=True)
+
+
+class OutboxMessage(db.Model):
+    """A message kept instead of sent, on one machine (CONTRACT.md "Local mail")."""
+
+    __tablename__ = "outbox_messages"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Not ``to``: a reserved word in SQL.
+    recipient: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(300))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[int] = mapped_column(default=epoch)

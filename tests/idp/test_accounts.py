@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.helpers import IDP, csrf_token, sign_in
+from tests.helpers import IDP, csrf_token, finish_sign_up, outbox, sign_in, sign_up
 
 
 def cookie_header(response, name):
@@ -53,15 +53,17 @@ def test_sign_in_without_csrf_token_is_refused(http):
     assert response.status_code == 400 and "CSRF" in response.text
 
 
-def test_sign_up_then_duplicate_is_refused(http):
-    page = http.get(f"{IDP}/signup")
-    form = {"csrf_token": csrf_token(page.text), "name": "Katherine Johnson",
-            "email": "kj@example.org", "password": "a-long-enough-password"}
-    assert http.post(f"{IDP}/signup", data=form).status_code == 302
+def test_sign_up_finishes_through_the_mailed_link(http):
+    assert "Check your inbox" in sign_up(http, "kj@example.org").text
+    assert http.get(f"{IDP}/account").status_code == 302  # no account, no session yet
+    assert finish_sign_up(http, outbox(http)[-1]["links"][0]).status_code == 302
     assert "Katherine Johnson" in http.get(f"{IDP}/account").text
-    again = http.post(f"{IDP}/signup", data={**form, "email": "KJ@example.org",
-                                              "csrf_token": csrf_token(page.text)})
-    assert "exists" in again.text
+
+
+def test_sign_up_with_a_taken_address_says_nothing_of_it(http):
+    again = sign_up(http, "Ada@Example.org")
+    assert again.status_code == 200 and "Check your inbox" in again.text
+    assert "exists" not in again.text
 
 
 def test_account_page_needs_sign_in(http):

@@ -1,11 +1,12 @@
-"""Sign up, sign in and sign out at the IdP."""
+"""Sign up (finished through a mailed link), sign in and sign out at the IdP."""
 
 from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, url_for
 
-from .. import accounts, bp
-from ..forms import ActionForm, SignInForm, SignUpForm
+from .. import accounts, bp, mail, signups
+from ..forms import ActionForm, FinishSignUpForm, SignInForm, SignUpForm
+from ..models import User
 
 
 def _safe_next():
@@ -34,17 +35,50 @@ def signin():
 
 @bp.route("/signup", methods=["GET", "POST"])
 def signup():
-    """Create an account and sign it in."""
+    """Take a sign-up; answer "check your inbox" whether or not the address has an account."""
     form = SignUpForm()
     if form.validate_on_submit():
         try:
-            user = accounts.create_user(form.email.data, form.name.data, form.password.data)
-        except accounts.EmailTaken:
-            form.email.errors.append("An account with this email exists; sign in instead.")
-        else:
-            accounts.sign_in(user, remember=False)
-            return redirect(_safe_next())
+            signups.start(form.name.data, form.email.data, form.password.data, _safe_next())
+        except mail.MailNotSent:
+            return _mail_not_sent(), 503
+        return render_template("idp/signup_sent.html",
+                               email=User.normalize_email(form.email.data))
     return render_template("idp/signup.html", form=form, next=_safe_next())
+
+
+@bp.route("/signup/confirm", methods=["GET", "POST"])
+def signup_confirm():
+    """Show a mailed sign-up link's button; pressed, create the account and sign it in.
+
+    Following the link only shows the button: mail scanners fetch links before people do,
+    and a GET that spent the token would sign the scanner in and leave the person a used link.
+    """
+    form = FinishSignUpForm(token=request.args.get("token", ""))
+    try:
+        if form.validate_on_submit():
+            user, next_url = signups.finish(form.token.data)
+            accounts.sign_in(user, remember=False)
+            return redirect(next_url)
+        pending = signups.pending(form.token.data)
+    except signups.InvalidLink as error:
+        return render_template("idp/signup_link.html", title="This link does not work",
+                               message=str(error), link=url_for("idp.signup"),
+                               link_text="Create an account"), 410
+    except accounts.EmailTaken as error:
+        return render_template("idp/signup_link.html", title="You already have an LxL ID",
+                               message=f"An account with {error} exists already, so no "
+                                       "second one was created.",
+                               link=url_for("idp.signin"), link_text="Sign in"), 409
+    # The page carries the token: keep it out of caches.
+    return render_template("idp/signup_confirm.html", form=form, pending=pending), \
+        {"Cache-Control": "no-store"}
+
+
+def _mail_not_sent():
+    return render_template("error.html", title="We could not send your email",
+                           message="Our mail server did not take the message just now. "
+                                   "Nothing was created: please try again in a few minutes.")
 
 
 @bp.route("/signout", methods=["POST"])

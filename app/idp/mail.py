@@ -1,0 +1,143 @@
+"""Mail from LxL ID: a local outbox on one machine, SMTP everywhere else.
+
+- ``LXL_SMTP_URL`` set: messages go through that server, from ``LXL_MAIL_FROM``.
+  ``smtp://user:password@host:587`` upgrades the connection with STARTTLS and a verified
+  certificate, except to a server on this machine (no network to protect, and local relays
+  often carry self-signed certificates); ``smtps://user:password@host:465`` speaks TLS from
+  the first byte. User and password are percent-encoded.
+- Unset, with both origins on loopback (the embedded defaults): nothing leaves the machine.
+  Each message becomes an ``OutboxMessage`` row, which every process of the installation
+  sees, listed at ``GET <IdP>/dev/outbox.json`` (CONTRACT.md "Local mail").
+- Anything else stops the app at start-up, naming the settings to add.
+"""
+
+import ipaddress
+import logging
+import re
+import smtplib
+import ssl
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
+from urllib.parse import unquote, urlsplit
+
+from flask import current_app
+
+from .. import loopback, sites
+from ..extensions import db
+from .models import OutboxMessage
+
+SENDER_NAME = "LxL ID"
+SMTP_TIMEOUT_SECONDS = 10
+SMTP_URL_FORM = ("smtp://user:password@host:587 (STARTTLS) or "
+                 "smtps://user:password@host:465 (TLS)")
+_LINK = re.compile(r"https?://[^\s<>\"']+")
+# Punctuation after a link ends the sentence, not the link.
+_SENTENCE_END = ".,;:!?)"
+
+log = logging.getLogger(__name__)
+
+
+class MailNotSent(Exception):
+    """The SMTP server could not be reached or refused the message."""
+
+
+def outbox_enabled(app=None):
+    """True while both origins are loopback: the only time the local outbox exists."""
+    return all(loopback.is_loopback_origin(origin)
+               for origin in sites.site_origins(app).values())
+
+
+def init_app(app):
+    """Refuse to start with nowhere to send mail, naming the settings to add."""
+    url = app.config.get("LXL_SMTP_URL")
+    if url:
+        _smtp_settings(url)
+        sender = parseaddr(app.config.get("LXL_MAIL_FROM") or "")[1]
+        if "@" not in sender:
+            raise RuntimeError(
+                "LXL_MAIL_FROM is not a sender address: set it to the address LxL ID's mail "
+                "comes from, e.g. LXL_MAIL_FROM='LxL ID <no-reply@id.example.org>'.")
+    elif not outbox_enabled(app):
+        raise RuntimeError(
+            "LxL ID has nowhere to send mail: the origins are not loopback (*.localhost), so "
+            f"there is no local outbox. Set LXL_SMTP_URL to {SMTP_URL_FORM}, and LXL_MAIL_FROM "
+            "to the sender address.")
+
+
+def send(to, subject, text):
+    """Send the plain-text message ``text`` from LxL ID to the address ``to``.
+
+    Raise ``MailNotSent`` if the SMTP server fails. In the local outbox the message is
+    committed at once (with anything else the caller has pending).
+    """
+    if current_app.config.get("LXL_SMTP_URL"):
+        _send_smtp(_message(to, subject, text))
+    else:
+        db.session.add(OutboxMessage(recipient=to, subject=subject, text=text))
+        db.session.commit()
+
+
+def outbox():
+    """Return the kept messages, newest last, as ``/dev/outbox.json`` lists them."""
+    messages = db.session.scalars(db.select(OutboxMessage).order_by(OutboxMessage.id))
+    return [{"to": m.recipient, "subject": m.subject, "text": m.text, "links": links_in(m.text)}
+            for m in messages]
+
+
+def links_in(text):
+    """Return the absolute URLs in ``text``, in order."""
+    return [link.rstrip(_SENTENCE_END) for link in _LINK.findall(text)]
+
+
+def _smtp_settings(url):
+    """Return ``(scheme, host, port, user, password)`` of an ``LXL_SMTP_URL``."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    # The message shows the scheme and host only: the URL may hold a password.
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname or port == -1:
+        raise RuntimeError(f"LXL_SMTP_URL (scheme {parts.scheme!r}, host {parts.hostname!r}) "
+                           f"is not an SMTP server's address: write it as {SMTP_URL_FORM}.")
+    return (parts.scheme, parts.hostname, port or (465 if parts.scheme == "smtps" else 587),
+            unquote(parts.username or ""), unquote(parts.password or ""))
+
+
+def _message(to, subject, text):
+    name, address = parseaddr(current_app.config["LXL_MAIL_FROM"])
+    message = EmailMessage()
+    message["From"] = formataddr((name or SENDER_NAME, address))
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = formatdate(usegmt=True)
+    message["Message-ID"] = make_msgid(domain=address.rpartition("@")[2])
+    message.set_content(text)
+    return message
+
+
+def _send_smtp(message):
+    scheme, host, port, user, password = _smtp_settings(current_app.config["LXL_SMTP_URL"])
+    context = ssl.create_default_context()
+    try:
+        if scheme == "smtps":
+            server = smtplib.SMTP_SSL(host, port, timeout=SMTP_TIMEOUT_SECONDS, context=context)
+        else:
+            server = smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT_SECONDS)
+        with server:
+            if scheme == "smtp" and not _on_this_machine(host):
+                server.starttls(context=context)
+            if user:
+                server.login(user, password)
+            server.send_message(message)
+    except (smtplib.SMTPException, OSError) as error:
+        log.error("Mail not sent through the SMTP server %s:%s: %s", host, port, error)
+        raise MailNotSent(str(error)) from error
+
+
+def _on_this_machine(host):
+    """True for a loopback address or a ``localhost`` name (RFC 6761 §6.3)."""
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return loopback.is_loopback_origin(f"smtp://{host}")
