@@ -18,6 +18,9 @@ def load_config(app, test_config=None):
     app.config.from_mapping(
         LXL_IDP_ORIGIN=os.environ.get("LXL_IDP_ORIGIN", f"http://id.localhost:{port}"),
         LXL_NGO_ORIGIN=os.environ.get("LXL_NGO_ORIGIN", f"http://ngo.localhost:{port}"),
+        # Plain HTTP for the authorization server, on loopback names only (app/loopback.py):
+        # unset, it is on exactly when both origins are loopback.
+        LXL_INSECURE_LOOPBACK_HTTP=_env_flag("LXL_INSECURE_LOOPBACK_HTTP"),
         # How long "Stay signed in" keeps an IdP session (seed 004, CONTRACT: 30 days).
         LXL_SESSION_LIFETIME=timedelta(days=days),
         # Retired signing keys stay in the JWKS this long, so tokens they signed (and old
@@ -67,6 +70,18 @@ def started_port():
             if arg.startswith("--port="):
                 return int(arg.split("=", 1)[1])
     return int(os.environ.get("FLASK_RUN_PORT", "5000"))
+
+
+def _env_flag(name):
+    """Return an on/off environment variable as a bool, or ``None`` when it is unset."""
+    value = os.environ.get(name)
+    if value is None:
+        return None
+    if value.lower() in ("1", "true", "on", "yes"):
+        return True
+    if value.lower() in ("0", "false", "off", "no"):
+        return False
+    raise RuntimeError(f"{name}={value!r} is neither on nor off: set it to 1 or 0, or unset it.")
 
 
 def _instance_secret(app):

@@ -14,7 +14,7 @@ from flask import request as flask_request
 from ...extensions import db
 from ..models import Client, Token
 from .. import tokens
-from . import response_modes
+from . import response_modes, transport
 from .logout import EndSessionEndpoint
 from .refresh import RefreshTokenGrant
 from .grants import (
@@ -36,7 +36,7 @@ class LxlAuthorizationServer(AuthorizationServer):
         """Wrap Flask's request, or pass through one built from parameters (the status frame)."""
         if isinstance(request, OAuth2Request):
             return request
-        return super().create_oauth2_request(request)
+        return transport.FlaskOAuth2Request(flask_request)
 
     def silent_response_params(self, params):
         """Answer a ``prompt=none`` request given as a dict; return the response parameters.
@@ -45,7 +45,7 @@ class LxlAuthorizationServer(AuthorizationServer):
         the caller (the status frame) posts these itself instead of a separate response page.
         """
         payload = dict(params, prompt="none", response_mode=response_modes.WEB_MESSAGE)
-        oauth_request = OAuth2Request("GET", flask_request.base_url)
+        oauth_request = transport.OAuth2Request("GET", flask_request.base_url)
         oauth_request.payload = BasicOAuth2Payload(payload)
         try:
             grant = self.get_consent_grant(request=oauth_request)
@@ -111,6 +111,7 @@ def init_app(app):
     server.register_endpoint(_RevocationEndpoint)
     server.register_endpoint(EndSessionEndpoint)
     app.extensions["lxl.authorization_server"] = server
+    transport.init_app(app)
 
 
 def authorization_server():
