@@ -15,6 +15,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from .oidc.metadata import PUBLIC_AUTH_METHOD, SECRET_AUTH_METHODS
 
 
 CODE_LIFETIME_SECONDS = 600
@@ -85,7 +86,16 @@ class Client(db.Model, OAuth2ClientMixin):
     @property
     def is_public(self):
         """True for a browser client with no secret (PKCE instead)."""
-        return self.token_endpoint_auth_method == "none"
+        return self.token_endpoint_auth_method == PUBLIC_AUTH_METHOD
+
+    def check_endpoint_auth_method(self, method, endpoint):
+        """True if the client may authenticate by ``method`` (token and revocation endpoints).
+
+        A public client uses ``none``; a confidential one its secret, by either method that
+        discovery advertises. Authlib's default accepts only the registered method at the
+        token endpoint, and any method elsewhere.
+        """
+        return method in ((PUBLIC_AUTH_METHOD,) if self.is_public else SECRET_AUTH_METHODS)
 
     @property
     def web_origins(self):

@@ -20,7 +20,7 @@ from flask import current_app, g
 from ...extensions import db
 from .. import keys, tokens
 from ..models import AuthorizationCode
-from . import claims, response_modes, session_state, silent
+from . import claims, metadata, response_modes, session_state, silent
 from .response_modes import FRAGMENT, QUERY, RESPONSE_MODES, WEB_MESSAGE
 
 
@@ -149,7 +149,7 @@ class IdTokenIssuer:
 
     def get_client_claims(self, client):
         lifetime = current_app.config["LXL_ID_TOKEN_LIFETIME"].total_seconds()
-        return {"iss": current_app.config["LXL_IDP_ORIGIN"], "aud": client.client_id,
+        return {"iss": metadata.issuer(), "aud": client.client_id,
                 "exp": int(time.time() + lifetime)}
 
     def get_compatible_claims(self, request):
@@ -202,7 +202,7 @@ class S256CodeChallenge(CodeChallenge):
 class AuthorizationCodeGrant(ResponseModeMixin, PromptNoneMixin, grants.AuthorizationCodeGrant):
     """RFC 6749 §4.1 with codes stored in the database and bound to the browser session."""
 
-    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+    TOKEN_ENDPOINT_AUTH_METHODS = metadata.CLIENT_AUTH_METHODS
 
     def authorization_params(self):
         code = self.generate_authorization_code()
