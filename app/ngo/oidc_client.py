@@ -9,9 +9,9 @@ from authlib.integrations.flask_client import FlaskOAuth2App, OAuth
 from authlib.integrations.requests_client import OAuth2Session
 from flask import current_app
 
+from ..config import NGO_CALLBACK_PATH
 from ..loopback import LoopbackAdapter
 
-DEMO_CLIENT_ID = "ngo-demo"
 _REGISTRY = "authlib.integrations.flask_client"  # where OAuth(app) keeps itself
 
 
@@ -38,7 +38,7 @@ def init_app(app):
     OAuth(app).register(
         "lxl",
         client_cls=_IdpApp,
-        client_id=app.config.get("LXL_NGO_CLIENT_ID", DEMO_CLIENT_ID),
+        client_id=app.config["LXL_NGO_CLIENT_ID"],
         server_metadata_url=app.config["LXL_IDP_ORIGIN"] + "/.well-known/openid-configuration",
         client_kwargs={"scope": "openid email profile", "code_challenge_method": "S256",
                        "token_endpoint_auth_method": "none"},
@@ -53,4 +53,4 @@ def idp():
 
 def callback_uri():
     """The redirect URI registered for the NGO site (CONTRACT.md demo data)."""
-    return current_app.config["LXL_NGO_ORIGIN"] + "/auth/callback"
+    return current_app.config["LXL_NGO_ORIGIN"] + NGO_CALLBACK_PATH
