@@ -1,11 +1,10 @@
 """Registering relying parties (the metadata of OIDC Dynamic Client Registration §2)."""
 
 import secrets
-import time
 from urllib.parse import urlsplit
 
 from ..extensions import db
-from .models import Client
+from .models import Client, epoch
 from .oidc.metadata import (
     GRANT_TYPES, PUBLIC_AUTH_METHOD, RESPONSE_TYPES, SCOPES, SECRET_AUTH_METHODS)
 
@@ -51,7 +50,7 @@ def register(name, redirect_uris, web_origins, post_logout_redirect_uris=(),
     secret = secrets.token_urlsafe(32) if confidential else None
     client = Client(client_id=client_id or secrets.token_urlsafe(12),
                     client_secret=Client.hash_secret(secret) if secret else "",
-                    client_id_issued_at=int(time.time()))
+                    client_id_issued_at=epoch())
     client.set_client_metadata(metadata)
     db.session.add(client)
     db.session.commit()

@@ -8,8 +8,6 @@
 - every response mode of ``response_modes`` for both authorization grants.
 """
 
-import time
-
 from authlib.oauth2.rfc6749 import grants
 from authlib.oauth2.rfc6749.errors import AccessDeniedError, InvalidRequestError, OAuth2Error
 from authlib.oauth2.rfc7636 import CodeChallenge
@@ -19,7 +17,7 @@ from flask import current_app, g
 
 from ...extensions import db
 from .. import keys, tokens
-from ..models import AuthorizationCode
+from ..models import AuthorizationCode, epoch
 from . import claims, metadata, response_modes, session_state, silent
 from .response_modes import FRAGMENT, QUERY, RESPONSE_MODES, WEB_MESSAGE
 
@@ -150,7 +148,7 @@ class IdTokenIssuer:
     def get_client_claims(self, client):
         lifetime = current_app.config["LXL_ID_TOKEN_LIFETIME"].total_seconds()
         return {"iss": metadata.issuer(), "aud": client.client_id,
-                "exp": int(time.time() + lifetime)}
+                "exp": epoch() + int(lifetime)}
 
     def get_compatible_claims(self, request):
         issued = super().get_compatible_claims(request)
@@ -216,7 +214,7 @@ class AuthorizationCodeGrant(ResponseModeMixin, PromptNoneMixin, grants.Authoriz
             code=code, client_id=request.client.client_id,
             redirect_uri=request.payload.redirect_uri or "", response_type="code",
             scope=request.scope, nonce=data.get("nonce"), user_id=request.user.id,
-            auth_time=session.auth_time if session else int(time.time()),
+            auth_time=session.auth_time if session else epoch(),
             browser_session_id=session.id if session else None,
             code_challenge=data.get("code_challenge"),
             code_challenge_method=data.get("code_challenge_method")))
@@ -235,7 +233,7 @@ class AuthorizationCodeGrant(ResponseModeMixin, PromptNoneMixin, grants.Authoriz
 
     def delete_authorization_code(self, authorization_code):
         # Kept, marked used, so that a replay is recognised (see query_authorization_code).
-        authorization_code.used_at = int(time.time())
+        authorization_code.used_at = epoch()
         db.session.commit()
 
     def authenticate_user(self, authorization_code):
