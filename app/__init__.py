@@ -15,8 +15,7 @@ def create_app(test_config=None):
     """Create the app: both sites, their sessions, the OIDC server and the CLI."""
     app = Flask(__name__, instance_relative_config=True, static_folder=None)
     config.load_config(app, test_config)
-    loopback.install()
-    loopback.allow_http_for(sites.site_origins(app).values())
+    loopback.init_app(app)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS))

@@ -10,6 +10,12 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+# CONTRACT.md demo data: the sample NGO site's client at the IdP and its code-flow redirect
+# path. The NGO site signs in with them and the IdP's demo seed registers them; neither site
+# imports the other, both read them here.
+DEMO_CLIENT_ID = "ngo-demo"
+NGO_CALLBACK_PATH = "/auth/callback"
+
 
 def load_config(app, test_config=None):
     """Fill ``app.config`` from defaults, the environment, then ``test_config``."""
@@ -18,6 +24,11 @@ def load_config(app, test_config=None):
     app.config.from_mapping(
         LXL_IDP_ORIGIN=os.environ.get("LXL_IDP_ORIGIN", f"http://id.localhost:{port}"),
         LXL_NGO_ORIGIN=os.environ.get("LXL_NGO_ORIGIN", f"http://ngo.localhost:{port}"),
+        # Plain HTTP for the authorization server, on loopback names only (app/loopback.py):
+        # unset, it is on exactly when both origins are loopback.
+        LXL_INSECURE_LOOPBACK_HTTP=_env_flag("LXL_INSECURE_LOOPBACK_HTTP"),
+        # The client the NGO site signs in with (another one registered by hand, in production).
+        LXL_NGO_CLIENT_ID=os.environ.get("LXL_NGO_CLIENT_ID", DEMO_CLIENT_ID),
         # How long "Stay signed in" keeps an IdP session (seed 004, CONTRACT: 30 days).
         LXL_SESSION_LIFETIME=timedelta(days=days),
         # Retired signing keys stay in the JWKS this long, so tokens they signed (and old
@@ -70,6 +81,18 @@ def started_port():
             if arg.startswith("--port="):
                 return int(arg.split("=", 1)[1])
     return int(os.environ.get("FLASK_RUN_PORT", "5000"))
+
+
+def _env_flag(name):
+    """Return an on/off environment variable as a bool, or ``None`` when it is unset."""
+    value = os.environ.get(name)
+    if value is None:
+        return None
+    if value.lower() in ("1", "true", "on", "yes"):
+        return True
+    if value.lower() in ("0", "false", "off", "no"):
+        return False
+    raise RuntimeError(f"{name}={value!r} is neither on nor off: set it to 1 or 0, or unset it.")
 
 
 def _instance_secret(app):

@@ -1,11 +1,12 @@
 """Registering relying parties (the metadata of OIDC Dynamic Client Registration §2)."""
 
 import secrets
-import time
 from urllib.parse import urlsplit
 
 from ..extensions import db
-from .models import Client
+from .models import Client, epoch
+from .oidc.metadata import (
+    GRANT_TYPES, PUBLIC_AUTH_METHOD, RESPONSE_TYPES, SCOPES, SECRET_AUTH_METHODS)
 
 
 class InvalidRegistration(ValueError):
@@ -40,14 +41,16 @@ def register(name, redirect_uris, web_origins, post_logout_redirect_uris=(),
         "web_origins": [_check_origin(o) for o in web_origins],
         "post_logout_redirect_uris": [_check_uri(u, "Post-logout redirect URI")
                                       for u in post_logout_redirect_uris],
-        "grant_types": ["authorization_code", "refresh_token", "implicit"],
-        "response_types": ["code", "id_token"],
-        "scope": "openid email profile offline_access",
-        "token_endpoint_auth_method": "client_secret_basic" if confidential else "none",
+        "grant_types": GRANT_TYPES,
+        "response_types": RESPONSE_TYPES,
+        "scope": " ".join(SCOPES),
+        "token_endpoint_auth_method": (SECRET_AUTH_METHODS[0] if confidential
+                                       else PUBLIC_AUTH_METHOD),
     }
     secret = secrets.token_urlsafe(32) if confidential else None
     client = Client(client_id=client_id or secrets.token_urlsafe(12),
-                    client_secret=Client.hash_secret(secret) if secret else "", client_id_issued_at=int(time.time()))
+                    client_secret=Client.hash_secret(secret) if secret else "",
+                    client_id_issued_at=epoch())
     client.set_client_metadata(metadata)
     db.session.add(client)
     db.session.commit()

@@ -1,9 +1,7 @@
 """What each user has allowed each client to know (OIDC Core §3.1.2.4)."""
 
-import time
-
 from ..extensions import db
-from .models import Consent, Token
+from .models import Consent, Token, epoch
 
 
 def find(user, client_id):
@@ -32,7 +30,7 @@ def revoke(user, client_id):
     consent = find(user, client_id)
     if consent is not None:
         db.session.delete(consent)
-    now = int(time.time())
+    now = epoch()
     for token in db.session.scalars(db.select(Token).filter_by(
             user_id=user.id, client_id=client_id, access_token_revoked_at=0)):
         token.access_token_revoked_at = token.refresh_token_revoked_at = now

@@ -2,13 +2,13 @@
 
 from flask import current_app
 
+from ..config import DEMO_CLIENT_ID, NGO_CALLBACK_PATH
 from ..extensions import db
 from . import accounts, clients
 from .models import Client, User
 
 DEMO_PASSWORD = "correct-horse-battery-staple"
 DEMO_USERS = (("ada@example.org", "Ada Lovelace"), ("grace@example.org", "Grace Hopper"))
-DEMO_CLIENT_ID = "ngo-demo"
 
 
 def seed():
@@ -18,6 +18,6 @@ def seed():
             accounts.create_user(email, name, DEMO_PASSWORD)
     ngo = current_app.config["LXL_NGO_ORIGIN"]
     if db.session.scalar(db.select(Client).filter_by(client_id=DEMO_CLIENT_ID)) is None:
-        clients.register("Sample NGO", redirect_uris=[f"{ngo}/auth/callback"],
+        clients.register("Sample NGO", redirect_uris=[ngo + NGO_CALLBACK_PATH],
                          web_origins=[ngo], post_logout_redirect_uris=[f"{ngo}/"],
                          client_id=DEMO_CLIENT_ID)

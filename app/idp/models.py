@@ -4,7 +4,6 @@ import hashlib
 import hmac
 import secrets
 import time
-from datetime import datetime, timezone
 
 from authlib.integrations.sqla_oauth2 import (
     OAuth2AuthorizationCodeMixin,
@@ -15,18 +14,17 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from .oidc.metadata import PUBLIC_AUTH_METHOD, SECRET_AUTH_METHODS
 
 
 CODE_LIFETIME_SECONDS = 600
 
 
-def utcnow():
-    """Return the current time as an aware UTC datetime."""
-    return datetime.now(timezone.utc)
-
-
 def epoch():
-    """Return the current time in whole seconds since the epoch (as JWT claims count it)."""
+    """Return the current time in whole seconds since the epoch (as JWT claims count it).
+
+    The one clock of the IdP: every stored time and every protocol time is read from it.
+    """
     return int(time.time())
 
 
@@ -48,7 +46,7 @@ class User(db.Model):
     email_verified: Mapped[bool] = mapped_column(default=False)
     # Seed of the pairwise subject identifiers (OIDC Core §8.1); never leaves the IdP.
     subject_seed: Mapped[str] = mapped_column(String(64), default=new_secret)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[int] = mapped_column(default=epoch)
 
     @staticmethod
     def normalize_email(email):
@@ -85,7 +83,16 @@ class Client(db.Model, OAuth2ClientMixin):
     @property
     def is_public(self):
         """True for a browser client with no secret (PKCE instead)."""
-        return self.token_endpoint_auth_method == "none"
+        return self.token_endpoint_auth_method == PUBLIC_AUTH_METHOD
+
+    def check_endpoint_auth_method(self, method, endpoint):
+        """True if the client may authenticate by ``method`` (token and revocation endpoints).
+
+        A public client uses ``none``; a confidential one its secret, by either method that
+        discovery advertises. Authlib's default accepts only the registered method at the
+        token endpoint, and any method elsewhere.
+        """
+        return method in ((PUBLIC_AUTH_METHOD,) if self.is_public else SECRET_AUTH_METHODS)
 
     @property
     def web_origins(self):
@@ -111,7 +118,7 @@ class Consent(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     client_id: Mapped[str] = mapped_column(String(48))
     scope: Mapped[str] = mapped_column(Text)
-    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    granted_at: Mapped[int] = mapped_column(default=epoch)
 
     def covers(self, scope):
         """True if every scope in the space-separated ``scope`` was granted."""
@@ -166,7 +173,7 @@ class AuthorizationCode(db.Model, OAuth2AuthorizationCodeMixin):
 
     def is_expired(self):
         """RFC 6749 §4.1.2: a code must expire shortly; ten minutes is the maximum."""
-        return self.created_at + CODE_LIFETIME_SECONDS < time.time()
+        return self.created_at + CODE_LIFETIME_SECONDS < epoch()
 
 
 class Token(db.Model, OAuth2TokenMixin):

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from . import accounts, mail
 from .models import PendingSignup, User, epoch
-from .oidc.server import issuer
+from .oidc.metadata import issuer
 
 LINK_LIFETIME_SECONDS = 3600
 

@@ -3,6 +3,7 @@
 from authlib.integrations.base_client import OAuthError
 from flask import redirect, render_template, request, session, url_for
 
+from ..config import NGO_CALLBACK_PATH
 from . import bp
 from .oidc_client import callback_uri, idp
 
@@ -19,7 +20,7 @@ def login():
     return idp().authorize_redirect(callback_uri())
 
 
-@bp.route("/auth/callback")
+@bp.route(NGO_CALLBACK_PATH)
 def callback():
     """Exchange the code for tokens; Authlib checks the ID token against the IdP's JWKS."""
     if error := request.args.get("error"):

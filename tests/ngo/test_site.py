@@ -53,3 +53,14 @@ def test_ngo_pages_may_embed_the_idp_but_nobody_may_frame_them(http):
     policy = http.get(f"{NGO}/").headers["Content-Security-Policy"]
     assert f"frame-src 'self' {IDP}" in policy and f"connect-src 'self' {IDP}" in policy
     assert "frame-ancestors 'none'" in policy
+
+
+def test_the_demo_seed_registers_the_client_the_ngo_site_signs_in_with(app):
+    from app.extensions import db
+    from app.idp.models import Client
+    from app.ngo.oidc_client import callback_uri
+
+    with app.test_request_context(f"{NGO}/"):
+        client = db.session.scalar(db.select(Client).filter_by(
+            client_id=app.config["LXL_NGO_CLIENT_ID"]))
+        assert client is not None and client.redirect_uris == [callback_uri()]

@@ -2,13 +2,14 @@
 
 from flask import url_for
 
-from . import response_modes
-from .server import SCOPES_SUPPORTED, issuer
+from .. import keys
+from . import metadata, response_modes
+from .grants import S256CodeChallenge
 
 
 def provider_metadata():
     """Return the discovery document; every endpoint is absolute under the issuer."""
-    base = issuer()
+    base = metadata.issuer()
 
     def endpoint(name):
         return base + url_for(name)
@@ -22,17 +23,15 @@ def provider_metadata():
         "revocation_endpoint": endpoint("idp.revoke"),
         "check_session_iframe": endpoint("idp.session_iframe"),
         "end_session_endpoint": endpoint("idp.logout"),
-        "scopes_supported": SCOPES_SUPPORTED,
-        "response_types_supported": ["code", "id_token"],
+        "scopes_supported": metadata.SCOPES,
+        "response_types_supported": metadata.RESPONSE_TYPES,
         "response_modes_supported": list(response_modes.RESPONSE_MODES),
-        "grant_types_supported": ["authorization_code", "refresh_token", "implicit"],
+        "grant_types_supported": metadata.GRANT_TYPES,
         "subject_types_supported": ["pairwise"],
-        "id_token_signing_alg_values_supported": ["RS256"],
-        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post",
-                                                  "none"],
-        "revocation_endpoint_auth_methods_supported": ["client_secret_basic",
-                                                       "client_secret_post", "none"],
-        "code_challenge_methods_supported": ["S256"],
+        "id_token_signing_alg_values_supported": [keys.ALGORITHM],
+        "token_endpoint_auth_methods_supported": metadata.CLIENT_AUTH_METHODS,
+        "revocation_endpoint_auth_methods_supported": metadata.CLIENT_AUTH_METHODS,
+        "code_challenge_methods_supported": S256CodeChallenge.SUPPORTED_CODE_CHALLENGE_METHOD,
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
         "claims_supported": ["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "sid",
                              "name", "email", "email_verified"],

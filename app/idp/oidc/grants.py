@@ -8,8 +8,6 @@
 - every response mode of ``response_modes`` for both authorization grants.
 """
 
-import time
-
 from authlib.oauth2.rfc6749 import grants
 from authlib.oauth2.rfc6749.errors import AccessDeniedError, InvalidRequestError, OAuth2Error
 from authlib.oauth2.rfc7636 import CodeChallenge
@@ -19,8 +17,8 @@ from flask import current_app, g
 
 from ...extensions import db
 from .. import keys, tokens
-from ..models import AuthorizationCode
-from . import claims, response_modes, session_state, silent
+from ..models import AuthorizationCode, epoch
+from . import claims, metadata, response_modes, session_state, silent
 from .response_modes import FRAGMENT, QUERY, RESPONSE_MODES, WEB_MESSAGE
 
 
@@ -149,8 +147,8 @@ class IdTokenIssuer:
 
     def get_client_claims(self, client):
         lifetime = current_app.config["LXL_ID_TOKEN_LIFETIME"].total_seconds()
-        return {"iss": current_app.config["LXL_IDP_ORIGIN"], "aud": client.client_id,
-                "exp": int(time.time() + lifetime)}
+        return {"iss": metadata.issuer(), "aud": client.client_id,
+                "exp": epoch() + int(lifetime)}
 
     def get_compatible_claims(self, request):
         issued = super().get_compatible_claims(request)
@@ -202,7 +200,7 @@ class S256CodeChallenge(CodeChallenge):
 class AuthorizationCodeGrant(ResponseModeMixin, PromptNoneMixin, grants.AuthorizationCodeGrant):
     """RFC 6749 §4.1 with codes stored in the database and bound to the browser session."""
 
-    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+    TOKEN_ENDPOINT_AUTH_METHODS = metadata.CLIENT_AUTH_METHODS
 
     def authorization_params(self):
         code = self.generate_authorization_code()
@@ -216,7 +214,7 @@ class AuthorizationCodeGrant(ResponseModeMixin, PromptNoneMixin, grants.Authoriz
             code=code, client_id=request.client.client_id,
             redirect_uri=request.payload.redirect_uri or "", response_type="code",
             scope=request.scope, nonce=data.get("nonce"), user_id=request.user.id,
-            auth_time=session.auth_time if session else int(time.time()),
+            auth_time=session.auth_time if session else epoch(),
             browser_session_id=session.id if session else None,
             code_challenge=data.get("code_challenge"),
             code_challenge_method=data.get("code_challenge_method")))
@@ -235,7 +233,7 @@ class AuthorizationCodeGrant(ResponseModeMixin, PromptNoneMixin, grants.Authoriz
 
     def delete_authorization_code(self, authorization_code):
         # Kept, marked used, so that a replay is recognised (see query_authorization_code).
-        authorization_code.used_at = int(time.time())
+        authorization_code.used_at = epoch()
         db.session.commit()
 
     def authenticate_user(self, authorization_code):

@@ -5,11 +5,11 @@ not its expiry — hints are usually expired tokens.
 """
 
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
-from flask import current_app
 from joserfc import jwt
 from joserfc.errors import JoseError
 
 from .. import keys
+from . import metadata
 
 
 class _HintClaims(jwt.JWTClaimsRegistry):
@@ -21,7 +21,7 @@ def verify(id_token):
     """Return the claims of an ID token this IdP signed; raise ``InvalidRequestError`` if not."""
     try:
         token = jwt.decode(id_token, keys.public_key_set(), algorithms=[keys.ALGORITHM])
-        _HintClaims(iss={"essential": True, "value": current_app.config["LXL_IDP_ORIGIN"]},
+        _HintClaims(iss={"essential": True, "value": metadata.issuer()},
                     sub={"essential": True}).validate(token.claims)
     except (JoseError, ValueError) as error:
         detail = str(error) or "its signature does not verify with our keys"

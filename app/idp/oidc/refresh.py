@@ -7,6 +7,7 @@ from flask import current_app
 from ...extensions import db
 from .. import accounts, tokens
 from ..models import Token
+from . import metadata
 
 
 class RefreshTokenGrant(grants.RefreshTokenGrant):
@@ -16,7 +17,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
     refresh token revokes everything descended from the same authorization.
     """
 
-    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+    TOKEN_ENDPOINT_AUTH_METHODS = metadata.CLIENT_AUTH_METHODS
     INCLUDE_NEW_REFRESH_TOKEN = True
 
     def authenticate_refresh_token(self, refresh_token):

@@ -14,7 +14,7 @@ from flask import request as flask_request
 from ...extensions import db
 from ..models import Client, Token
 from .. import tokens
-from . import response_modes
+from . import metadata, response_modes, transport
 from .logout import EndSessionEndpoint
 from .refresh import RefreshTokenGrant
 from .grants import (
@@ -26,9 +26,6 @@ from .grants import (
     token_family_of,
 )
 
-SCOPES_SUPPORTED = ["openid", "email", "profile", "offline_access"]
-
-
 class LxlAuthorizationServer(AuthorizationServer):
     """Authlib's server, delivering redirectable errors by the request's response mode."""
 
@@ -36,7 +33,7 @@ class LxlAuthorizationServer(AuthorizationServer):
         """Wrap Flask's request, or pass through one built from parameters (the status frame)."""
         if isinstance(request, OAuth2Request):
             return request
-        return super().create_oauth2_request(request)
+        return transport.FlaskOAuth2Request(flask_request)
 
     def silent_response_params(self, params):
         """Answer a ``prompt=none`` request given as a dict; return the response parameters.
@@ -45,7 +42,7 @@ class LxlAuthorizationServer(AuthorizationServer):
         the caller (the status frame) posts these itself instead of a separate response page.
         """
         payload = dict(params, prompt="none", response_mode=response_modes.WEB_MESSAGE)
-        oauth_request = OAuth2Request("GET", flask_request.base_url)
+        oauth_request = transport.OAuth2Request("GET", flask_request.base_url)
         oauth_request.payload = BasicOAuth2Payload(payload)
         try:
             grant = self.get_consent_grant(request=oauth_request)
@@ -78,7 +75,7 @@ def error_params(error):
 
 class _RevocationEndpoint(create_revocation_endpoint(db.session, Token)):
     # RFC 7009 §2.1: public clients revoke their tokens too, identified by client_id.
-    CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+    CLIENT_AUTH_METHODS = metadata.CLIENT_AUTH_METHODS
 
 
 def _save_token(token, request):
@@ -98,10 +95,10 @@ require_token.register_token_validator(create_bearer_token_validator(db.session,
 def init_app(app):
     """Create the app's authorization server: token lifetimes, grants and endpoints."""
     lifetime = int(app.config["LXL_ACCESS_TOKEN_LIFETIME"].total_seconds())
-    app.config.setdefault("OAUTH2_TOKEN_EXPIRES_IN", {
-        "authorization_code": lifetime, "refresh_token": lifetime, "implicit": lifetime})
+    app.config.setdefault("OAUTH2_TOKEN_EXPIRES_IN",
+                          dict.fromkeys(metadata.GRANT_TYPES, lifetime))
     app.config.setdefault("OAUTH2_REFRESH_TOKEN_GENERATOR", True)
-    app.config.setdefault("OAUTH2_SCOPES_SUPPORTED", SCOPES_SUPPORTED)
+    app.config.setdefault("OAUTH2_SCOPES_SUPPORTED", metadata.SCOPES)
     server = LxlAuthorizationServer(app, query_client=create_query_client_func(db.session, Client),
                                     save_token=_save_token)
     server.register_grant(AuthorizationCodeGrant,
@@ -111,13 +108,10 @@ def init_app(app):
     server.register_endpoint(_RevocationEndpoint)
     server.register_endpoint(EndSessionEndpoint)
     app.extensions["lxl.authorization_server"] = server
+    transport.init_app(app)
 
 
 def authorization_server():
     """Return the current app's authorization server."""
     return current_app.extensions["lxl.authorization_server"]
 
-
-def issuer():
-    """Return the issuer identifier: the IdP origin, no trailing slash (CONTRACT.md)."""
-    return current_app.config["LXL_IDP_ORIGIN"]
