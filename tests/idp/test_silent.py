@@ -170,6 +170,70 @@ def test_state_changing_pages_ignore_the_none_cookie(http):
     assert http.get(f"{IDP}/account").status_code == 302, "silent cookie is not a sign-in"
 
 
+# --- before consent, the hints change nothing (no probing who is signed in, or since when) ---
+
+def id_token_naming(app, email):
+    """Return an ID token of the demo client naming ``email``'s user, as a site could hold."""
+    from app.idp import keys
+    from app.idp.models import User
+    from app.idp.oidc import claims
+    with app.app_context():
+        key = keys.current_key()
+        sub = claims.subject(User.by_email(email), CLIENT_ID)
+        return jwt.encode({"alg": "RS256", "kid": key.kid},
+                          {"iss": IDP, "aud": CLIENT_ID, "sub": sub, "exp": 1000, "iat": 900},
+                          key)
+
+
+def answers_to(http, hint, value):
+    """Return what prompt=none and the status frame (with and without an authorization
+    request) answer when the request carries ``hint=value`` (``None``: no such hint)."""
+    extra = {} if value is None else {hint: value}
+    request = {"response_type": "id_token", "scope": "openid", "nonce": "n-h", "state": "s-h"}
+    authorize = redirect_params(http.get(authorize_url(prompt="none", **request, **extra)))
+    frames = []
+    for params in (extra, {**request, "redirect_uri": NGO, **extra}):
+        page = http.get(frame_url(**params)).text
+        status = embedded(page, "initial")
+        del status["session_state"]  # salted afresh on every answer
+        frames.append((status, embedded(page, "authorization")))
+    return authorize, frames
+
+
+@pytest.mark.parametrize("hint, values", [
+    ("login_hint", ["ada@example.org", "grace@example.org", None]),
+    ("max_age", ["1", "0", "86400", None]),
+    ("id_token_hint", ["ada@example.org", "grace@example.org", None]),
+])
+def test_without_consent_no_answer_depends_on_the_hints(app, http, hint, values):
+    sign_in(http)  # Ada, who never consented to the demo client
+    with app.app_context():  # a session signed in ten minutes ago
+        db.session.execute(db.update(BrowserSession).values(auth_time=int(time.time()) - 600))
+        db.session.commit()
+    if hint == "id_token_hint":
+        values = [v and id_token_naming(app, v) for v in values]
+    answers = [answers_to(http, hint, value) for value in values]
+    authorize, frames = answers[0]
+    assert authorize["error"] == "consent_required" and authorize["reason"] == "consent_required"
+    assert all(frame == ({"status": "logged_out", "reason": "consent_required"}, None)
+               for frame in frames)
+    assert all(answer == answers[0] for answer in answers), f"{hint} changed the answer"
+
+
+def test_a_malformed_hint_is_refused_whoever_is_signed_in(app, http):
+    """An answer that depends on the request alone tells nothing about the browser."""
+    bad = {"max_age": "soon", "id_token_hint": "not-a-token"}
+    for name, value in bad.items():
+        signed_out = redirect_params(http.get(authorize_url(
+            response_type="id_token", prompt="none", **{name: value})))
+        assert signed_out["error"] == "invalid_request" and name in signed_out["error_description"]
+    sign_in(http)
+    for name, value in bad.items():
+        signed_in = redirect_params(http.get(authorize_url(
+            response_type="id_token", prompt="none", **{name: value})))
+        assert signed_in["error"] == "invalid_request" and name in signed_in["error_description"]
+
+
 # --- web_message response mode --------------------------------------------------------------
 
 def test_web_message_posts_the_id_token_to_the_exact_origin(http):

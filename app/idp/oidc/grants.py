@@ -20,7 +20,7 @@ from flask import current_app, g
 from ...extensions import db
 from .. import keys, tokens
 from ..models import AuthorizationCode
-from . import claims, response_modes, session_state, silent
+from . import claims, max_age, response_modes, session_state, silent
 from .response_modes import FRAGMENT, QUERY, RESPONSE_MODES, WEB_MESSAGE
 
 
@@ -107,19 +107,22 @@ class PromptNoneMixin:
 
     Authlib raises ``login_required`` only when no user is given and never
     ``consent_required``; here one verdict (``silent.evaluate``) decides both, and the
-    matching session becomes the request's user.
+    matching session becomes the request's user. ``max_age`` is validated for every request,
+    interactive ones too, so that a bad value is an error sent to the client.
     """
 
     def validate_authorization_request(self):
         redirect_uri = super().validate_authorization_request()
-        if self.request.payload.data.get("prompt") != "none":
-            return redirect_uri
-        if getattr(self.request, "browser_session", None) is not None:
-            return redirect_uri  # decided when the same request was validated before
+        data = self.request.payload.data
         try:
-            hints = {k: self.request.payload.data.get(k)
-                     for k in ("id_token_hint", "login_hint", "max_age")}
-            outcome = silent.evaluate(self.request.client, self.request.scope, hints)
+            max_age.validate(data)
+            if data.get("prompt") != "none":
+                return redirect_uri
+            if getattr(self.request, "browser_session", None) is not None:
+                return redirect_uri  # decided when the same request was validated before
+            outcome = silent.evaluate(self.request.client, self.request.scope, data)
+            # The status frame reads the verdict from here instead of deciding again.
+            self.request.silent_outcome = outcome
             outcome.raise_for_error()
         except OAuth2Error as error:
             error.redirect_uri = redirect_uri
