@@ -156,12 +156,20 @@ class IdTokenIssuer:
                 "exp": int(time.time() + lifetime)}
 
     def get_compatible_claims(self, request):
+        """Return the claims every ID token carries: pairwise ``sub`` and ``sid``.
+
+        ``auth_time`` only when ``max_age`` asked for it (OIDC Core §2, §3.1.2.1): the
+        same second in every client's token would correlate one person across clients.
+        Authlib stamps it on every token; a code's own is ``AuthorizationCode.get_auth_time``.
+        """
         issued = super().get_compatible_claims(request)
+        del issued["auth_time"]
         client_id = request.client.client_id
         issued["sub"] = claims.subject(request.user, client_id)
         if (session := browser_session_of(request)) is not None:
-            issued["auth_time"] = session.auth_time
             issued["sid"] = claims.session_id(session, client_id)
+            if request.authorization_code is None and max_age.requested(request.payload.data):
+                issued["auth_time"] = session.auth_time
         return issued
 
     def generate_user_info(self, user, scope):
@@ -222,7 +230,8 @@ class AuthorizationCodeGrant(ResponseModeMixin, PromptNoneMixin, grants.Authoriz
             auth_time=session.auth_time if session else int(time.time()),
             browser_session_id=session.id if session else None,
             code_challenge=data.get("code_challenge"),
-            code_challenge_method=data.get("code_challenge_method")))
+            code_challenge_method=data.get("code_challenge_method"),
+            max_age_requested=max_age.requested(data)))
         db.session.commit()
 
     def query_authorization_code(self, code, client):
