@@ -62,7 +62,8 @@ def id_tokens(http, client_id, callback, origin, **extra):
     implicit = dict(client_id=client_id, redirect_uri=callback, scope=SCOPE,
                     response_type="id_token", **extra)
     frame = {"client_id": client_id, "origin": origin, "redirect_uri": origin,
-             "response_type": "id_token", "scope": SCOPE, "nonce": secrets.token_urlsafe(8), "state": "s", **extra}
+             "response_type": "id_token", "scope": SCOPE, "nonce": secrets.token_urlsafe(8),
+             "state": "s", **extra}
     status = http.get(f"{IDP}/oidc/iframe/status?{urlencode(frame)}").json
     return {
         "code": decode(http, code_flow_tokens(http, client_id, callback, **extra)["id_token"]),

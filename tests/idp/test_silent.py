@@ -237,18 +237,21 @@ def test_a_malformed_hint_is_refused_whoever_is_signed_in(app, http):
 # --- web_message response mode --------------------------------------------------------------
 
 def test_web_message_posts_the_id_token_to_the_exact_origin(http):
+    """Delivery to window.opener (and the popup closing) and to window.parent is driven in
+    Chromium: tests/browser/test_silent_frames.py, the popup and the hidden-frame tests."""
     signed_in_and_consented(http)
     response = http.get(authorize_url(**SILENT))
     page = response.text
     assert response.status_code == 200
-    assert f"frame-ancestors {NGO}" in response.headers["Content-Security-Policy"]
-    assert "Cross-Origin-Opener-Policy" not in response.headers
+    assert response.headers["Content-Security-Policy"].endswith(f"frame-ancestors {NGO}")
+    assert "Cross-Origin-Opener-Policy" not in response.headers, "a popup keeps its opener"
     assert response.headers["Cache-Control"] == "no-store"
     assert f'var origin = "{NGO}"' in page and '"*"' not in page
     assert page.index("lxl:hello") < page.index("authorization_response")
-    assert "window.opener || window.parent" in page and "window.close()" in page
-    assert web_message_response(page)["state"] == "st4te"
-    assert web_message_response(page)["id_token"]
+    posted = web_message_response(page)
+    assert posted["state"] == "st4te" and posted["session_state"] and "access_token" not in posted
+    keys = KeySet.import_key_set(http.get(f"{IDP}/oidc/jwks").json)
+    assert jwt.decode(posted["id_token"], keys).claims["aud"] == CLIENT_ID
 
 
 def test_web_message_errors_are_posted_not_redirected(http):
@@ -295,7 +298,8 @@ def test_status_frame_says_hello_first_and_logged_out(http):
     assert script.startswith(f'window.parent.postMessage({{type: "lxl:hello"}}, "{NGO}");')
     status = embedded(response.text, "initial")
     assert status["status"] == "logged_out" and status["reason"] == "no_session"
-    assert "ada" not in response.text, "never says who is signed in"
+    assert "ada@example.org" not in response.text and "Lovelace" not in response.text, \
+        "never says who is signed in"
 
 
 @pytest.mark.parametrize("origin, client_id, reason", [
@@ -345,13 +349,100 @@ def test_one_frame_carries_the_whole_silent_sign_in(http):
     assert response.headers["Cache-Control"] == "no-store"
 
 
-def test_one_frame_and_authorize_answer_alike(http):
-    """Same code path: the same refusal for the same request."""
+def _no_consent(app, http):
     sign_in(http)
-    frame = http.get(frame_url(response_type="id_token", scope="openid", nonce="n-2",
-                               state="s-2", redirect_uri=NGO))
-    assert embedded(frame.text, "initial")["reason"] == "consent_required"
-    assert embedded(frame.text, "authorization") is None
+
+
+def _consented(app, http):
+    signed_in_and_consented(http)
+
+
+def _opted_out(app, http):
+    signed_in_and_consented(http)
+    frame_action(http, "disable_auto_select")
+
+
+def _signed_in_long_ago(app, http):
+    signed_in_and_consented(http)
+    with app.app_context():
+        db.session.execute(db.update(BrowserSession).values(auth_time=int(time.time()) - 600))
+        db.session.commit()
+
+
+def _cookies_withheld(app, http):
+    signed_in_and_consented(http)
+    http.delete_cookie("lxl_silent", domain="id.localhost", path="/oidc/")
+
+
+@pytest.mark.parametrize("setup", [
+    lambda app, http: None, _no_consent, _consented, _opted_out, _signed_in_long_ago,
+    _cookies_withheld])
+@pytest.mark.parametrize("extra", [
+    {}, {"max_age": "60"}, {"login_hint": "grace@example.org"}, {"nonce": None},
+    {"max_age": "soon"}, {"response_type": "bogus"}])
+def test_one_frame_and_authorize_answer_alike(app, http, setup, extra):
+    """The status frame gives the answer /oidc/authorize?prompt=none gives the same request."""
+    setup(app, http)
+    request = {"response_type": "id_token", "scope": "openid", "nonce": "n-2", "state": "s-2",
+               "redirect_uri": NGO, **extra}
+    request = {k: v for k, v in request.items() if v is not None}
+    headers = {"Sec-Fetch-Storage-Access": "none"} if setup is _cookies_withheld else {}
+    authorized = http.get(authorize_url(**{**SILENT, **request, "nonce": request.get("nonce")}),
+                          headers=headers)
+    if authorized.status_code == 400:  # a page of ours, posting nothing: its error code
+        error_code = re.search(r"Error code: <code>(\w+)</code>", authorized.text).group(1)
+        expected = {"error": error_code}
+    else:
+        expected = web_message_response(authorized.text)
+    frame = http.get(frame_url(**request), headers=headers).text
+    status, posted = embedded(frame, "initial"), embedded(frame, "authorization")
+    if "id_token" in expected:
+        assert status["status"] == "logged_in"
+        assert set(posted) == set(expected) and posted["state"] == expected["state"]
+        keys = KeySet.import_key_set(http.get(f"{IDP}/oidc/jwks").json)
+        issued = [jwt.decode(r["id_token"], keys).claims for r in (posted, expected)]
+        ignored = {"iat", "exp", "at_hash"}  # issued a moment apart
+        assert [{k: v for k, v in c.items() if k not in ignored} for c in issued] == \
+            [{k: v for k, v in issued[1].items() if k not in ignored}] * 2
+    elif "reason" in expected:  # the session decided: the frame names the same reason
+        assert status["reason"] == expected["reason"] and posted is None
+    elif status["status"] == "logged_in":  # a malformed request, told to a consented site
+        assert {k: v for k, v in posted.items() if k in expected} == expected
+    else:  # a malformed request, and no credential due: the frame posts nothing
+        assert posted is None
+
+
+@pytest.mark.parametrize("params", [
+    {},
+    {"response_type": "id_token", "scope": "openid", "nonce": "n", "state": "s",
+     "redirect_uri": NGO},
+    {"response_type": "id_token", "scope": "openid", "nonce": "n", "state": "s",
+     "redirect_uri": NGO, "id_token_hint": "not-a-token"},
+    {"response_type": "id_token", "scope": "openid", "state": "s", "redirect_uri": NGO},
+])
+@pytest.mark.parametrize("path", ["check_session", "status"])
+def test_a_frame_request_loads_its_client_once_and_decides_once(
+        app, http, monkeypatch, params, path):
+    from sqlalchemy import event
+    from app.idp.oidc import silent
+
+    signed_in_and_consented(http)
+    verdicts, client_queries = [], []
+    evaluate = silent.evaluate
+    monkeypatch.setattr(silent, "evaluate", lambda *a, **k: verdicts.append(a) or evaluate(*a, **k))
+
+    def count(conn, cursor, statement, *args):
+        if "FROM clients" in statement:
+            client_queries.append(statement)
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            response = http.get(frame_url(**params).replace("/check_session?", f"/{path}?"))
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+    assert response.status_code == 200
+    assert len(verdicts) == 1 and len(client_queries) == 1
 
 
 def test_status_json_for_rechecks(http):
@@ -471,7 +562,20 @@ def test_frame_action_with_a_body_that_is_not_an_object_is_refused(http):
     response = http.post(f"{IDP}/oidc/iframe/action", data="[1, 2]",
                          content_type="application/json",
                          headers={"Origin": IDP, "Sec-Fetch-Site": "same-origin"})
-    assert response.status_code == 400 and response.json["error"] == "unknown_client"
+    assert response.status_code == 400 and response.json["error"] == "invalid_request"
+    assert "JSON object" in response.json["error_description"]
+
+
+@pytest.mark.parametrize("name", ["client_id", "origin", "action", "hint"])
+@pytest.mark.parametrize("value", [["ngo-demo"], {"$ne": ""}, 7, True])
+def test_frame_action_refuses_a_parameter_that_is_not_a_string(http, name, value):
+    signed_in_and_consented(http)
+    body = {"client_id": CLIENT_ID, "origin": NGO, "action": "revoke", "hint": "h", name: value}
+    response = http.post(f"{IDP}/oidc/iframe/action", json=body,
+                         headers={"Origin": IDP, "Sec-Fetch-Site": "same-origin"})
+    assert response.status_code == 400, response.text
+    assert response.json["error"] == "invalid_request"
+    assert f"'{name}' must be a string" in response.json["error_description"]
 
 
 def test_storage_access_retry_is_offered_only_to_a_registered_origin(http):

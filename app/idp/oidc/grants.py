@@ -115,12 +115,14 @@ class PromptNoneMixin:
         redirect_uri = super().validate_authorization_request()
         data = self.request.payload.data
         try:
-            max_age.validate(data)
             if data.get("prompt") != "none":
+                max_age.read(data)
                 return redirect_uri
             if getattr(self.request, "browser_session", None) is not None:
                 return redirect_uri  # decided when the same request was validated before
-            outcome = silent.evaluate(self.request.client, self.request.scope, data)
+            client = self.request.client
+            given = silent.Hints.read(data, client.client_id)
+            outcome = silent.evaluate(client, self.request.scope, given)
             # The status frame reads the verdict from here instead of deciding again.
             self.request.silent_outcome = outcome
             outcome.raise_for_error()
@@ -168,7 +170,7 @@ class IdTokenIssuer:
         issued["sub"] = claims.subject(request.user, client_id)
         if (session := browser_session_of(request)) is not None:
             issued["sid"] = claims.session_id(session, client_id)
-            if request.authorization_code is None and max_age.requested(request.payload.data):
+            if request.authorization_code is None and max_age.read(request.payload.data).requested:
                 issued["auth_time"] = session.auth_time
         return issued
 
@@ -231,7 +233,7 @@ class AuthorizationCodeGrant(ResponseModeMixin, PromptNoneMixin, grants.Authoriz
             browser_session_id=session.id if session else None,
             code_challenge=data.get("code_challenge"),
             code_challenge_method=data.get("code_challenge_method"),
-            max_age_requested=max_age.requested(data)))
+            max_age_requested=max_age.read(data).requested))
         db.session.commit()
 
     def query_authorization_code(self, code, client):

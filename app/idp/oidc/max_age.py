@@ -7,6 +7,7 @@ one person across clients.
 """
 
 import re
+from dataclasses import dataclass
 
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
 
@@ -32,23 +33,28 @@ def _seconds(data, parameter):
     return int(value)
 
 
-def validate(data):
-    """Raise ``InvalidRequestError`` unless the request ``data`` (a dict) has a valid max_age."""
-    _seconds(data, PARAMETER)
-    _seconds(data, SIGN_IN_REQUESTED_AT)
+@dataclass(frozen=True)
+class MaxAge:
+    """A request's ``max_age``, and when the IdP sent the user to sign in for it."""
+
+    seconds: int | None = None
+    sign_in_requested_at: int | None = None
+
+    @property
+    def requested(self):
+        """True if the request carries ``max_age``: its ID token gets ``auth_time``."""
+        return self.seconds is not None
+
+    def exceeded_by(self, browser_session):
+        """True if ``browser_session`` signed in longer ago than ``max_age`` allows."""
+        if self.seconds is None:
+            return False
+        since = self.sign_in_requested_at
+        if since is not None and browser_session.auth_time >= since:
+            return False
+        return epoch() - browser_session.auth_time > self.seconds
 
 
-def requested(data):
-    """True if the authorization request ``data`` carries ``max_age``."""
-    return _seconds(data, PARAMETER) is not None
-
-
-def exceeded(browser_session, data):
-    """True if the request ``data`` asks for a more recent sign-in than ``browser_session``'s."""
-    seconds = _seconds(data, PARAMETER)
-    if seconds is None:
-        return False
-    since = _seconds(data, SIGN_IN_REQUESTED_AT)
-    if since is not None and browser_session.auth_time >= since:
-        return False
-    return epoch() - browser_session.auth_time > seconds
+def read(data):
+    """Return the ``MaxAge`` of the request ``data`` (a dict); raise ``InvalidRequestError``."""
+    return MaxAge(_seconds(data, PARAMETER), _seconds(data, SIGN_IN_REQUESTED_AT))

@@ -20,6 +20,7 @@ from ...extensions import db
 from .. import accounts, consents
 from ..models import AutoSelectOptOut
 from . import claims, hints, max_age, reasons
+from .max_age import MaxAge
 
 STORAGE_ACCESS_HEADER = "Sec-Fetch-Storage-Access"
 
@@ -67,17 +68,37 @@ def cookies_withheld():
     return storage_access() in ("none", "inactive") and not accounts.silent_browser_key()
 
 
-def evaluate(client, scope, requested=None):
+@dataclass(frozen=True)
+class Hints:
+    """Whom the request expects, and how recent a sign-in (OIDC Core §3.1.2.1), validated."""
+
+    subject: str | None = None  # the sub of id_token_hint
+    email: str | None = None  # login_hint
+    max_age: MaxAge = MaxAge()
+
+    @classmethod
+    def read(cls, data, client_id):
+        """Return the hints of the request ``data``; raise ``InvalidRequestError`` if bad."""
+        token = data.get("id_token_hint")
+        email = data.get("login_hint")
+        return cls(subject=hints.subject_for(token, client_id) if token else None,
+                   email=email.strip().lower() if email else None,
+                   max_age=max_age.read(data))
+
+    def name_someone_else(self, user, client_id):
+        """True if a hint names someone other than ``user``."""
+        if self.subject is not None:
+            return claims.subject(user, client_id) != self.subject
+        return self.email is not None and user.email != self.email
+
+
+def evaluate(client, scope, given=Hints()):
     """Decide whether this browser's user can be signed in to ``client`` silently.
 
-    ``requested`` holds the authorization request's parameters, of which ``id_token_hint``,
-    ``login_hint`` and ``max_age`` count here. They are weighed only once the user has
-    consented: before that, no answer may depend on them, or a client could learn who is
-    signed in (one frame per guessed address) or since when (a binary search on ``max_age``).
-    Raises ``InvalidRequestError`` for a malformed hint, whoever is signed in (§3.1.2.1).
+    The ``given`` hints count only once the user has consented: before that, no answer may
+    depend on them, or a client could learn who is signed in (one frame per guessed
+    address) or since when (a binary search on ``max_age``).
     """
-    requested = requested or {}
-    hinted_subject = _hinted_subject(requested, client.client_id)
     if cookies_withheld():
         return Outcome(error=InteractionRequiredError, reason=reasons.THIRD_PARTY_COOKIES_BLOCKED)
     live, expired = accounts.sessions_for_key(accounts.silent_browser_key())
@@ -89,27 +110,11 @@ def evaluate(client, scope, requested=None):
         return Outcome(error=LoginRequiredError, reason=reasons.AUTO_SELECT_DISABLED)
     if not consents.covers(session.user, client.client_id, scope):
         return Outcome(error=ConsentRequiredError, reason=reasons.CONSENT_REQUIRED)
-    if not _is_hinted_user(session.user, client.client_id, hinted_subject,
-                           requested.get("login_hint")):
+    if given.name_someone_else(session.user, client.client_id):
         return Outcome(error=LoginRequiredError, reason=reasons.NO_SESSION)
-    if max_age.exceeded(session, requested):
+    if given.max_age.exceeded_by(session):
         return Outcome(error=LoginRequiredError, reason=reasons.SESSION_EXPIRED)
     return Outcome(session=session)
-
-
-def _hinted_subject(requested, client_id):
-    """Return the ``sub`` of the request's ``id_token_hint``, if it has one."""
-    token = requested.get("id_token_hint")
-    return hints.subject_for(token, client_id) if token else None
-
-
-def _is_hinted_user(user, client_id, hinted_subject, login_hint):
-    """False if a hint names someone other than ``user`` (§3.1.2.1)."""
-    if hinted_subject is not None:
-        return claims.subject(user, client_id) == hinted_subject
-    if login_hint:
-        return user.email == login_hint.strip().lower()
-    return True
 
 
 def is_opted_out(user, client_id):

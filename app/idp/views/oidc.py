@@ -53,7 +53,7 @@ def _login_url(grant):
     # the moment from which a sign-in satisfies it.
     resumed = [(k, v) for k, v in request.args.items(multi=True)
                if k not in ("prompt", max_age.SIGN_IN_REQUESTED_AT)]
-    if max_age.requested(request.args):
+    if max_age.read(request.args).requested:
         resumed.append((max_age.SIGN_IN_REQUESTED_AT, str(epoch())))
     next_url = url_for("idp.authorize") + "?" + urlencode(resumed)
     return url_for("idp.signin", next=next_url,
@@ -123,7 +123,7 @@ def _authorization_error(server, error):
 
 def _too_old(browser_session):
     """True if ``max_age`` asks for a fresher sign-in than this session's (OIDC Core §3.1.2.1)."""
-    return browser_session is not None and max_age.exceeded(browser_session, request.values)
+    return browser_session is not None and max_age.read(request.values).exceeded_by(browser_session)
 
 
 @bp.route("/oidc/token", methods=["POST"])
