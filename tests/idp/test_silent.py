@@ -479,10 +479,22 @@ def test_browser_state_changes_with_sign_in(http):
 
 # --- the standard session iframe ------------------------------------------------------------
 
-def test_session_iframe_is_framable_by_registered_origins_only(http):
+def test_session_iframe_publishes_no_client_and_stays_the_same_size(app, http):
+    """Its URL carries no client_id, so it names none: any page may frame it, and its script
+    asks /oidc/client-check about each message's client_id and origin instead."""
+    first = http.get(f"{IDP}/oidc/iframe/session")
+    with app.app_context():
+        from app.idp import clients
+        for n in range(40):
+            clients.register(f"NGO {n}", [f"http://ngo{n}.localhost:5000/cb"],
+                             [f"http://ngo{n}.localhost:5000"])
     response = http.get(f"{IDP}/oidc/iframe/session")
-    assert response.headers["Content-Security-Policy"].endswith(f"frame-ancestors {NGO}")
-    assert embedded(response.text, "origins") == {CLIENT_ID: [NGO]}
+    policy = response.headers["Content-Security-Policy"]
+    assert policy.endswith("frame-ancestors *")
+    assert len(policy) == len(first.headers["Content-Security-Policy"])
+    assert len(response.text) == len(first.text)
+    for published in (NGO, "ngo0.localhost", CLIENT_ID):
+        assert published not in response.text and published not in policy
     assert embedded(response.text, "blocked") is False
     blocked = http.get(f"{IDP}/oidc/iframe/session", headers={"Sec-Fetch-Storage-Access": "none"})
     assert embedded(blocked.text, "blocked") is True

@@ -4,7 +4,7 @@
   carry the whole silent authorization, so one frame does the product page's whole sequence;
 - ``/oidc/iframe/session``: the standard ``check_session_iframe`` (OIDC Session Management 1.0);
 - ``/oidc/iframe/status`` and ``/oidc/iframe/action``: same-origin calls of the status frame;
-- ``/oidc/client-check``: why a frame was refused, for the SDK.
+- ``/oidc/client-check``: why a frame was refused, for the SDK and the standard frame.
 
 What they answer is decided in ``oidc/status_frame.py``; here it is only rendered.
 """
@@ -12,10 +12,9 @@ What they answer is decided in ``oidc/status_frame.py``; here it is only rendere
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from flask import jsonify, render_template, request
 
-from ...extensions import csrf, db
+from ...extensions import csrf
 from ...sites import content_security_policy
 from .. import bp
-from ..models import Client
 from ..oidc import silent, status_frame
 from ..oidc.response_modes import NO_STORE
 from ..oidc.status_frame import FrameRefused
@@ -121,11 +120,13 @@ def client_check():
 
 @bp.route("/oidc/iframe/session")
 def session_iframe():
-    """The standard check_session_iframe (OIDC Session Management 1.0 §3.3)."""
-    clients = db.session.scalars(db.select(Client)).all()
-    origins = {c.client_id: c.web_origins for c in clients if c.web_origins}
-    framers = " ".join(sorted({o for os in origins.values() for o in os})) or "'none'"
-    page = render_template("idp/session_iframe.html", origins=origins,
-                           blocked=silent.cookies_withheld())
-    return page, 200, [("Content-Security-Policy", content_security_policy(framers)), VARY,
+    """The standard check_session_iframe (OIDC Session Management 1.0 §3.3).
+
+    Its URL comes from discovery, without a client_id, so it cannot name its framers: any
+    page may frame it (it has nothing to click), and its script answers a message only after
+    ``/oidc/client-check`` confirmed that the message's origin is registered for the
+    client_id the message names. The page and its headers are the same for every client.
+    """
+    page = render_template("idp/session_iframe.html", blocked=silent.cookies_withheld())
+    return page, 200, [("Content-Security-Policy", content_security_policy("*")), VARY,
                        *NO_STORE]
