@@ -91,6 +91,17 @@ def test_max_age_exceeded_is_login_required(app, http):
         response_type="id_token", prompt="none", max_age="3600")))
 
 
+@pytest.mark.parametrize("prompt", [None, "none"])
+@pytest.mark.parametrize("value", ["1" * 4301, "-1", "1.5", "\u0661"])
+def test_a_malformed_max_age_is_invalid_request_interactive_or_silent(http, prompt, value):
+    """max_age is read in one place (oidc/max_age.py), the same way for both requests."""
+    signed_in_and_consented(http)
+    response = http.get(authorize_url(response_type="id_token", prompt=prompt, max_age=value))
+    assert response.status_code == 302
+    error = redirect_params(response)
+    assert error["error"] == "invalid_request" and "'max_age'" in error["error_description"]
+
+
 def test_login_hint_for_someone_else_is_login_required(http):
     signed_in_and_consented(http)
     error = redirect_params(http.get(authorize_url(response_type="id_token", prompt="none",

@@ -165,7 +165,7 @@ class IdTokenIssuer:
         Authlib stamps it on every token; a code's own is ``AuthorizationCode.get_auth_time``.
         """
         issued = super().get_compatible_claims(request)
-        del issued["auth_time"]
+        issued.pop("auth_time", None)
         client_id = request.client.client_id
         issued["sub"] = claims.subject(request.user, client_id)
         if (session := browser_session_of(request)) is not None:
