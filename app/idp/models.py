@@ -170,6 +170,12 @@ class AuthorizationCode(db.Model, OAuth2AuthorizationCodeMixin):
     used_at: Mapped[int | None] = mapped_column(default=None)
     # The tokens this code buys share its family, so a replayed code can revoke them.
     family: Mapped[str] = mapped_column(String(64), default=new_secret)
+    # auth_time goes into the ID token only when the request asked max_age (oidc/max_age.py).
+    max_age_requested: Mapped[bool] = mapped_column(default=False)
+
+    def get_auth_time(self):
+        """Return the ``auth_time`` claim for this code's ID token, if max_age asked for it."""
+        return self.auth_time if self.max_age_requested else None
 
     def is_expired(self):
         """RFC 6749 §4.1.2: a code must expire shortly; ten minutes is the maximum."""

@@ -68,6 +68,18 @@ def test_popup_web_message_after_a_click_gets_the_credential(make_browser, live)
     wait(driver).until(lambda d: len(d.window_handles) == 1)  # the popup closed itself
 
 
+def test_hidden_web_message_frame_posts_to_its_parent(make_browser, live):
+    driver = make_browser("allowed")
+    signed_in(driver, live)
+    open_test_page(driver, live)
+    driver.execute_script("window.lxlTest.authorizeFrame()")
+    response = wait_for_message(driver, "authorization_response")["response"]
+    assert response["state"] == "frame-state"
+    assert claims_of(response["id_token"])["nonce"] == "frame-nonce"
+    assert [m["data"]["type"] for m in messages(driver)] == ["lxl:hello",
+                                                             "authorization_response"]
+
+
 def test_recheck_through_the_live_frame_is_unchanged(make_browser, live):
     driver = make_browser("allowed")
     signed_in(driver, live)

@@ -147,6 +147,18 @@ def test_check_session_iframe_says_unchanged_then_changed_after_sign_out(
     assert not outcome["ok"] and outcome["error"] == "login_required", outcome
 
 
+def test_check_session_iframe_answers_error_to_an_origin_the_client_did_not_register(
+        make_browser, live):
+    """The frame lists no client: it asks the IdP about each message's client and origin."""
+    elsewhere = live.register_client("Registered elsewhere", "http://elsewhere.localhost:9")
+    driver = make_browser("allowed")
+    open_client_page(driver, live, elsewhere)
+    assert run(driver, "openSessionFrame")["ok"]
+    driver.execute_script("window.oidcTest.checkSession(arguments[0])", "0" * 64 + ".salt")
+    wait(driver).until(lambda d: len(session_messages(d)) == 1)
+    assert session_messages(driver) == ["error"]
+
+
 def test_monitor_session_raises_user_signed_out(make_browser, live, client_id):
     driver, _ = signed_in_browser(make_browser, live, client_id)
     open_client_page(driver, live, client_id, monitor=True)

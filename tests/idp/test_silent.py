@@ -91,6 +91,17 @@ def test_max_age_exceeded_is_login_required(app, http):
         response_type="id_token", prompt="none", max_age="3600")))
 
 
+@pytest.mark.parametrize("prompt", [None, "none"])
+@pytest.mark.parametrize("value", ["1" * 4301, "-1", "1.5", "\u0661"])
+def test_a_malformed_max_age_is_invalid_request_interactive_or_silent(http, prompt, value):
+    """max_age is read in one place (oidc/max_age.py), the same way for both requests."""
+    signed_in_and_consented(http)
+    response = http.get(authorize_url(response_type="id_token", prompt=prompt, max_age=value))
+    assert response.status_code == 302
+    error = redirect_params(response)
+    assert error["error"] == "invalid_request" and "'max_age'" in error["error_description"]
+
+
 def test_login_hint_for_someone_else_is_login_required(http):
     signed_in_and_consented(http)
     error = redirect_params(http.get(authorize_url(response_type="id_token", prompt="none",
@@ -170,21 +181,88 @@ def test_state_changing_pages_ignore_the_none_cookie(http):
     assert http.get(f"{IDP}/account").status_code == 302, "silent cookie is not a sign-in"
 
 
+# --- before consent, the hints change nothing (no probing who is signed in, or since when) ---
+
+def id_token_naming(app, email):
+    """Return an ID token of the demo client naming ``email``'s user, as a site could hold."""
+    from app.idp import keys
+    from app.idp.models import User
+    from app.idp.oidc import claims
+    with app.app_context():
+        key = keys.current_key()
+        sub = claims.subject(User.by_email(email), CLIENT_ID)
+        return jwt.encode({"alg": "RS256", "kid": key.kid},
+                          {"iss": IDP, "aud": CLIENT_ID, "sub": sub, "exp": 1000, "iat": 900},
+                          key)
+
+
+def answers_to(http, hint, value):
+    """Return what prompt=none and the status frame (with and without an authorization
+    request) answer when the request carries ``hint=value`` (``None``: no such hint)."""
+    extra = {} if value is None else {hint: value}
+    request = {"response_type": "id_token", "scope": "openid", "nonce": "n-h", "state": "s-h"}
+    authorize = redirect_params(http.get(authorize_url(prompt="none", **request, **extra)))
+    frames = []
+    for params in (extra, {**request, "redirect_uri": NGO, **extra}):
+        page = http.get(frame_url(**params)).text
+        status = embedded(page, "initial")
+        del status["session_state"]  # salted afresh on every answer
+        frames.append((status, embedded(page, "authorization")))
+    return authorize, frames
+
+
+@pytest.mark.parametrize("hint, values", [
+    ("login_hint", ["ada@example.org", "grace@example.org", None]),
+    ("max_age", ["1", "0", "86400", None]),
+    ("id_token_hint", ["ada@example.org", "grace@example.org", None]),
+])
+def test_without_consent_no_answer_depends_on_the_hints(app, http, hint, values):
+    sign_in(http)  # Ada, who never consented to the demo client
+    with app.app_context():  # a session signed in ten minutes ago
+        db.session.execute(db.update(BrowserSession).values(auth_time=int(time.time()) - 600))
+        db.session.commit()
+    if hint == "id_token_hint":
+        values = [v and id_token_naming(app, v) for v in values]
+    answers = [answers_to(http, hint, value) for value in values]
+    authorize, frames = answers[0]
+    assert authorize["error"] == "consent_required" and authorize["reason"] == "consent_required"
+    assert all(frame == ({"status": "logged_out", "reason": "consent_required"}, None)
+               for frame in frames)
+    assert all(answer == answers[0] for answer in answers), f"{hint} changed the answer"
+
+
+def test_a_malformed_hint_is_refused_whoever_is_signed_in(app, http):
+    """An answer that depends on the request alone tells nothing about the browser."""
+    bad = {"max_age": "soon", "id_token_hint": "not-a-token"}
+    for name, value in bad.items():
+        signed_out = redirect_params(http.get(authorize_url(
+            response_type="id_token", prompt="none", **{name: value})))
+        assert signed_out["error"] == "invalid_request" and name in signed_out["error_description"]
+    sign_in(http)
+    for name, value in bad.items():
+        signed_in = redirect_params(http.get(authorize_url(
+            response_type="id_token", prompt="none", **{name: value})))
+        assert signed_in["error"] == "invalid_request" and name in signed_in["error_description"]
+
+
 # --- web_message response mode --------------------------------------------------------------
 
 def test_web_message_posts_the_id_token_to_the_exact_origin(http):
+    """Delivery to window.opener (and the popup closing) and to window.parent is driven in
+    Chromium: tests/browser/test_silent_frames.py, the popup and the hidden-frame tests."""
     signed_in_and_consented(http)
     response = http.get(authorize_url(**SILENT))
     page = response.text
     assert response.status_code == 200
-    assert f"frame-ancestors {NGO}" in response.headers["Content-Security-Policy"]
-    assert "Cross-Origin-Opener-Policy" not in response.headers
+    assert response.headers["Content-Security-Policy"].endswith(f"frame-ancestors {NGO}")
+    assert "Cross-Origin-Opener-Policy" not in response.headers, "a popup keeps its opener"
     assert response.headers["Cache-Control"] == "no-store"
     assert f'var origin = "{NGO}"' in page and '"*"' not in page
     assert page.index("lxl:hello") < page.index("authorization_response")
-    assert "window.opener || window.parent" in page and "window.close()" in page
-    assert web_message_response(page)["state"] == "st4te"
-    assert web_message_response(page)["id_token"]
+    posted = web_message_response(page)
+    assert posted["state"] == "st4te" and posted["session_state"] and "access_token" not in posted
+    keys = KeySet.import_key_set(http.get(f"{IDP}/oidc/jwks").json)
+    assert jwt.decode(posted["id_token"], keys).claims["aud"] == CLIENT_ID
 
 
 def test_web_message_errors_are_posted_not_redirected(http):
@@ -231,7 +309,8 @@ def test_status_frame_says_hello_first_and_logged_out(http):
     assert script.startswith(f'window.parent.postMessage({{type: "lxl:hello"}}, "{NGO}");')
     status = embedded(response.text, "initial")
     assert status["status"] == "logged_out" and status["reason"] == "no_session"
-    assert "ada" not in response.text, "never says who is signed in"
+    assert "ada@example.org" not in response.text and "Lovelace" not in response.text, \
+        "never says who is signed in"
 
 
 @pytest.mark.parametrize("origin, client_id, reason", [
@@ -281,13 +360,100 @@ def test_one_frame_carries_the_whole_silent_sign_in(http):
     assert response.headers["Cache-Control"] == "no-store"
 
 
-def test_one_frame_and_authorize_answer_alike(http):
-    """Same code path: the same refusal for the same request."""
+def _no_consent(app, http):
     sign_in(http)
-    frame = http.get(frame_url(response_type="id_token", scope="openid", nonce="n-2",
-                               state="s-2", redirect_uri=NGO))
-    assert embedded(frame.text, "initial")["reason"] == "consent_required"
-    assert embedded(frame.text, "authorization") is None
+
+
+def _consented(app, http):
+    signed_in_and_consented(http)
+
+
+def _opted_out(app, http):
+    signed_in_and_consented(http)
+    frame_action(http, "disable_auto_select")
+
+
+def _signed_in_long_ago(app, http):
+    signed_in_and_consented(http)
+    with app.app_context():
+        db.session.execute(db.update(BrowserSession).values(auth_time=int(time.time()) - 600))
+        db.session.commit()
+
+
+def _cookies_withheld(app, http):
+    signed_in_and_consented(http)
+    http.delete_cookie("lxl_silent", domain="id.localhost", path="/oidc/")
+
+
+@pytest.mark.parametrize("setup", [
+    lambda app, http: None, _no_consent, _consented, _opted_out, _signed_in_long_ago,
+    _cookies_withheld])
+@pytest.mark.parametrize("extra", [
+    {}, {"max_age": "60"}, {"login_hint": "grace@example.org"}, {"nonce": None},
+    {"max_age": "soon"}, {"response_type": "bogus"}])
+def test_one_frame_and_authorize_answer_alike(app, http, setup, extra):
+    """The status frame gives the answer /oidc/authorize?prompt=none gives the same request."""
+    setup(app, http)
+    request = {"response_type": "id_token", "scope": "openid", "nonce": "n-2", "state": "s-2",
+               "redirect_uri": NGO, **extra}
+    request = {k: v for k, v in request.items() if v is not None}
+    headers = {"Sec-Fetch-Storage-Access": "none"} if setup is _cookies_withheld else {}
+    authorized = http.get(authorize_url(**{**SILENT, **request, "nonce": request.get("nonce")}),
+                          headers=headers)
+    if authorized.status_code == 400:  # a page of ours, posting nothing: its error code
+        error_code = re.search(r"Error code: <code>(\w+)</code>", authorized.text).group(1)
+        expected = {"error": error_code}
+    else:
+        expected = web_message_response(authorized.text)
+    frame = http.get(frame_url(**request), headers=headers).text
+    status, posted = embedded(frame, "initial"), embedded(frame, "authorization")
+    if "id_token" in expected:
+        assert status["status"] == "logged_in"
+        assert set(posted) == set(expected) and posted["state"] == expected["state"]
+        keys = KeySet.import_key_set(http.get(f"{IDP}/oidc/jwks").json)
+        issued = [jwt.decode(r["id_token"], keys).claims for r in (posted, expected)]
+        ignored = {"iat", "exp", "at_hash"}  # issued a moment apart
+        assert [{k: v for k, v in c.items() if k not in ignored} for c in issued] == \
+            [{k: v for k, v in issued[1].items() if k not in ignored}] * 2
+    elif "reason" in expected:  # the session decided: the frame names the same reason
+        assert status["reason"] == expected["reason"] and posted is None
+    elif status["status"] == "logged_in":  # a malformed request, told to a consented site
+        assert {k: v for k, v in posted.items() if k in expected} == expected
+    else:  # a malformed request, and no credential due: the frame posts nothing
+        assert posted is None
+
+
+@pytest.mark.parametrize("params", [
+    {},
+    {"response_type": "id_token", "scope": "openid", "nonce": "n", "state": "s",
+     "redirect_uri": NGO},
+    {"response_type": "id_token", "scope": "openid", "nonce": "n", "state": "s",
+     "redirect_uri": NGO, "id_token_hint": "not-a-token"},
+    {"response_type": "id_token", "scope": "openid", "state": "s", "redirect_uri": NGO},
+])
+@pytest.mark.parametrize("path", ["check_session", "status"])
+def test_a_frame_request_loads_its_client_once_and_decides_once(
+        app, http, monkeypatch, params, path):
+    from sqlalchemy import event
+    from app.idp.oidc import silent
+
+    signed_in_and_consented(http)
+    verdicts, client_queries = [], []
+    evaluate = silent.evaluate
+    monkeypatch.setattr(silent, "evaluate", lambda *a, **k: verdicts.append(a) or evaluate(*a, **k))
+
+    def count(conn, cursor, statement, *args):
+        if "FROM clients" in statement:
+            client_queries.append(statement)
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            response = http.get(frame_url(**params).replace("/check_session?", f"/{path}?"))
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+    assert response.status_code == 200
+    assert len(verdicts) == 1 and len(client_queries) == 1
 
 
 def test_status_json_for_rechecks(http):
@@ -324,10 +490,22 @@ def test_browser_state_changes_with_sign_in(http):
 
 # --- the standard session iframe ------------------------------------------------------------
 
-def test_session_iframe_is_framable_by_registered_origins_only(http):
+def test_session_iframe_publishes_no_client_and_stays_the_same_size(app, http):
+    """Its URL carries no client_id, so it names none: any page may frame it, and its script
+    asks /oidc/client-check about each message's client_id and origin instead."""
+    first = http.get(f"{IDP}/oidc/iframe/session")
+    with app.app_context():
+        from app.idp import clients
+        for n in range(40):
+            clients.register(f"NGO {n}", [f"http://ngo{n}.localhost:5000/cb"],
+                             [f"http://ngo{n}.localhost:5000"])
     response = http.get(f"{IDP}/oidc/iframe/session")
-    assert response.headers["Content-Security-Policy"].endswith(f"frame-ancestors {NGO}")
-    assert embedded(response.text, "origins") == {CLIENT_ID: [NGO]}
+    policy = response.headers["Content-Security-Policy"]
+    assert policy.endswith("frame-ancestors *")
+    assert len(policy) == len(first.headers["Content-Security-Policy"])
+    assert len(response.text) == len(first.text)
+    for published in (NGO, "ngo0.localhost", CLIENT_ID):
+        assert published not in response.text and published not in policy
     assert embedded(response.text, "blocked") is False
     blocked = http.get(f"{IDP}/oidc/iframe/session", headers={"Sec-Fetch-Storage-Access": "none"})
     assert embedded(blocked.text, "blocked") is True
@@ -407,7 +585,20 @@ def test_frame_action_with_a_body_that_is_not_an_object_is_refused(http):
     response = http.post(f"{IDP}/oidc/iframe/action", data="[1, 2]",
                          content_type="application/json",
                          headers={"Origin": IDP, "Sec-Fetch-Site": "same-origin"})
-    assert response.status_code == 400 and response.json["error"] == "unknown_client"
+    assert response.status_code == 400 and response.json["error"] == "invalid_request"
+    assert "JSON object" in response.json["error_description"]
+
+
+@pytest.mark.parametrize("name", ["client_id", "origin", "action", "hint"])
+@pytest.mark.parametrize("value", [["ngo-demo"], {"$ne": ""}, 7, True])
+def test_frame_action_refuses_a_parameter_that_is_not_a_string(http, name, value):
+    signed_in_and_consented(http)
+    body = {"client_id": CLIENT_ID, "origin": NGO, "action": "revoke", "hint": "h", name: value}
+    response = http.post(f"{IDP}/oidc/iframe/action", json=body,
+                         headers={"Origin": IDP, "Sec-Fetch-Site": "same-origin"})
+    assert response.status_code == 400, response.text
+    assert response.json["error"] == "invalid_request"
+    assert f"'{name}' must be a string" in response.json["error_description"]
 
 
 def test_storage_access_retry_is_offered_only_to_a_registered_origin(http):

@@ -18,7 +18,7 @@ from flask import current_app, g
 from ...extensions import db
 from .. import keys, tokens
 from ..models import AuthorizationCode, epoch
-from . import claims, metadata, response_modes, session_state, silent
+from . import claims, max_age, metadata, response_modes, session_state, silent
 from .response_modes import FRAGMENT, QUERY, RESPONSE_MODES, WEB_MESSAGE
 
 
@@ -105,19 +105,24 @@ class PromptNoneMixin:
 
     Authlib raises ``login_required`` only when no user is given and never
     ``consent_required``; here one verdict (``silent.evaluate``) decides both, and the
-    matching session becomes the request's user.
+    matching session becomes the request's user. ``max_age`` is validated for every request,
+    interactive ones too, so that a bad value is an error sent to the client.
     """
 
     def validate_authorization_request(self):
         redirect_uri = super().validate_authorization_request()
-        if self.request.payload.data.get("prompt") != "none":
-            return redirect_uri
-        if getattr(self.request, "browser_session", None) is not None:
-            return redirect_uri  # decided when the same request was validated before
+        data = self.request.payload.data
         try:
-            hints = {k: self.request.payload.data.get(k)
-                     for k in ("id_token_hint", "login_hint", "max_age")}
-            outcome = silent.evaluate(self.request.client, self.request.scope, hints)
+            if data.get("prompt") != "none":
+                max_age.read(data)
+                return redirect_uri
+            if getattr(self.request, "browser_session", None) is not None:
+                return redirect_uri  # decided when the same request was validated before
+            client = self.request.client
+            given = silent.Hints.read(data, client.client_id)
+            outcome = silent.evaluate(client, self.request.scope, given)
+            # The status frame reads the verdict from here instead of deciding again.
+            self.request.silent_outcome = outcome
             outcome.raise_for_error()
         except OAuth2Error as error:
             error.redirect_uri = redirect_uri
@@ -151,12 +156,20 @@ class IdTokenIssuer:
                 "exp": epoch() + int(lifetime)}
 
     def get_compatible_claims(self, request):
+        """Return the claims every ID token carries: pairwise ``sub`` and ``sid``.
+
+        ``auth_time`` only when ``max_age`` asked for it (OIDC Core §2, §3.1.2.1): the
+        same second in every client's token would correlate one person across clients.
+        Authlib stamps it on every token; a code's own is ``AuthorizationCode.get_auth_time``.
+        """
         issued = super().get_compatible_claims(request)
+        issued.pop("auth_time", None)
         client_id = request.client.client_id
         issued["sub"] = claims.subject(request.user, client_id)
         if (session := browser_session_of(request)) is not None:
-            issued["auth_time"] = session.auth_time
             issued["sid"] = claims.session_id(session, client_id)
+            if request.authorization_code is None and max_age.read(request.payload.data).requested:
+                issued["auth_time"] = session.auth_time
         return issued
 
     def generate_user_info(self, user, scope):
@@ -217,7 +230,8 @@ class AuthorizationCodeGrant(ResponseModeMixin, PromptNoneMixin, grants.Authoriz
             auth_time=session.auth_time if session else epoch(),
             browser_session_id=session.id if session else None,
             code_challenge=data.get("code_challenge"),
-            code_challenge_method=data.get("code_challenge_method")))
+            code_challenge_method=data.get("code_challenge_method"),
+            max_age_requested=max_age.read(data).requested))
         db.session.commit()
 
     def query_authorization_code(self, code, client):

@@ -6,9 +6,8 @@ from authlib.integrations.sqla_oauth2 import (
     create_query_client_func,
     create_revocation_endpoint,
 )
-from authlib.oauth2 import OAuth2Error, OAuth2Request
-from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
-from flask import current_app
+from authlib.oauth2 import OAuth2Request
+from flask import current_app, g
 from flask import request as flask_request
 
 from ...extensions import db
@@ -30,29 +29,10 @@ class LxlAuthorizationServer(AuthorizationServer):
     """Authlib's server, delivering redirectable errors by the request's response mode."""
 
     def create_oauth2_request(self, request):
-        """Wrap Flask's request, or pass through one built from parameters (the status frame)."""
+        """Wrap Flask's request, or pass through one built from parameters (status_frame.py)."""
         if isinstance(request, OAuth2Request):
             return request
         return transport.FlaskOAuth2Request(flask_request)
-
-    def silent_response_params(self, params):
-        """Answer a ``prompt=none`` request given as a dict; return the response parameters.
-
-        The same grants, hooks and checks as ``/oidc/authorize`` — only the delivery differs:
-        the caller (the status frame) posts these itself instead of a separate response page.
-        """
-        payload = dict(params, prompt="none", response_mode=response_modes.WEB_MESSAGE)
-        oauth_request = transport.OAuth2Request("GET", flask_request.base_url)
-        oauth_request.payload = BasicOAuth2Payload(payload)
-        try:
-            grant = self.get_consent_grant(request=oauth_request)
-            # web_message has no default redirect URI: the validated one is the requested one.
-            return grant.response_params(payload["redirect_uri"], oauth_request.user)
-        except OAuth2Error as error:
-            # Posted only to the frame's own registered origin, even when the request's
-            # redirect_uri was not acceptable (a page of ours would have posted nothing).
-            error.state = payload.get("state")
-            return error_params(error)
 
     def handle_error_response(self, request, error):
         """Send an error to the client the way a success would go (RFC 6749 §4.1.2.1)."""
@@ -71,6 +51,19 @@ def error_params(error):
     if reason := getattr(error, "reason", None):
         params.append(("reason", reason))
     return params
+
+
+_load_client = create_query_client_func(db.session, Client)
+
+
+def query_client(client_id):
+    """Return the client registered as ``client_id``, loaded at most once per request."""
+    if not isinstance(client_id, str):
+        return None
+    loaded = g.setdefault("clients_by_id", {})
+    if client_id not in loaded:
+        loaded[client_id] = _load_client(client_id)
+    return loaded[client_id]
 
 
 class _RevocationEndpoint(create_revocation_endpoint(db.session, Token)):
@@ -99,8 +92,7 @@ def init_app(app):
                           dict.fromkeys(metadata.GRANT_TYPES, lifetime))
     app.config.setdefault("OAUTH2_REFRESH_TOKEN_GENERATOR", True)
     app.config.setdefault("OAUTH2_SCOPES_SUPPORTED", metadata.SCOPES)
-    server = LxlAuthorizationServer(app, query_client=create_query_client_func(db.session, Client),
-                                    save_token=_save_token)
+    server = LxlAuthorizationServer(app, query_client=query_client, save_token=_save_token)
     server.register_grant(AuthorizationCodeGrant,
                           [S256CodeChallenge(required=True), OpenIDCodeExtension()])
     server.register_grant(IdTokenGrant)

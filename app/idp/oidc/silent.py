@@ -6,7 +6,6 @@ site why. The status frame and ``/oidc/authorize?prompt=none`` both ask it, so t
 never disagree.
 """
 
-import time
 from dataclasses import dataclass
 
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
@@ -20,7 +19,8 @@ from flask import request
 from ...extensions import db
 from .. import accounts, consents
 from ..models import AutoSelectOptOut
-from . import claims, hints, reasons
+from . import claims, hints, max_age, reasons
+from .max_age import MaxAge
 
 STORAGE_ACCESS_HEADER = "Sec-Fetch-Storage-Access"
 
@@ -51,18 +51,54 @@ def storage_access():
     return request.headers.get(STORAGE_ACCESS_HEADER)
 
 
+def storage_access_retry(origin):
+    """Return the headers asking Chromium to repeat this frame request with storage access.
+
+    Storage Access Headers: when ``origin``'s site already holds a storage-access grant for
+    us (``inactive``), the browser can retry the request with our cookie instead of the page
+    needing a second frame. ``origin`` must be a registered web origin of the client.
+    """
+    if storage_access() != "inactive":
+        return {}
+    return {"Activate-Storage-Access": f'retry; allowed-origin="{origin}"'}
+
+
 def cookies_withheld():
     """True when the browser told us it withheld third-party cookies from this request."""
     return storage_access() in ("none", "inactive") and not accounts.silent_browser_key()
 
 
-def evaluate(client, scope, given_hints=None):
+@dataclass(frozen=True)
+class Hints:
+    """Whom the request expects, and how recent a sign-in (OIDC Core §3.1.2.1), validated."""
+
+    subject: str | None = None  # the sub of id_token_hint
+    email: str | None = None  # login_hint
+    max_age: MaxAge = MaxAge()
+
+    @classmethod
+    def read(cls, data, client_id):
+        """Return the hints of the request ``data``; raise ``InvalidRequestError`` if bad."""
+        token = data.get("id_token_hint")
+        email = data.get("login_hint")
+        return cls(subject=hints.subject_for(token, client_id) if token else None,
+                   email=email.strip().lower() if email else None,
+                   max_age=max_age.read(data))
+
+    def name_someone_else(self, user, client_id):
+        """True if a hint names someone other than ``user``."""
+        if self.subject is not None:
+            return claims.subject(user, client_id) != self.subject
+        return self.email is not None and user.email != self.email
+
+
+def evaluate(client, scope, given=Hints()):
     """Decide whether this browser's user can be signed in to ``client`` silently.
 
-    ``given_hints`` holds the request's ``id_token_hint``, ``login_hint`` and ``max_age``.
-    Raises ``InvalidRequestError`` for a hint that is not ours (§3.1.2.1).
+    The ``given`` hints count only once the user has consented: before that, no answer may
+    depend on them, or a client could learn who is signed in (one frame per guessed
+    address) or since when (a binary search on ``max_age``).
     """
-    given = given_hints or {}
     if cookies_withheld():
         return Outcome(error=InteractionRequiredError, reason=reasons.THIRD_PARTY_COOKIES_BLOCKED)
     live, expired = accounts.sessions_for_key(accounts.silent_browser_key())
@@ -70,33 +106,15 @@ def evaluate(client, scope, given_hints=None):
         reason = reasons.SESSION_EXPIRED if expired else reasons.NO_SESSION
         return Outcome(error=LoginRequiredError, reason=reason)
     session = live[0]  # one account per browser: see accounts.sign_in
-    if not _matches_hints(session, client.client_id, given):
-        return Outcome(error=LoginRequiredError, reason=reasons.NO_SESSION)
-    if _too_old(session, given.get("max_age")):
-        return Outcome(error=LoginRequiredError, reason=reasons.SESSION_EXPIRED)
     if is_opted_out(session.user, client.client_id):
         return Outcome(error=LoginRequiredError, reason=reasons.AUTO_SELECT_DISABLED)
     if not consents.covers(session.user, client.client_id, scope):
         return Outcome(error=ConsentRequiredError, reason=reasons.CONSENT_REQUIRED)
+    if given.name_someone_else(session.user, client.client_id):
+        return Outcome(error=LoginRequiredError, reason=reasons.NO_SESSION)
+    if given.max_age.exceeded_by(session):
+        return Outcome(error=LoginRequiredError, reason=reasons.SESSION_EXPIRED)
     return Outcome(session=session)
-
-
-def _matches_hints(session, client_id, given):
-    """False if a hint names someone other than the signed-in user (§3.1.2.1)."""
-    if token := given.get("id_token_hint"):
-        return claims.subject(session.user, client_id) == hints.subject_for(token, client_id)
-    if email := given.get("login_hint"):
-        return session.user.email == email.strip().lower()
-    return True
-
-
-def _too_old(session, max_age):
-    if max_age in (None, ""):
-        return False
-    try:
-        return time.time() - session.auth_time > int(max_age)
-    except ValueError:
-        raise InvalidRequestError("Invalid 'max_age': it must be a number of seconds.") from None
 
 
 def is_opted_out(user, client_id):

@@ -1,6 +1,5 @@
 """The OpenID Connect endpoints (paths fixed by CONTRACT.md)."""
 
-import time
 from urllib.parse import urlencode
 
 from authlib.integrations.flask_oauth2 import current_token
@@ -10,7 +9,8 @@ from flask import jsonify, make_response, redirect, render_template, request, ur
 from ...extensions import csrf
 from .. import accounts, bp, consents, keys
 from ..forms import ActionForm
-from ..oidc import claims, response_modes, silent
+from ..models import epoch
+from ..oidc import claims, max_age, response_modes, silent
 from ..oidc.discovery import provider_metadata
 from ..oidc.server import authorization_server, require_token
 
@@ -48,9 +48,13 @@ def authorization_error_page(error):
 
 def _login_url(grant):
     """Return the sign-in page URL that resumes this authorization request afterwards."""
-    # Drop prompt and max_age from the resumed request: the sign-in satisfies them, and
-    # keeping them would send the user round again.
-    resumed = {k: v for k, v in request.args.items(multi=True) if k not in ("prompt", "max_age")}
+    # Drop prompt from the resumed request: the sign-in satisfies it, and keeping it would
+    # send the user round again. max_age stays (it asks for auth_time in the ID token), with
+    # the moment from which a sign-in satisfies it.
+    resumed = [(k, v) for k, v in request.args.items(multi=True)
+               if k not in ("prompt", max_age.SIGN_IN_REQUESTED_AT)]
+    if max_age.read(request.args).requested:
+        resumed.append((max_age.SIGN_IN_REQUESTED_AT, str(epoch())))
     next_url = url_for("idp.authorize") + "?" + urlencode(resumed)
     return url_for("idp.signin", next=next_url,
                    login_hint=grant.request.payload.data.get("login_hint", ""))
@@ -98,9 +102,8 @@ def _authorize_silently():
     else:
         response = server.create_authorization_response(grant=grant,
                                                         grant_user=grant.request.user)
-    if silent.storage_access() == "inactive" and (origin := _registered_origin()):
-        # Storage Access Headers: retry this frame request with the site's grant active.
-        response.headers["Activate-Storage-Access"] = f'retry; allowed-origin="{origin}"'
+    if origin := _registered_origin():
+        response.headers.update(silent.storage_access_retry(origin))
     response.vary.add("Sec-Fetch-Storage-Access")
     return response
 
@@ -120,9 +123,7 @@ def _authorization_error(server, error):
 
 def _too_old(browser_session):
     """True if ``max_age`` asks for a fresher sign-in than this session's (OIDC Core §3.1.2.1)."""
-    max_age = request.values.get("max_age", "")
-    return browser_session is not None and max_age.isdigit() and \
-        time.time() - browser_session.auth_time > int(max_age)
+    return browser_session is not None and max_age.read(request.values).exceeded_by(browser_session)
 
 
 @bp.route("/oidc/token", methods=["POST"])

@@ -39,6 +39,14 @@
       }
       return frame("/oidc/iframe/check_session", query);
     },
+    /** prompt=none with response_mode=web_message in a hidden frame: posts to its parent. */
+    authorizeFrame: function () {
+      started = performance.now();
+      return frame("/oidc/authorize", {
+        client_id: "ngo-demo", response_type: "id_token", response_mode: "web_message",
+        prompt: "none", redirect_uri: location.origin, scope: "openid email",
+        nonce: "frame-nonce", state: "frame-state"});
+    },
     /** A bare cross-site frame that posts back at once: the floor of any frame flow. */
     bare: function () {
       started = performance.now();

@@ -1,0 +1,60 @@
+"""``max_age`` (OIDC Core §3.1.2.1): how long ago the user may have signed in, at most.
+
+Read and checked here only, for ``prompt=none`` and for the interactive request alike. A
+request that carries it gets ``auth_time`` in its ID token (OIDC Core §2); no other request
+does, since one sign-in's second, the same in every client's token, would let sites correlate
+one person across clients.
+"""
+
+import re
+from dataclasses import dataclass
+
+from authlib.oauth2.rfc6749.errors import InvalidRequestError
+
+from ..models import epoch
+
+PARAMETER = "max_age"
+# Sent by the IdP itself when it resumes a request after the sign-in that ``max_age`` asked
+# for: any sign-in since then satisfies it, however small ``max_age`` (0 means "sign in now").
+# A page could forge it, but gains nothing: ``auth_time``, which the client checks, still says
+# when the user really signed in.
+SIGN_IN_REQUESTED_AT = "sign_in_requested_at"
+# Ten digits are about 300 years of seconds; any longer value is a mistake, not a policy.
+_SECONDS = re.compile(r"[0-9]{1,10}")
+
+
+def _seconds(data, parameter):
+    value = data.get(parameter)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not _SECONDS.fullmatch(value):
+        raise InvalidRequestError(f"Invalid '{parameter}': send a whole number of seconds, "
+                                  "such as 3600 (at most ten digits).")
+    return int(value)
+
+
+@dataclass(frozen=True)
+class MaxAge:
+    """A request's ``max_age``, and when the IdP sent the user to sign in for it."""
+
+    seconds: int | None = None
+    sign_in_requested_at: int | None = None
+
+    @property
+    def requested(self):
+        """True if the request carries ``max_age``: its ID token gets ``auth_time``."""
+        return self.seconds is not None
+
+    def exceeded_by(self, browser_session):
+        """True if ``browser_session`` signed in longer ago than ``max_age`` allows."""
+        if self.seconds is None:
+            return False
+        since = self.sign_in_requested_at
+        if since is not None and browser_session.auth_time >= since:
+            return False
+        return epoch() - browser_session.auth_time > self.seconds
+
+
+def read(data):
+    """Return the ``MaxAge`` of the request ``data`` (a dict); raise ``InvalidRequestError``."""
+    return MaxAge(_seconds(data, PARAMETER), _seconds(data, SIGN_IN_REQUESTED_AT))
