@@ -15,6 +15,7 @@ def load_config(app, test_config=None):
     """Fill ``app.config`` from defaults, the environment, then ``test_config``."""
     port = started_port()
     days = int(os.environ.get("LXL_SESSION_DAYS", "30"))
+    redis_url = os.environ.get("LXL_REDIS_URL")
     app.config.from_mapping(
         LXL_IDP_ORIGIN=os.environ.get("LXL_IDP_ORIGIN", f"http://id.localhost:{port}"),
         LXL_NGO_ORIGIN=os.environ.get("LXL_NGO_ORIGIN", f"http://ngo.localhost:{port}"),
@@ -26,6 +27,10 @@ def load_config(app, test_config=None):
         LXL_ID_TOKEN_LIFETIME=timedelta(hours=1),
         # Argon2id parameters, by name from argon2.profiles (RFC 9106 §4, second choice).
         LXL_PASSWORD_PROFILE="RFC_9106_LOW_MEMORY",
+        # Argon2 computations at once (each takes the profile's memory, 64 MiB): more
+        # requests wait their turn rather than exhaust the machine's memory.
+        LXL_PASSWORD_HASH_CONCURRENCY=int(
+            os.environ.get("LXL_PASSWORD_HASH_CONCURRENCY", os.cpu_count() or 1)),
         LXL_ACCESS_TOKEN_LIFETIME=timedelta(hours=1),
         # A used refresh token still works this long, so two tabs refreshing at once both
         # succeed; presented later, it is a replay and revokes its family (RFC 9700 §4.14.2).
@@ -41,8 +46,23 @@ def load_config(app, test_config=None):
         SESSION_COOKIE_SECURE=True,
         SESSION_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as the session it is bound to
+        # No body this app accepts comes near it; a larger one is refused with 413 before
+        # it is read into memory.
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        # Rate limits (idp/rate_limits.py), in the ``limits`` notation. They count failures;
+        # shared by every process through Redis in production.
+        RATELIMIT_STORAGE_URI=os.environ.get("LXL_RATELIMIT_STORAGE_URL") or redis_url
+        or "memory://",
+        RATELIMIT_STRATEGY="moving-window",
+        LXL_RATELIMIT_PASSWORD_FAILURES_PER_ACCOUNT="10 per 15 minutes",
+        LXL_RATELIMIT_PASSWORD_FAILURES_PER_ADDRESS="50 per 15 minutes",
+        LXL_RATELIMIT_SIGN_UPS_PER_ADDRESS="20 per hour",
+        LXL_RATELIMIT_TOKEN_FAILURES_PER_CLIENT="30 per minute",
+        # The SDK fetches client-check at most once per page load; this is far above what
+        # a thousand concurrent page loads from one address need.
+        LXL_RATELIMIT_CLIENT_CHECKS_PER_ADDRESS="3000 per minute",
     )
-    if redis_url := os.environ.get("LXL_REDIS_URL"):
+    if redis_url:
         import redis
 
         app.config.update(SESSION_TYPE="redis", SESSION_REDIS=redis.from_url(redis_url))

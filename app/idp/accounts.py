@@ -8,19 +8,21 @@ carries a Lax cookie. The database keeps only the key's SHA-256 in a ``BrowserSe
 
 import hashlib
 import secrets
+import threading
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import after_this_request, current_app, request, session
 
 from ..extensions import db
-from . import browser_state, tokens
+from . import browser_state, rate_limits, tokens
 from .models import BrowserSession, User, epoch
 
 SILENT_COOKIE = "lxl_silent"
 # The silent cookie outlives its session by this much, so that for a week the status frame
 # can say "session_expired" (sign in again) rather than "no_session" (never signed in).
 EXPIRED_NOTICE_SECONDS = 7 * 24 * 3600
+HASHING_SLOTS = "lxl_password_hashing"
 _unknown_user_hashes = {}
 
 
@@ -30,11 +32,41 @@ def _hasher():
         getattr(profiles, current_app.config["LXL_PASSWORD_PROFILE"]))
 
 
+def _hashing_slot():
+    """Return the semaphore every Argon2 computation holds (``LXL_PASSWORD_HASH_CONCURRENCY``).
+
+    Each computation takes the profile's memory (64 MiB): bounded here, concurrent sign-ins
+    wait their turn instead of exhausting memory, while the server keeps enough threads for
+    requests that hash nothing (the NGO backend calls the IdP inside the same process).
+    """
+    extensions = current_app.extensions
+    if HASHING_SLOTS not in extensions:
+        # setdefault: two first requests at once still share one semaphore.
+        extensions.setdefault(HASHING_SLOTS, threading.BoundedSemaphore(
+            current_app.config["LXL_PASSWORD_HASH_CONCURRENCY"]))
+    return extensions[HASHING_SLOTS]
+
+
+def _hash(password):
+    """Return the Argon2id hash of ``password``."""
+    with _hashing_slot():
+        return _hasher().hash(password)
+
+
+def _verify(password_hash, password):
+    """True if ``password`` matches ``password_hash``."""
+    with _hashing_slot():
+        try:
+            return _hasher().verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+
 def _unknown_user_hash():
     # Verified against when the address is unknown, so both failures take the same time.
     profile = current_app.config["LXL_PASSWORD_PROFILE"]
     if profile not in _unknown_user_hashes:
-        _unknown_user_hashes[profile] = _hasher().hash(secrets.token_urlsafe(16))
+        _unknown_user_hashes[profile] = _hash(secrets.token_urlsafe(16))
     return _unknown_user_hashes[profile]
 
 
@@ -47,28 +79,34 @@ def create_user(email, name, password):
     if User.by_email(email) is not None:
         raise EmailTaken(email)
     user = User(email=User.normalize_email(email), name=name.strip(),
-                password_hash=_hasher().hash(password))
+                password_hash=_hash(password))
     db.session.add(user)
     db.session.commit()
     return user
 
 
 def authenticate(email, password):
-    """Return the user whose address and password these are, or ``None``."""
-    user, hasher = User.by_email(email), _hasher()
-    try:
-        hasher.verify(user.password_hash if user else _unknown_user_hash(), password)
-    except (VerificationError, InvalidHashError):
+    """Return the user whose address and password these are, or ``None``.
+
+    Raise ``rate_limits.TooManyFailures`` instead of checking the password when this
+    account or this client address had too many wrong ones lately.
+    """
+    email = User.normalize_email(email)
+    rate_limits.count_password_attempt(email)
+    user = User.by_email(email)
+    accepted = _verify(user.password_hash if user else _unknown_user_hash(), password)
+    rate_limits.record_password_result(email, accepted)
+    if not accepted:
         return None
-    if user is not None and hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hasher.hash(password)
+    if user is not None and _hasher().check_needs_rehash(user.password_hash):
+        user.password_hash = _hash(password)
         db.session.commit()
     return user
 
 
 def set_password(user, password):
     """Change the password: a reset, ending every session and revoking every token."""
-    user.password_hash = _hasher().hash(password)
+    user.password_hash = _hash(password)
     end_all_sessions(user)
     tokens.revoke_all_of(user)
 

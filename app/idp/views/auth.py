@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, url_for
 
-from .. import accounts, bp
+from .. import accounts, bp, rate_limits
 from ..forms import ActionForm, SignInForm, SignUpForm
 
 
@@ -33,6 +33,7 @@ def signin():
 
 
 @bp.route("/signup", methods=["GET", "POST"])
+@rate_limits.limit_sign_ups
 def signup():
     """Create an account and sign it in."""
     form = SignUpForm()

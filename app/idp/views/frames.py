@@ -11,7 +11,7 @@ from flask import jsonify, render_template, request
 
 from ...extensions import csrf, db
 from ...sites import content_security_policy
-from .. import bp
+from .. import bp, rate_limits
 from ..models import Client
 from ..oidc import reasons, session_state, silent
 from ..oidc.server import authorization_server
@@ -147,6 +147,7 @@ def frame_action():
 
 
 @bp.route("/oidc/client-check")
+@rate_limits.limit_client_checks
 def client_check():
     """Say why a frame would be refused: ``unknown_client`` or ``origin_not_allowed``."""
     problem = frame_problem(request.args.get("client_id"), request.args.get("origin"))
