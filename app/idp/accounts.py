@@ -144,15 +144,15 @@ def silent_browser_key():
 def sign_in(user, remember):
     """Start an IdP session for ``user`` in this browser and set its cookies.
 
-    One account per browser: signing in ends whatever session this browser had, so the
+    One account per browser: signing in ends whatever session this browser had, and
+    revokes its session-bound tokens as signing out does (a shared computer), so the
     status frame always speaks of exactly one person and ``prompt=none`` never needs to
     ask which account (``account_selection_required``). The session id and the browser key
     are both replaced (no fixation). Without "Stay signed in" the cookies end with the
     browser; with it they last ``LXL_SESSION_LIFETIME``.
     """
+    _end(sessions_for_key(session.get("browser_key"))[0])
     lifetime = int(current_app.config["LXL_SESSION_LIFETIME"].total_seconds())
-    for row in sessions_for_key(session.get("browser_key"))[0]:
-        row.ended_at = epoch()
     key = secrets.token_urlsafe(32)
     browser_session = BrowserSession(
         user_id=user.id, browser_key_hash=_hash_key(key), remember=remember,
@@ -170,11 +170,7 @@ def sign_in(user, remember):
 
 def sign_out():
     """End this browser's sessions and their session-bound tokens; drop both cookies."""
-    live, _ = sessions_for_key(session.get("browser_key"))
-    for row in live:
-        row.ended_at = epoch()
-    db.session.commit()
-    tokens.revoke_session_bound([row.id for row in live])
+    _end(sessions_for_key(session.get("browser_key"))[0])
     session.clear()
     _set_silent_cookie("", 0)
     browser_state.change()
@@ -182,13 +178,16 @@ def sign_out():
 
 def end_all_sessions(user):
     """End every session of ``user`` in every browser, and its session-bound tokens."""
+    _end(live_sessions_of(user))
+
+
+def _end(browser_sessions):
+    """End these browser sessions and revoke the tokens bound to them."""
     now = epoch()
-    ended = db.session.scalars(_live(db.select(BrowserSession).filter_by(user_id=user.id),
-                                     now)).all()
-    for row in ended:
+    for row in browser_sessions:
         row.ended_at = now
     db.session.commit()
-    tokens.revoke_session_bound([row.id for row in ended])
+    tokens.revoke_session_bound([row.id for row in browser_sessions])
 
 
 def live_sessions_of(user):

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.helpers import IDP, csrf_token, sign_in
+from tests.helpers import IDP, csrf_token, get_tokens, refresh, sign_in, userinfo
 
 
 def cookie_header(response, name):
@@ -107,3 +107,11 @@ def test_sign_in_never_redirects_off_site(http, next_url):
     response = sign_in(http, next_url=next_url)
     assert response.status_code == 302
     assert response.headers["Location"] in ("/account", f"{IDP}/account")
+
+
+def test_signing_in_as_another_account_revokes_the_earlier_sessions_tokens(http):
+    tokens = get_tokens(http).json  # Ada, on a shared computer
+    assert userinfo(http, tokens["access_token"]).status_code == 200
+    sign_in(http, email="grace@example.org")
+    assert userinfo(http, tokens["access_token"]).status_code == 401
+    assert refresh(http, tokens["refresh_token"]).json["error"] == "invalid_grant"
