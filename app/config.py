@@ -14,13 +14,16 @@ from pathlib import Path
 def load_config(app, test_config=None):
     """Fill ``app.config`` from defaults, the environment, then ``test_config``."""
     port = started_port()
-    days = int(os.environ.get("LXL_SESSION_DAYS", "30"))
     redis_url = os.environ.get("LXL_REDIS_URL")
     app.config.from_mapping(
         LXL_IDP_ORIGIN=os.environ.get("LXL_IDP_ORIGIN", f"http://id.localhost:{port}"),
         LXL_NGO_ORIGIN=os.environ.get("LXL_NGO_ORIGIN", f"http://ngo.localhost:{port}"),
         # How long "Stay signed in" keeps an IdP session (seed 004, CONTRACT: 30 days).
-        LXL_SESSION_LIFETIME=timedelta(days=days),
+        LXL_SESSION_LIFETIME=timedelta(days=int(os.environ.get("LXL_SESSION_DAYS", "30"))),
+        # Without "Stay signed in" a session ends with the browser, and on the server after
+        # this at the latest (a shared computer whose browser is never closed).
+        LXL_BROWSER_SESSION_LIFETIME=timedelta(
+            hours=int(os.environ.get("LXL_BROWSER_SESSION_HOURS", "12"))),
         # Retired signing keys stay in the JWKS this long, so tokens they signed (and old
         # id_token_hint values) still verify.
         LXL_KEY_RETENTION=timedelta(days=int(os.environ.get("LXL_KEY_RETENTION_DAYS", "30"))),
@@ -41,7 +44,6 @@ def load_config(app, test_config=None):
         SECRET_KEY=os.environ.get("LXL_SECRET_KEY") or _instance_secret(app),
         SESSION_TYPE=os.environ.get("LXL_SESSION_TYPE", "sqlalchemy"),
         SESSION_PERMANENT=False,
-        PERMANENT_SESSION_LIFETIME=timedelta(days=days),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SECURE=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -68,6 +70,8 @@ def load_config(app, test_config=None):
         app.config.update(SESSION_TYPE="redis", SESSION_REDIS=redis.from_url(redis_url))
     if test_config:
         app.config.update(test_config)
+    # One setting, two readers: Flask's permanent cookies and Flask-Session's stored rows.
+    app.config["PERMANENT_SESSION_LIFETIME"] = app.config["LXL_SESSION_LIFETIME"]
 
 
 def started_port():

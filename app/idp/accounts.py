@@ -14,6 +14,7 @@ from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import after_this_request, current_app, request, session
 
+from .. import sessions
 from ..extensions import db
 from . import browser_state, rate_limits, tokens
 from .models import BrowserSession, User, epoch
@@ -149,10 +150,11 @@ def sign_in(user, remember):
     status frame always speaks of exactly one person and ``prompt=none`` never needs to
     ask which account (``account_selection_required``). The session id and the browser key
     are both replaced (no fixation). Without "Stay signed in" the cookies end with the
-    browser; with it they last ``LXL_SESSION_LIFETIME``.
+    browser and the session after ``LXL_BROWSER_SESSION_LIFETIME`` at the latest; with it
+    they last ``LXL_SESSION_LIFETIME``.
     """
     _end(sessions_for_key(session.get("browser_key"))[0])
-    lifetime = int(current_app.config["LXL_SESSION_LIFETIME"].total_seconds())
+    lifetime = int(sessions.lifetime(remember).total_seconds())
     key = secrets.token_urlsafe(32)
     browser_session = BrowserSession(
         user_id=user.id, browser_key_hash=_hash_key(key), remember=remember,
@@ -163,6 +165,7 @@ def sign_in(user, remember):
     current_app.session_interface.regenerate(session)
     session["browser_key"] = key
     session.permanent = remember
+    sessions.keep_on_server()
     _set_silent_cookie(key, lifetime + EXPIRED_NOTICE_SECONDS if remember else None)
     browser_state.change(lifetime if remember else None)
     return browser_session

@@ -4,7 +4,8 @@ import re
 
 import pytest
 
-from tests.helpers import IDP, csrf_token, get_tokens, refresh, sign_in, userinfo
+from tests.helpers import (
+    IDP, authorize_url, csrf_token, get_tokens, pkce_pair, refresh, sign_in, userinfo)
 
 
 def cookie_header(response, name):
@@ -115,3 +116,12 @@ def test_signing_in_as_another_account_revokes_the_earlier_sessions_tokens(http)
     sign_in(http, email="grace@example.org")
     assert userinfo(http, tokens["access_token"]).status_code == 401
     assert refresh(http, tokens["refresh_token"]).json["error"] == "invalid_grant"
+
+
+def test_account_and_consent_pages_are_never_stored(http):
+    sign_in(http)
+    assert http.get(f"{IDP}/account").headers["Cache-Control"] == "no-store"
+    consent_page = http.get(authorize_url(code_challenge=pkce_pair()[1],
+                                          code_challenge_method="S256"))
+    assert 'value="allow"' in consent_page.text
+    assert consent_page.headers["Cache-Control"] == "no-store"
