@@ -16,17 +16,21 @@ What a session holds decides where it is kept:
   carries only a random 256-bit session id and the data lives in Flask-Session's store (the
   ``sessions`` table or Redis), where signing out destroys it. The row lasts
   ``LXL_SESSION_LIFETIME`` with "Stay signed in" (a permanent session), else
-  ``LXL_BROWSER_SESSION_LIFETIME``. Signing out makes the session anonymous again.
+  ``LXL_BROWSER_SESSION_LIFETIME``; Redis expires its keys itself, and ``flask lxl purge``
+  deletes expired rows from the table. Signing out makes the session anonymous again.
 
 The cookie's value says which it is: a session id never contains a dot, signed data always
 does.
 """
+
+from datetime import datetime, timezone
 
 from flask import current_app, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_session.redis import RedisSessionInterface
 from flask_session.sqlalchemy import SqlAlchemySessionInterface
 from itsdangerous import BadSignature
+from sqlalchemy import delete
 
 from .sites import IDP, NGO, current_site
 
@@ -116,9 +120,21 @@ class SiteSqlAlchemySessionInterface(_SignedOrStored, SqlAlchemySessionInterface
             client.metadata.remove(table)
         super().__init__(app, client, table=TABLE, **options)
 
+    def purge_expired(self):
+        """Delete the expired rows of the sessions table; return how many there were."""
+        model = self.sql_session_model
+        # Flask-Session stores naive UTC times.
+        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        purged = self.client.session.execute(
+            delete(model).where(model.expiry <= now)).rowcount
+        self.client.session.commit()
+        return purged
+
 
 class SiteRedisSessionInterface(_SignedOrStored, RedisSessionInterface):
-    pass
+    def purge_expired(self):
+        """Return 0: Redis expires every stored session by itself."""
+        return 0
 
 
 def init_app(app, db):

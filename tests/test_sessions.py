@@ -118,3 +118,19 @@ def test_a_session_lives_on_the_server_as_long_as_stay_signed_in_says(app, http,
         [browser_session] = BrowserSession.query.all()
         expires = datetime.fromtimestamp(browser_session.expires_at, timezone.utc)
     assert abs(expires - (datetime.now(timezone.utc) + lifetime)) < timedelta(minutes=1)
+
+
+def test_purge_deletes_expired_stored_sessions(app, http):
+    sign_in(http, remember=False)
+    assert len(stored_sessions(app)) == 1
+    result = app.test_cli_runner().invoke(args=["lxl", "purge"])
+    assert result.exit_code == 0 and len(stored_sessions(app)) == 1  # not expired yet
+    if app.config["SESSION_TYPE"] != "redis":  # Redis expires its keys itself
+        with app.app_context():
+            model = app.session_interface.sql_session_model
+            app.session_interface.client.session.execute(
+                app.session_interface.client.update(model).values(
+                    expiry=datetime(2000, 1, 1)))
+            app.session_interface.client.session.commit()
+        result = app.test_cli_runner().invoke(args=["lxl", "purge"])
+        assert '"sessions": 1' in result.output and stored_sessions(app) == []
