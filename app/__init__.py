@@ -24,13 +24,14 @@ def create_app(test_config=None):
     sites.init_app(app)
     app.register_error_handler(CSRFError, _csrf_error)
 
-    from .idp import bp as idp_bp, cli, cors, mail
+    from .idp import bp as idp_bp, cli, cors, mail, rate_limits
     from .idp.oidc import server
     from .ngo import bp as ngo_bp, oidc_client
 
     mail.init_app(app)
     server.init_app(app)
     cors.init_app(app)
+    rate_limits.init_app(app)
     oidc_client.init_app(app)
     app.register_blueprint(idp_bp, host=sites.origin_host(app.config["LXL_IDP_ORIGIN"]))
     app.register_blueprint(ngo_bp, host=sites.origin_host(app.config["LXL_NGO_ORIGIN"]))

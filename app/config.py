@@ -20,7 +20,7 @@ NGO_CALLBACK_PATH = "/auth/callback"
 def load_config(app, test_config=None):
     """Fill ``app.config`` from defaults, the environment, then ``test_config``."""
     port = started_port()
-    days = int(os.environ.get("LXL_SESSION_DAYS", "30"))
+    redis_url = os.environ.get("LXL_REDIS_URL")
     app.config.from_mapping(
         LXL_IDP_ORIGIN=os.environ.get("LXL_IDP_ORIGIN", f"http://id.localhost:{port}"),
         LXL_NGO_ORIGIN=os.environ.get("LXL_NGO_ORIGIN", f"http://ngo.localhost:{port}"),
@@ -30,13 +30,21 @@ def load_config(app, test_config=None):
         # The client the NGO site signs in with (another one registered by hand, in production).
         LXL_NGO_CLIENT_ID=os.environ.get("LXL_NGO_CLIENT_ID", DEMO_CLIENT_ID),
         # How long "Stay signed in" keeps an IdP session (seed 004, CONTRACT: 30 days).
-        LXL_SESSION_LIFETIME=timedelta(days=days),
+        LXL_SESSION_LIFETIME=timedelta(days=int(os.environ.get("LXL_SESSION_DAYS", "30"))),
+        # Without "Stay signed in" a session ends with the browser, and on the server after
+        # this at the latest (a shared computer whose browser is never closed).
+        LXL_BROWSER_SESSION_LIFETIME=timedelta(
+            hours=int(os.environ.get("LXL_BROWSER_SESSION_HOURS", "12"))),
         # Retired signing keys stay in the JWKS this long, so tokens they signed (and old
         # id_token_hint values) still verify.
         LXL_KEY_RETENTION=timedelta(days=int(os.environ.get("LXL_KEY_RETENTION_DAYS", "30"))),
         LXL_ID_TOKEN_LIFETIME=timedelta(hours=1),
         # Argon2id parameters, by name from argon2.profiles (RFC 9106 §4, second choice).
         LXL_PASSWORD_PROFILE="RFC_9106_LOW_MEMORY",
+        # Argon2 computations at once (each takes the profile's memory, 64 MiB): more
+        # requests wait their turn rather than exhaust the machine's memory.
+        LXL_PASSWORD_HASH_CONCURRENCY=int(
+            os.environ.get("LXL_PASSWORD_HASH_CONCURRENCY", os.cpu_count() or 1)),
         LXL_ACCESS_TOKEN_LIFETIME=timedelta(hours=1),
         # A used refresh token still works this long, so two tabs refreshing at once both
         # succeed; presented later, it is a replay and revokes its family (RFC 9700 §4.14.2).
@@ -47,7 +55,6 @@ def load_config(app, test_config=None):
         SECRET_KEY=os.environ.get("LXL_SECRET_KEY") or _instance_secret(app),
         SESSION_TYPE=os.environ.get("LXL_SESSION_TYPE", "sqlalchemy"),
         SESSION_PERMANENT=False,
-        PERMANENT_SESSION_LIFETIME=timedelta(days=days),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SECURE=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -55,13 +62,30 @@ def load_config(app, test_config=None):
         # Where mail goes (app/idp/mail.py): unset on loopback origins, the local outbox.
         LXL_SMTP_URL=os.environ.get("LXL_SMTP_URL"),
         LXL_MAIL_FROM=os.environ.get("LXL_MAIL_FROM"),
+        # No body this app accepts comes near it; a larger one is refused with 413 before
+        # it is read into memory.
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        # Rate limits (idp/rate_limits.py), in the ``limits`` notation. They count failures;
+        # shared by every process through Redis in production.
+        RATELIMIT_STORAGE_URI=os.environ.get("LXL_RATELIMIT_STORAGE_URL") or redis_url
+        or "memory://",
+        RATELIMIT_STRATEGY="moving-window",
+        LXL_RATELIMIT_PASSWORD_FAILURES_PER_ACCOUNT="10 per 15 minutes",
+        LXL_RATELIMIT_PASSWORD_FAILURES_PER_ADDRESS="50 per 15 minutes",
+        LXL_RATELIMIT_SIGN_UPS_PER_ADDRESS="20 per hour",
+        LXL_RATELIMIT_TOKEN_FAILURES_PER_CLIENT="30 per minute",
+        # The SDK fetches client-check at most once per page load; this is far above what
+        # a thousand concurrent page loads from one address need.
+        LXL_RATELIMIT_CLIENT_CHECKS_PER_ADDRESS="3000 per minute",
     )
-    if redis_url := os.environ.get("LXL_REDIS_URL"):
+    if redis_url:
         import redis
 
         app.config.update(SESSION_TYPE="redis", SESSION_REDIS=redis.from_url(redis_url))
     if test_config:
         app.config.update(test_config)
+    # One setting, two readers: Flask's permanent cookies and Flask-Session's stored rows.
+    app.config["PERMANENT_SESSION_LIFETIME"] = app.config["LXL_SESSION_LIFETIME"]
 
 
 def started_port():

@@ -9,20 +9,30 @@ from tests.helpers import IDP, NGO
 
 
 @pytest.fixture
-def app(tmp_path):
+def make_app(tmp_path):
+    """Return a factory of apps with both sites, migrated and seeded with CONTRACT's demo
+    data; keyword arguments add to the test configuration."""
+    def make(**config):
+        app = create_app({
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.db'}",
+            "LXL_IDP_ORIGIN": IDP,
+            "LXL_NGO_ORIGIN": NGO,
+            "LXL_PASSWORD_PROFILE": "CHEAPEST",  # hashing cost is not what these tests test
+            **config,
+        })
+        with app.app_context():
+            upgrade()
+            demo.seed()
+        return app
+    return make
+
+
+@pytest.fixture
+def app(make_app):
     """An app with both sites, migrated and seeded with CONTRACT's demo data."""
-    app = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "test-secret",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.db'}",
-        "LXL_IDP_ORIGIN": IDP,
-        "LXL_NGO_ORIGIN": NGO,
-        "LXL_PASSWORD_PROFILE": "CHEAPEST",  # hashing cost is not what these tests test
-    })
-    with app.app_context():
-        upgrade()
-        demo.seed()
-    yield app
+    return make_app()
 
 
 @pytest.fixture

@@ -8,19 +8,22 @@ carries a Lax cookie. The database keeps only the key's SHA-256 in a ``BrowserSe
 
 import hashlib
 import secrets
+import threading
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import after_this_request, current_app, request, session
 
+from .. import sessions
 from ..extensions import db
-from . import browser_state, tokens
+from . import browser_state, rate_limits, tokens
 from .models import BrowserSession, User, epoch
 
 SILENT_COOKIE = "lxl_silent"
 # The silent cookie outlives its session by this much, so that for a week the status frame
 # can say "session_expired" (sign in again) rather than "no_session" (never signed in).
 EXPIRED_NOTICE_SECONDS = 7 * 24 * 3600
+HASHING_SLOTS = "lxl_password_hashing"
 _unknown_user_hashes = {}
 
 
@@ -30,17 +33,42 @@ def _hasher():
         getattr(profiles, current_app.config["LXL_PASSWORD_PROFILE"]))
 
 
+def _hashing_slot():
+    """Return the semaphore every Argon2 computation holds (``LXL_PASSWORD_HASH_CONCURRENCY``).
+
+    Each computation takes the profile's memory (64 MiB): bounded here, concurrent sign-ins
+    wait their turn instead of exhausting memory, while the server keeps enough threads for
+    requests that hash nothing (the NGO backend calls the IdP inside the same process).
+    """
+    extensions = current_app.extensions
+    if HASHING_SLOTS not in extensions:
+        # setdefault: two first requests at once still share one semaphore.
+        extensions.setdefault(HASHING_SLOTS, threading.BoundedSemaphore(
+            current_app.config["LXL_PASSWORD_HASH_CONCURRENCY"]))
+    return extensions[HASHING_SLOTS]
+
+
+def _verify(password_hash, password):
+    """True if ``password`` matches ``password_hash``."""
+    with _hashing_slot():
+        try:
+            return _hasher().verify(password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+
 def _unknown_user_hash():
     # Verified against when the address is unknown, so both failures take the same time.
     profile = current_app.config["LXL_PASSWORD_PROFILE"]
     if profile not in _unknown_user_hashes:
-        _unknown_user_hashes[profile] = _hasher().hash(secrets.token_urlsafe(16))
+        _unknown_user_hashes[profile] = hash_password(secrets.token_urlsafe(16))
     return _unknown_user_hashes[profile]
 
 
 def hash_password(password):
     """Return the Argon2id hash of ``password`` to store."""
-    return _hasher().hash(password)
+    with _hashing_slot():
+        return _hasher().hash(password)
 
 
 class EmailTaken(ValueError):
@@ -59,14 +87,20 @@ def create_user(email, name, password):
 
 
 def authenticate(email, password):
-    """Return the user whose address and password these are, or ``None``."""
-    user, hasher = User.by_email(email), _hasher()
-    try:
-        hasher.verify(user.password_hash if user else _unknown_user_hash(), password)
-    except (VerificationError, InvalidHashError):
+    """Return the user whose address and password these are, or ``None``.
+
+    Raise ``rate_limits.TooManyFailures`` instead of checking the password when this
+    account or this client address had too many wrong ones lately.
+    """
+    email = User.normalize_email(email)
+    rate_limits.count_password_attempt(email)
+    user = User.by_email(email)
+    accepted = _verify(user.password_hash if user else _unknown_user_hash(), password)
+    rate_limits.record_password_result(email, accepted)
+    if not accepted:
         return None
-    if user is not None and hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = hasher.hash(password)
+    if user is not None and _hasher().check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
         db.session.commit()
     return user
 
@@ -111,15 +145,16 @@ def silent_browser_key():
 def sign_in(user, remember):
     """Start an IdP session for ``user`` in this browser and set its cookies.
 
-    One account per browser: signing in ends whatever session this browser had, so the
+    One account per browser: signing in ends whatever session this browser had, and
+    revokes its session-bound tokens as signing out does (a shared computer), so the
     status frame always speaks of exactly one person and ``prompt=none`` never needs to
     ask which account (``account_selection_required``). The session id and the browser key
     are both replaced (no fixation). Without "Stay signed in" the cookies end with the
-    browser; with it they last ``LXL_SESSION_LIFETIME``.
+    browser and the session after ``LXL_BROWSER_SESSION_LIFETIME`` at the latest; with it
+    they last ``LXL_SESSION_LIFETIME``.
     """
-    lifetime = int(current_app.config["LXL_SESSION_LIFETIME"].total_seconds())
-    for row in sessions_for_key(session.get("browser_key"))[0]:
-        row.ended_at = epoch()
+    _end(sessions_for_key(session.get("browser_key"))[0])
+    lifetime = int(sessions.lifetime(remember).total_seconds())
     key = secrets.token_urlsafe(32)
     browser_session = BrowserSession(
         user_id=user.id, browser_key_hash=_hash_key(key), remember=remember,
@@ -130,6 +165,7 @@ def sign_in(user, remember):
     current_app.session_interface.regenerate(session)
     session["browser_key"] = key
     session.permanent = remember
+    sessions.keep_on_server()
     _set_silent_cookie(key, lifetime + EXPIRED_NOTICE_SECONDS if remember else None)
     browser_state.change(lifetime if remember else None)
     return browser_session
@@ -137,11 +173,7 @@ def sign_in(user, remember):
 
 def sign_out():
     """End this browser's sessions and their session-bound tokens; drop both cookies."""
-    live, _ = sessions_for_key(session.get("browser_key"))
-    for row in live:
-        row.ended_at = epoch()
-    db.session.commit()
-    tokens.revoke_session_bound([row.id for row in live])
+    _end(sessions_for_key(session.get("browser_key"))[0])
     session.clear()
     _set_silent_cookie("", 0)
     browser_state.change()
@@ -149,13 +181,16 @@ def sign_out():
 
 def end_all_sessions(user):
     """End every session of ``user`` in every browser, and its session-bound tokens."""
+    _end(live_sessions_of(user))
+
+
+def _end(browser_sessions):
+    """End these browser sessions and revoke the tokens bound to them."""
     now = epoch()
-    ended = db.session.scalars(_live(db.select(BrowserSession).filter_by(user_id=user.id),
-                                     now)).all()
-    for row in ended:
+    for row in browser_sessions:
         row.ended_at = now
     db.session.commit()
-    tokens.revoke_session_bound([row.id for row in ended])
+    tokens.revoke_session_bound([row.id for row in browser_sessions])
 
 
 def live_sessions_of(user):

@@ -7,7 +7,7 @@ import click
 from flask.cli import AppGroup
 from flask_migrate import upgrade
 
-from . import accounts, clients, demo, keys
+from . import accounts, clients, demo, keys, purge
 
 lxl = AppGroup("lxl", help="Manage LxL ID: database, demo data, users, clients, keys.")
 users = AppGroup("users", help="Manage accounts.")
@@ -28,6 +28,12 @@ def seed_demo():
     """Create the demo users and the ngo-demo client (idempotent)."""
     demo.seed()
     click.echo("Demo data ready: ada@example.org, grace@example.org, client ngo-demo.")
+
+
+@lxl.command("purge")
+def purge_expired():
+    """Delete expired sessions, codes and dead tokens (safe to repeat; run it hourly)."""
+    click.echo(json.dumps(purge.purge_expired()))
 
 
 @users.command("add")

@@ -10,6 +10,7 @@ are public, ``*``, in their views.)
 from authlib.integrations.flask_oauth2 import current_token
 from authlib.oauth2.rfc6749.util import extract_basic_authorization
 from flask import request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..extensions import db
 from . import clients
@@ -61,4 +62,9 @@ def _allowed_origins():
 
 def _authenticating_client_id():
     basic_client_id, _ = extract_basic_authorization(request.headers)
-    return basic_client_id or request.form.get("client_id")
+    if basic_client_id:
+        return basic_client_id
+    try:
+        return request.form.get("client_id")
+    except RequestEntityTooLarge:  # refused unread (MAX_CONTENT_LENGTH): no client known
+        return None

@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, Email, Length
 
 
 class SignInForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired()])
+    email = EmailField("Email", validators=[DataRequired(), Length(max=320)])
     password = PasswordField("Password", validators=[DataRequired()])
     remember = BooleanField("Stay signed in")
 

@@ -3,6 +3,7 @@
 from authlib.integrations.base_client import OAuthError
 from flask import redirect, render_template, request, session, url_for
 
+from .. import sessions
 from ..config import NGO_CALLBACK_PATH
 from . import bp
 from .oidc_client import callback_uri, idp
@@ -35,6 +36,7 @@ def callback():
     session.clear()
     session["user"] = {"sub": claims["sub"], "name": claims.get("name"),
                        "email": claims.get("email")}
+    sessions.keep_on_server()
     return redirect(url_for("ngo.home"))
 
 

@@ -4,7 +4,9 @@ import re
 
 import pytest
 
-from tests.helpers import IDP, csrf_token, finish_sign_up, outbox, sign_in, sign_up
+from tests.helpers import (
+    IDP, authorize_url, csrf_token, finish_sign_up, get_tokens, outbox, pkce_pair, refresh,
+    sign_in, sign_up, userinfo)
 
 
 def cookie_header(response, name):
@@ -109,3 +111,20 @@ def test_sign_in_never_redirects_off_site(http, next_url):
     response = sign_in(http, next_url=next_url)
     assert response.status_code == 302
     assert response.headers["Location"] in ("/account", f"{IDP}/account")
+
+
+def test_signing_in_as_another_account_revokes_the_earlier_sessions_tokens(http):
+    tokens = get_tokens(http).json  # Ada, on a shared computer
+    assert userinfo(http, tokens["access_token"]).status_code == 200
+    sign_in(http, email="grace@example.org")
+    assert userinfo(http, tokens["access_token"]).status_code == 401
+    assert refresh(http, tokens["refresh_token"]).json["error"] == "invalid_grant"
+
+
+def test_account_and_consent_pages_are_never_stored(http):
+    sign_in(http)
+    assert http.get(f"{IDP}/account").headers["Cache-Control"] == "no-store"
+    consent_page = http.get(authorize_url(code_challenge=pkce_pair()[1],
+                                          code_challenge_method="S256"))
+    assert 'value="allow"' in consent_page.text
+    assert consent_page.headers["Cache-Control"] == "no-store"

@@ -8,6 +8,18 @@ from ..models import Client
 from ...extensions import db
 
 
+@bp.after_request
+def keep_pages_out_of_caches(response):
+    """Mark every IdP page ``no-store``: each shows someone's account or consent, or a CSRF token.
+
+    A shared computer's back button or a proxy must never show the account page, the consent
+    page or a form to the next person.
+    """
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
 def _signed_in_user():
     browser_session = accounts.interactive_session()
     if browser_session is None:

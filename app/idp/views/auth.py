@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 
 from flask import flash, redirect, render_template, request, url_for
 
-from .. import accounts, bp, mail, signups
+from .. import accounts, bp, mail, rate_limits, signups
 from ..forms import ActionForm, FinishSignUpForm, SignInForm, SignUpForm
 from ..models import User
 
@@ -34,6 +34,7 @@ def signin():
 
 
 @bp.route("/signup", methods=["GET", "POST"])
+@rate_limits.limit_sign_ups
 def signup():
     """Take a sign-up; answer "check your inbox" whether or not the address has an account."""
     form = SignUpForm()

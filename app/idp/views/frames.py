@@ -14,7 +14,7 @@ from flask import jsonify, render_template, request
 
 from ...extensions import csrf
 from ...sites import content_security_policy
-from .. import bp
+from .. import bp, rate_limits
 from ..oidc import silent, status_frame
 from ..oidc.response_modes import NO_STORE
 from ..oidc.status_frame import FrameRefused
@@ -110,6 +110,7 @@ def frame_action():
 
 
 @bp.route("/oidc/client-check")
+@rate_limits.limit_client_checks
 def client_check():
     """Say why a frame would be refused: ``unknown_client`` or ``origin_not_allowed``."""
     status_frame.registered_client(request.args.get("client_id"), request.args.get("origin"))

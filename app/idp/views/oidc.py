@@ -7,7 +7,7 @@ from authlib.oauth2 import OAuth2Error
 from flask import jsonify, make_response, redirect, render_template, request, url_for
 
 from ...extensions import csrf
-from .. import accounts, bp, consents, keys
+from .. import accounts, bp, consents, keys, rate_limits
 from ..forms import ActionForm
 from ..models import epoch
 from ..oidc import claims, max_age, response_modes, silent
@@ -128,6 +128,7 @@ def _too_old(browser_session):
 
 @bp.route("/oidc/token", methods=["POST"])
 @csrf.exempt
+@rate_limits.limit_token_failures
 def token():
     """The token endpoint (RFC 6749 §3.2): clients authenticate, no browser form."""
     return authorization_server().create_token_response()

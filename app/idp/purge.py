@@ -1,0 +1,64 @@
+"""Delete what can never be used again: ``flask --app wsgi lxl purge``, safe to run any time.
+
+What goes, in this order (foreign keys point from tokens and codes to browser sessions):
+
+1. whole token *families* none of whose tokens can still be used — every access token
+   expired or revoked, and every refresh token revoked, or bound to a browser session that
+   is over. A family is purged whole: a single revoked token is evidence that keeps its
+   family refused (RFC 9700 §4.14.2);
+2. authorization codes past their lifetime that were never used, or whose family is gone
+   (a used code is kept while its tokens live, so that a replay can still revoke them);
+3. browser sessions that were ended, or expired more than ``EXPIRED_NOTICE_SECONDS`` ago
+   (until then the status frame says ``session_expired``), and that no remaining token or
+   code refers to;
+4. expired rows of the server-side sessions table (Redis expires its keys itself).
+
+Run it from cron or a systemd timer, for example hourly; each run only deletes rows that
+were already dead, so running it twice, or in two places at once, is harmless.
+"""
+
+from flask import current_app
+from sqlalchemy import and_, delete, exists, not_, or_, select
+from sqlalchemy.orm import aliased
+
+from ..extensions import db
+from .accounts import EXPIRED_NOTICE_SECONDS
+from .models import CODE_LIFETIME_SECONDS, AuthorizationCode, BrowserSession, Token, epoch
+
+
+def _usable_families(now):
+    """SQL: the families with a token whose access or refresh token may still be accepted."""
+    token = aliased(Token)
+    session_live = exists(select(BrowserSession.id).where(
+        BrowserSession.id == token.browser_session_id, BrowserSession.ended_at.is_(None),
+        BrowserSession.expires_at > now))
+    access = and_(token.access_token_revoked_at == 0, token.issued_at + token.expires_in >= now)
+    refresh = and_(token.refresh_token.is_not(None), token.refresh_token != "",
+                   token.refresh_token_revoked_at == 0, or_(token.offline.is_(True), session_live))
+    return select(token.family).where(or_(access, refresh))
+
+
+def purge_expired():
+    """Delete every dead token family, code, browser session and stored session; count them."""
+    now, session = epoch(), db.session
+    purged = {"tokens": session.execute(
+        delete(Token).where(Token.family.not_in(_usable_families(now)))).rowcount}
+
+    kept_families = select(aliased(Token).family)
+    purged["authorization_codes"] = session.execute(delete(AuthorizationCode).where(
+        AuthorizationCode.created_at + CODE_LIFETIME_SECONDS < now,
+        or_(AuthorizationCode.used_at.is_(None),
+            AuthorizationCode.family.not_in(kept_families)))).rowcount
+
+    referenced = or_(
+        exists(select(Token.id).where(Token.browser_session_id == BrowserSession.id)),
+        exists(select(AuthorizationCode.id).where(
+            AuthorizationCode.browser_session_id == BrowserSession.id)))
+    purged["browser_sessions"] = session.execute(delete(BrowserSession).where(
+        or_(BrowserSession.ended_at.is_not(None),
+            BrowserSession.expires_at + EXPIRED_NOTICE_SECONDS < now),
+        not_(referenced))).rowcount
+    session.commit()
+
+    purged["sessions"] = current_app.session_interface.purge_expired()
+    return purged

@@ -1,0 +1,181 @@
+"""Rate limits that count failures, not traffic (Flask-Limiter), and the request size limit.
+
+What is counted, each limit a setting in ``app/config.py`` (``limits`` notation):
+
+- wrong passwords, per account (``LXL_RATELIMIT_PASSWORD_FAILURES_PER_ACCOUNT``) and per
+  client address (``…_PER_ADDRESS``), wherever a password is checked: the sign-in form and
+  the password-change form's current password (``accounts.authenticate``);
+- sign-up attempts per client address (``LXL_RATELIMIT_SIGN_UPS_PER_ADDRESS``);
+- failed client authentication and ``invalid_grant`` at the token endpoint, per ``client_id``
+  and client address (``LXL_RATELIMIT_TOKEN_FAILURES_PER_CLIENT``) — per address too, so
+  that nobody can shut a public client's token endpoint for everyone by failing on purpose;
+- ``/oidc/client-check`` per address, a ceiling no page load approaches
+  (``LXL_RATELIMIT_CLIENT_CHECKS_PER_ADDRESS``; the SDK fetches it at most once per page).
+
+Nothing else is limited: silent frames, authorization and successful token requests are
+never counted, so a load test or a thousand concurrent silent sign-ins from one address
+never see a 429. A 429 carries ``Retry-After`` and speaks the endpoint's language: an HTML
+page for forms, OAuth JSON at the token endpoint, JSON any origin may read at client-check.
+
+An account's password count is taken *before* the password is checked, so concurrent
+guesses cannot all pass the check together, and a right password clears it: what remains
+are the failures since the last success. An address's count is taken only on a failure
+(signing in to one's own account must not reset it).
+
+Counts live in ``RATELIMIT_STORAGE_URI``: ``memory://`` on one machine (each process counts
+alone), Redis in production. The client address is ``request.remote_addr``: behind a reverse
+proxy, have the proxy's address replaced (Werkzeug's ``ProxyFix``) or every visitor shares one.
+"""
+
+import math
+import time
+
+from flask import current_app, jsonify, render_template, request
+from flask_limiter import Limiter
+from limits import parse
+from werkzeug.exceptions import TooManyRequests
+
+from .oidc.response_modes import NO_STORE
+
+# The OAuth error code for an overloaded server (RFC 6749 §4.1.2.1); the token endpoint
+# has no code of its own for it.
+OVERLOADED = "temporarily_unavailable"
+# Longer values are not addresses or client ids a limit needs to tell apart.
+_KEY_LENGTH = 320
+
+
+def client_address():
+    """Return the address the request came from: the key of the per-address limits."""
+    return request.remote_addr or "unknown"
+
+
+limiter = Limiter(client_address)
+
+
+class TooManyFailures(TooManyRequests):
+    """Too many wrong passwords lately for this account or from this address."""
+
+    def __init__(self, retry_after):
+        minutes = math.ceil(retry_after / 60)
+        super().__init__(
+            f"Too many failed sign-in attempts. Wait {minutes} minute"
+            f"{'s' if minutes > 1 else ''} and try again, or reset your password.",
+            retry_after=retry_after)
+
+
+def _limit(setting):
+    return parse(current_app.config[setting])
+
+
+def _retry_after(item, *identifiers):
+    """Return whole seconds until ``item`` admits one more hit for ``identifiers``."""
+    reset_at = limiter.limiter.get_window_stats(item, *identifiers).reset_time
+    return max(1, math.ceil(reset_at - time.time()))
+
+
+def _password_limits(email):
+    return ((_limit("LXL_RATELIMIT_PASSWORD_FAILURES_PER_ACCOUNT"),
+             ("password", "account", email[:_KEY_LENGTH])),
+            (_limit("LXL_RATELIMIT_PASSWORD_FAILURES_PER_ADDRESS"),
+             ("password", "address", client_address())))
+
+
+def count_password_attempt(email):
+    """Count an attempt at ``email``'s password; raise ``TooManyFailures`` if it must wait."""
+    (account, account_key), (address, address_key) = _password_limits(email)
+    if not limiter.limiter.test(address, *address_key):
+        raise TooManyFailures(_retry_after(address, *address_key))
+    if not limiter.limiter.hit(account, *account_key):
+        raise TooManyFailures(_retry_after(account, *account_key))
+
+
+def record_password_result(email, accepted):
+    """Clear the account's count after a right password; count a wrong one for the address."""
+    (account, account_key), (address, address_key) = _password_limits(email)
+    if accepted:
+        limiter.limiter.clear(account, *account_key)
+    else:
+        limiter.limiter.hit(address, *address_key)
+
+
+def _token_client():
+    """Return the key of the token endpoint's limit: the client_id and the address."""
+    credentials = request.authorization
+    client_id = credentials.username if credentials and credentials.username else \
+        request.form.get("client_id", "")
+    return f"{client_id[:_KEY_LENGTH]} at {client_address()}"
+
+
+def _token_failed(response):
+    """True for a refused client authentication or grant (RFC 6749 §5.2)."""
+    body = response.get_json(silent=True) if response.status_code in (400, 401) else None
+    return isinstance(body, dict) and body.get("error") in ("invalid_client", "invalid_grant")
+
+
+def _retry_after_breach(limit):
+    return max(1, limit.reset_at - math.floor(time.time()))
+
+
+def _oauth_too_many(limit):
+    """The token endpoint's 429: OAuth JSON (RFC 6749 §5.2), never cached."""
+    seconds = _retry_after_breach(limit)
+    response = jsonify(error=OVERLOADED, error_description=(
+        f"Too many failed token requests from this client: retry after {seconds} seconds."))
+    response.status_code = 429
+    response.headers.extend([("Retry-After", str(seconds)), *NO_STORE])
+    return response
+
+
+def _public_too_many(limit):
+    """client-check's 429: JSON any origin may read, so the SDK can tell it from an outage."""
+    seconds = _retry_after_breach(limit)
+    response = jsonify(error=OVERLOADED, error_description=(
+        f"Too many client checks from this address: retry after {seconds} seconds."))
+    response.status_code = 429
+    response.headers["Retry-After"] = str(seconds)
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+limit_sign_ups = limiter.limit(
+    lambda: current_app.config["LXL_RATELIMIT_SIGN_UPS_PER_ADDRESS"], methods=["POST"])
+"""Decorate the sign-up view: each submitted sign-up counts against its address."""
+
+limit_token_failures = limiter.limit(
+    lambda: current_app.config["LXL_RATELIMIT_TOKEN_FAILURES_PER_CLIENT"],
+    key_func=_token_client, deduct_when=_token_failed, on_breach=_oauth_too_many)
+"""Decorate the token endpoint: refused client authentications and grants count."""
+
+limit_client_checks = limiter.limit(
+    lambda: current_app.config["LXL_RATELIMIT_CLIENT_CHECKS_PER_ADDRESS"],
+    on_breach=_public_too_many)
+"""Decorate client-check: a per-address ceiling far above any page's use."""
+
+
+def too_many_page(error):
+    """Answer a 429 with the endpoint's own response, or else an HTML page for a form."""
+    if error.response is not None:
+        return error.response
+    if isinstance(error, TooManyFailures):
+        retry_after, message = error.retry_after, error.description
+    else:
+        retry_after = _retry_after_breach(limiter.current_limit)
+        message = (f"Too many attempts from this address. Try again in "
+                   f"{math.ceil(retry_after / 60)} minutes.")
+    page = render_template("error.html", title="Please wait a moment", message=message)
+    return page, 429, {"Retry-After": str(retry_after)}
+
+
+def too_large_page(error):
+    """Answer a body over ``MAX_CONTENT_LENGTH`` with a page that says so."""
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    page = render_template("error.html", title="This request is too large", message=(
+        f"The request body is larger than the {limit // 1024} KiB this server accepts."))
+    return page, 413
+
+
+def init_app(app):
+    """Start counting on ``RATELIMIT_STORAGE_URI`` and answer 413 and 429 as pages."""
+    limiter.init_app(app)
+    app.register_error_handler(429, too_many_page)
+    app.register_error_handler(413, too_large_page)
