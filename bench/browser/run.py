@@ -1,7 +1,7 @@
 """Measure silent sign-in through the SDK in real Chromium; print a table, update bench/README.md.
 
 Not a test: nothing here is asserted. It starts the app and Chromium with the browser tests'
-own harness (tests/browser/conftest.py) and drives the same test pages:
+own harness (tests/browser/harness.py) and drives the same test pages:
 
 - bare: a hidden cross-site frame on the IdP origin that posts back at once
   (tests/browser/pages/bare.html) — the floor of any frame-based sign-in;
@@ -28,22 +28,13 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from selenium import webdriver  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-from tests.browser.conftest import (  # noqa: E402
-    CHROMEDRIVER, chromium_options, grant_storage_access, sign_in_at_idp, start_live_server)
+from tests.browser.harness import (  # noqa: E402
+    grant_storage_access, new_browser, signed_in, start_live_server)
 
 README = ROOT / "bench" / "README.md"
-SCOPE = "openid email profile"
 TARGET_RATIO = 1.3
-
-
-def browser(cookies):
-    driver = webdriver.Chrome(options=chromium_options(cookies), service=Service(CHROMEDRIVER))
-    driver.set_page_load_timeout(20)
-    return driver
 
 
 def until(driver, condition, seconds=10):
@@ -55,12 +46,6 @@ def open_page(driver, live):
     query = urlencode({"idp": live.idp, "manual": 1})
     driver.get(f"{live.ngo}/test-pages/sdk.html?{query}")
     until(driver, lambda d: d.execute_script("return !!(window.sdkTest && sdkTest.loaded)"))
-
-
-def sign_in(driver, live):
-    email = live.new_user(consented_scope=SCOPE)
-    sign_in_at_idp(driver, live, email)
-    until(driver, lambda d: "/account" in d.current_url)
 
 
 def bare_once(driver):
@@ -123,12 +108,12 @@ def main():
              "third_party_cookies_blocked"),
             ("credential, storage access granted", "blocked", True, True, "credential"),
         ]
-        for name, cookies, signed_in, granted, expected in scenarios:
-            driver = browser(cookies)
+        for name, cookies, sign_in_first, granted, expected in scenarios:
+            driver = new_browser(cookies)
             try:
                 version = chromium_version(driver)
-                if signed_in:
-                    sign_in(driver, live)
+                if sign_in_first:
+                    signed_in(driver, live)
                 if granted:
                     grant_storage_access(driver, live)
                 open_page(driver, live)

@@ -10,7 +10,7 @@ import pytest
 
 from selenium.webdriver.common.by import By
 
-from tests.browser.conftest import (
+from tests.browser.harness import (
     claims_of, grant_storage_access, messages, open_test_page, signed_in, wait,
     wait_for_message)
 
