@@ -1,8 +1,25 @@
-"""Fixtures of the browser tests: the live server and fresh Chromium sessions (harness.py)."""
+"""Fixtures of the browser tests: the live server and fresh Chromium sessions (harness.py).
+
+Every test under tests/browser carries the ``browser`` marker, so ``-m browser`` selects
+exactly these tests and ``-m "not browser"`` is a fast run without Chromium.
+"""
+
+from pathlib import Path
 
 import pytest
 
 from tests.browser.harness import COOKIE_MODES, new_browser, start_live_server
+
+HERE = Path(__file__).parent
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest's own hook deselects by -m
+def pytest_collection_modifyitems(items):
+    """Mark every test collected from this directory ``browser``."""
+    for item in items:
+        if item.path.is_relative_to(HERE):
+            item.add_marker(pytest.mark.browser)
+
 
 @pytest.fixture(scope="session")
 def live(tmp_path_factory):
