@@ -41,8 +41,9 @@ VENDOR = Path(__file__).parents[2] / "node_modules" / "oidc-client-ts" / "dist" 
 FRAMED_BY_OWN_SITE = {"oidc-silent.html"}
 
 CHROMIUM = os.environ.get("LXL_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
-CHROMEDRIVER = os.environ.get("LXL_CHROMEDRIVER",
-                              shutil.which("chromedriver") or "/usr/bin/chromedriver")
+CHROMEDRIVER = os.environ.get("LXL_CHROMEDRIVER", shutil.which("chromedriver")  # Debian
+                              or shutil.which("chromium.chromedriver")  # Ubuntu's snap
+                              or "/usr/bin/chromedriver")
 PASSWORD = demo.DEMO_PASSWORD
 COOKIE_MODES = ("allowed", "blocked")
 SCOPE = "openid email profile"  # what signed_in() consents to for the demo client
