@@ -27,8 +27,10 @@ apt_has() {
 
 # Install packages with apt-get; options such as --no-install-recommends pass on.
 apt_install() {
+  local argument packages=()
+  for argument; do [[ $argument == -* ]] || packages+=("$argument"); done
   refresh_apt_lists
-  echo "Installing $* (apt-get)." >&2
+  echo "Installing ${packages[*]} (apt-get)." >&2
   # env: sudo drops the caller's environment, DEBIAN_FRONTEND included.
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
 }
