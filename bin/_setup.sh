@@ -21,8 +21,11 @@ refresh_apt_lists() {
 
 # True when apt-get can install the package.
 apt_has() {
+  local policy
   refresh_apt_lists
-  apt-cache policy "$1" 2>/dev/null | grep -q 'Candidate: [^(]'
+  # Read whole, not piped to grep -q: under pipefail, apt-cache killed by SIGPIPE fails it.
+  policy=$(apt-cache policy "$1" 2>/dev/null)
+  [[ $policy == *"Candidate: "[!\(]* ]]
 }
 
 # Install packages with apt-get; options such as --no-install-recommends pass on.
