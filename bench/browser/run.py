@@ -1,14 +1,16 @@
 """Measure silent sign-in through the SDK in real Chromium; print a table, update bench/README.md.
 
 Not a test: nothing here is asserted. It starts the app and Chromium with the browser tests'
-own harness (tests/browser/conftest.py) and drives the same test pages:
+own harness (tests/browser/harness.py) and drives the same test pages:
 
 - bare: a hidden cross-site frame on the IdP origin that posts back at once
   (tests/browser/pages/bare.html) — the floor of any frame-based sign-in;
 - credential: ``initialize()`` → callback with a credential (signed in, consented,
   third-party cookies allowed), interleaved with the bare frames so both see the same machine;
 - no_session, third_party_cookies_blocked, and a credential with cookies blocked but storage
-  access granted.
+  access granted;
+- the IdP's one frame without the SDK: a few lines of plain JS (tests/browser/pages/frames.html)
+  open the status frame carrying the whole silent authorization, interleaved with bare frames.
 
 Each SDK run is a fresh ``initialize()`` in the same page: it drops the previous status frame
 and cached credential, so every run opens a new frame at the IdP (checked against the server's
@@ -28,22 +30,13 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from selenium import webdriver  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
-from tests.browser.conftest import (  # noqa: E402
-    CHROMEDRIVER, chromium_options, grant_storage_access, sign_in_at_idp, start_live_server)
+from tests.browser.harness import (  # noqa: E402
+    grant_storage_access, messages, new_browser, open_test_page, signed_in, start_live_server)
 
 README = ROOT / "bench" / "README.md"
-SCOPE = "openid email profile"
 TARGET_RATIO = 1.3
-
-
-def browser(cookies):
-    driver = webdriver.Chrome(options=chromium_options(cookies), service=Service(CHROMEDRIVER))
-    driver.set_page_load_timeout(20)
-    return driver
 
 
 def until(driver, condition, seconds=10):
@@ -55,12 +48,6 @@ def open_page(driver, live):
     query = urlencode({"idp": live.idp, "manual": 1})
     driver.get(f"{live.ngo}/test-pages/sdk.html?{query}")
     until(driver, lambda d: d.execute_script("return !!(window.sdkTest && sdkTest.loaded)"))
-
-
-def sign_in(driver, live):
-    email = live.new_user(consented_scope=SCOPE)
-    sign_in_at_idp(driver, live, email)
-    until(driver, lambda d: "/account" in d.current_url)
 
 
 def bare_once(driver):
@@ -98,6 +85,35 @@ def measure(driver, live, runs, expected, with_bare=False):
     return times, bare, misfires
 
 
+def frame_once(driver, start, answer):
+    """Run the JS ``start`` on the plain-JS page; return (ms to the ``answer`` message, its data)."""
+    driver.execute_script("document.querySelectorAll('iframe').forEach(f => f.remove());"
+                          "window.lxlTest.messages.length = 0;" + start)
+    return until(driver, lambda d: next(((m["at"], m["data"]) for m in messages(d)
+                                         if m["data"].get("type") == answer), False))
+
+
+def measure_one_frame(live, runs):
+    """The status frame carrying the authorization, and bare frames, interleaved; no SDK."""
+    driver = new_browser("allowed")
+    try:
+        signed_in(driver, live)
+        open_test_page(driver, live)
+        bare, silent = [], []
+        for run in range(runs + 1):  # the first is a warm-up
+            bare_ms, _ = frame_once(driver, "window.lxlTest.bare()", "bare")
+            silent_ms, answer = frame_once(driver, "window.lxlTest.checkSession(true)",
+                                           "authorization_response")
+            if "id_token" not in answer["response"]:
+                raise SystemExit(f"the status frame answered without a credential: {answer}")
+            if run:
+                bare.append(bare_ms)
+                silent.append(silent_ms)
+    finally:
+        driver.quit()
+    return bare, silent
+
+
 def p95(values):
     return statistics.quantiles(values, n=100, method="inclusive")[94]
 
@@ -123,12 +139,12 @@ def main():
              "third_party_cookies_blocked"),
             ("credential, storage access granted", "blocked", True, True, "credential"),
         ]
-        for name, cookies, signed_in, granted, expected in scenarios:
-            driver = browser(cookies)
+        for name, cookies, sign_in_first, granted, expected in scenarios:
+            driver = new_browser(cookies)
             try:
                 version = chromium_version(driver)
-                if signed_in:
-                    sign_in(driver, live)
+                if sign_in_first:
+                    signed_in(driver, live)
                 if granted:
                     grant_storage_access(driver, live)
                 open_page(driver, live)
@@ -141,34 +157,45 @@ def main():
                 rows["bare cross-site frame"] = bare
             if missed:
                 misfires[name] = missed
+        one_frame = measure_one_frame(live, runs)
     finally:
         live.stop()
 
     order = ["bare cross-site frame", "credential", "no_session", "third_party_cookies_blocked",
              "credential, storage access granted"]
     ratio = statistics.median(rows["credential"]) / statistics.median(rows["bare cross-site frame"])
-    lines = ["| initialize() → callback | runs | median ms | p95 ms | min ms |",
-             "|---|---:|---:|---:|---:|"]
-    for name in order:
-        values = rows[name]
-        label = name if name.startswith("bare") else f"SDK: {name}"
-        lines.append(f"| {label} | {len(values)} | {statistics.median(values):.1f} | "
-                     f"{p95(values):.1f} | {min(values):.1f} |")
+    table = timing_table("initialize() → callback", [
+        (name if name.startswith("bare") else f"SDK: {name}", rows[name]) for name in order])
     verdict = "within" if ratio <= TARGET_RATIO else "ABOVE"
     summary = (f"Credential median / bare frame median = **{ratio:.2f}** ({verdict} the "
                f"{TARGET_RATIO}× target).")
     misfire_note = "; ".join(f"{name}: " + ", ".join(f"{n} × {outcome}" for outcome, n in missed.items())
                              for name, missed in misfires.items()) or "none"
+    bare, silent = one_frame
+    one_frame_table = timing_table("plain JS, no SDK: frame created → message", [
+        ("bare cross-site frame", bare), ("status frame with the authorization", silent)])
+    one_frame_summary = (f"Status frame median / bare frame median = "
+                         f"**{statistics.median(silent) / statistics.median(bare):.2f}**.")
     today = datetime.date.today().isoformat()
     machine = f"{os.cpu_count()} CPUs (nproc), Chromium {version}, headless, loopback"
-    table = "\n".join(lines)
-    print(f"\n{table}\n\n{summary}\nRuns with another outcome (not timed): {misfire_note}\n"
-          f"{today}, {machine}")
+    print(f"\n{table}\n\n{summary}\nRuns with another outcome (not timed): {misfire_note}\n\n"
+          f"{one_frame_table}\n\n{one_frame_summary}\n{today}, {machine}")
     if not args.no_write:
-        write_readme(table, summary, misfire_note, today, machine, runs)
+        write_readme(table, summary, misfire_note, one_frame_table, one_frame_summary, today,
+                     machine, runs)
 
 
-def write_readme(table, summary, misfire_note, today, machine, runs):
+def timing_table(heading, rows):
+    """A Markdown table of runs, median, p95 and min for each (label, values) row."""
+    lines = [f"| {heading} | runs | median ms | p95 ms | min ms |", "|---|---:|---:|---:|---:|"]
+    for label, values in rows:
+        lines.append(f"| {label} | {len(values)} | {statistics.median(values):.1f} | "
+                     f"{p95(values):.1f} | {min(values):.1f} |")
+    return "\n".join(lines)
+
+
+def write_readme(table, summary, misfire_note, one_frame_table, one_frame_summary, today,
+                 machine, runs):
     about = textwrap.fill(
         f"Measured {today} on {machine}, by `.venv/bin/python bench/browser/run.py` ({runs} "
         "measured runs per row after one warm-up; the bare frames interleaved with the "
@@ -185,6 +212,17 @@ def write_readme(table, summary, misfire_note, today, machine, runs):
 {summary}
 
 Runs that ended with another outcome, counted and not timed: {misfire_note}.
+
+### The IdP's one frame, without the SDK
+
+In the same run, a plain-JS page (`tests/browser/pages/frames.html`) opens the status frame
+carrying the whole silent authorization, interleaved with a bare frame, {runs} times
+each after one warm-up. The SDK's own cost (cross-tab lock, checks, callback) is the rest of
+the gap above.
+
+{one_frame_table}
+
+{one_frame_summary}
 """
     intro = """# Benchmarks
 

@@ -1,236 +1,29 @@
-"""Real headless Chromium on the real origins: a live server and browser factories.
+"""Fixtures of the browser tests: the live server and fresh Chromium sessions (harness.py).
 
-The app runs on ``http://id.localhost:PORT`` and ``http://ngo.localhost:PORT`` in a thread of
-the test process (Chromium resolves ``*.localhost`` to loopback by itself, and the two hosts
-are different sites to it, as in production). Each test gets a fresh browser profile, with
-third-party cookies allowed or blocked (BROWSER_NOTES.md), and its own fresh user.
+Every test under tests/browser carries the ``browser`` marker, so ``-m browser`` selects
+exactly these tests and ``-m "not browser"`` is a fast run without Chromium.
 """
 
-import contextlib
-import base64
-import itertools
-import json
-import logging
-import os
 from pathlib import Path
-import shutil
-import socket
-import threading
-from typing import NamedTuple
-from urllib.parse import parse_qsl
 
 import pytest
-from flask_migrate import upgrade
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
-from selenium.webdriver.support.ui import WebDriverWait
-from flask import send_from_directory
-from werkzeug.serving import make_server
 
-from app import create_app
-from app.extensions import db
-from app.idp import accounts, clients, consents, demo
-from app.idp.models import BrowserSession, User, epoch
-from app.sites import SiteBlueprint, content_security_policy, origin_host
+from tests.browser.harness import COOKIE_MODES, new_browser, start_live_server
 
-PAGES = Path(__file__).parent / "pages"
-VENDOR = Path(__file__).parents[2] / "node_modules" / "oidc-client-ts" / "dist" / "browser"
-# A standard client's silent_redirect_uri runs in a hidden frame of its own site's page;
-# every other NGO page keeps the site's frame-ancestors 'none'.
-FRAMED_BY_OWN_SITE = {"oidc-silent.html"}
-
-CHROMIUM = os.environ.get("LXL_CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
-CHROMEDRIVER = os.environ.get("LXL_CHROMEDRIVER",
-                              shutil.which("chromedriver") or "/usr/bin/chromedriver")
-PASSWORD = demo.DEMO_PASSWORD
-COOKIE_MODES = ("allowed", "blocked")
-
-pytestmark = pytest.mark.browser
+HERE = Path(__file__).parent
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class IdpRequest(NamedTuple):
-    """One request the live server received for the IdP host."""
-
-    path: str
-    params: dict
-
-    @property
-    def is_authorization(self):
-        """True for a request that asks the IdP for a credential (docs/silent-sign-in.md)."""
-        return self.path == "/oidc/authorize" or (
-            self.path == "/oidc/iframe/check_session" and "response_type" in self.params)
-
-
-class _RequestLog:
-    """WSGI middleware: record each IdP request, and hold back paths a test asked to hold."""
-
-    def __init__(self, wsgi_app, idp_host):
-        self.wsgi_app, self.idp_host = wsgi_app, idp_host
-        self.requests, self.gates = [], {}
-
-    def __call__(self, environ, start_response):
-        if environ.get("HTTP_HOST") == self.idp_host:
-            request = IdpRequest(environ.get("PATH_INFO", ""),
-                                 dict(parse_qsl(environ.get("QUERY_STRING", ""))))
-            self.requests.append(request)  # list.append is atomic: server threads share it
-            if (gate := self.gates.get(request.path)) is not None:
-                gate[1].append(request)
-                gate[0].wait(30)  # a safety net: hold() releases it when its block ends
-        return self.wsgi_app(environ, start_response)
-
-
-class LiveServer:
-    """The app served over real HTTP, with helpers that reach into its database."""
-
-    def __init__(self, app, port):
-        self.app, self.port = app, port
-        self.idp, self.ngo = app.config["LXL_IDP_ORIGIN"], app.config["LXL_NGO_ORIGIN"]
-        self._users = itertools.count(1)
-        self._log = _RequestLog(app.wsgi_app, origin_host(self.idp))
-        app.wsgi_app = self._log
-        self._server = make_server("127.0.0.1", port, app, threaded=True)
-        self._connections = set()
-        accept = self._server.get_request
-
-        def get_request():
-            connection, address = accept()
-            self._connections.add(connection)
-            return connection, address
-
-        self._server.get_request = get_request
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def start(self):
-        self._thread.start()
-
-    def stop(self):
-        self._server.shutdown()
-
-    def kill(self):
-        """Stop serving as a crashed server would: refuse new connections, drop open ones.
-
-        ``stop()`` alone leaves the port listening and kept-alive connections served, so a
-        browser could still reach the app.
-        """
-        self._server.shutdown()
-        for connection in list(self._connections):
-            try:
-                connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass  # closed already
-            connection.close()
-        self._server.server_close()
-
-    @property
-    def idp_requests(self):
-        """Every request to the IdP host so far, oldest first (slice it to count deltas)."""
-        return list(self._log.requests)
-
-    def authorizations(self, since=0):
-        """The IdP requests from index ``since`` on that asked for a credential."""
-        return [r for r in self.idp_requests[since:] if r.is_authorization]
-
-    @contextlib.contextmanager
-    def hold(self, path):
-        """Hold requests for ``path`` (IdP host) until the block ends; yields the held list."""
-        gate, held = self._log.gates[path] = threading.Event(), []
-        try:
-            yield held
-        finally:
-            del self._log.gates[path]
-            gate.set()
-
-    def expire_sessions(self, email):
-        """Fast-forward: make every IdP browser session of ``email`` expired (no sleep)."""
-        with self.app.app_context():
-            db.session.execute(
-                db.update(BrowserSession)
-                .where(BrowserSession.user_id == User.by_email(email).id)
-                .values(expires_at=epoch() - 1))
-            db.session.commit()
-
-    def register_client(self, name, web_origin):
-        """Register a public client whose only web origin is ``web_origin``; return its id."""
-        with self.app.app_context():
-            client, _ = clients.register(name, [f"{web_origin}/callback"], [web_origin])
-            return client.client_id
-
-    def new_user(self, consented_scope=None):
-        """Create a user no other test has touched; return its email."""
-        email = f"user{next(self._users)}@example.org"
-        with self.app.app_context():
-            user = accounts.create_user(email, f"Test User {email[4:-12]}", PASSWORD)
-            if consented_scope:
-                consents.remember(user, demo.DEMO_CLIENT_ID, consented_scope)
-        return email
-
-    def user(self, email):
-        """Return a detached copy of the user's row (for claims checks)."""
-        with self.app.app_context():
-            user = User.by_email(email)
-            db.session.expunge(user)
-            return user
-
-
-def _test_pages(name, origin, headers):
-    """Serve tests/browser/pages at /test-pages/ on one site (test fixtures, not the app)."""
-    pages = SiteBlueprint(name, __name__)
-
-    @pages.route("/test-pages/<path:filename>")
-    def page(filename):
-        response = send_from_directory(PAGES, filename)
-        response.headers.update(headers())
-        if filename in FRAMED_BY_OWN_SITE:
-            response.headers["Content-Security-Policy"] = content_security_policy("'self'")
-        return response
-
-    @pages.route("/test-pages/vendor/<path:filename>")
-    def vendor(filename):
-        """Standard client libraries exactly as npm ships them (test_standard_clients.py)."""
-        return send_from_directory(VENDOR, filename)
-
-    return pages, origin_host(origin)
-
-
-def start_live_server(database):
-    """Create the app on a free port with its test pages, seed it, serve it; return it.
-
-    ``database`` is the SQLite file to use (created). Shared by the fixtures below and
-    bench/browser/run.py.
-    """
-    port = _free_port()
-    app = create_app({
-        "SECRET_KEY": "browser-tests",
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
-        "LXL_IDP_ORIGIN": f"http://id.localhost:{port}",
-        "LXL_NGO_ORIGIN": f"http://ngo.localhost:{port}",
-        "LXL_PASSWORD_PROFILE": "CHEAPEST",
-    })
-    with app.app_context():
-        upgrade()
-        demo.seed()
-    ngo, idp = app.config["LXL_NGO_ORIGIN"], app.config["LXL_IDP_ORIGIN"]
-    for blueprint, host in (
-        _test_pages("ngo_test_pages", ngo, lambda: {}),
-        # The bare frame on the IdP origin may be framed by the NGO site, like the real ones.
-        _test_pages("idp_test_pages", idp,
-                    lambda: {"Content-Security-Policy": content_security_policy(ngo)}),
-    ):
-        app.register_blueprint(blueprint, host=host)
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request is noise
-    server = LiveServer(app, port)
-    server.start()
-    return server
+@pytest.hookimpl(tryfirst=True)  # before pytest's own hook deselects by -m
+def pytest_collection_modifyitems(items):
+    """Mark every test collected from this directory ``browser``."""
+    for item in items:
+        if item.path.is_relative_to(HERE):
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture(scope="session")
 def live(tmp_path_factory):
+    """The app served on real origins for the whole session (harness.LiveServer)."""
     server = start_live_server(tmp_path_factory.mktemp("db") / "live.db")
     yield server
     server.stop()
@@ -244,32 +37,14 @@ def short_lived_server(tmp_path):
     server.kill()
 
 
-def chromium_options(third_party_cookies):
-    """Headless Chromium as BROWSER_NOTES.md measured it, in the given cookie mode."""
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"):
-        options.add_argument(flag)
-    # This Chromium blocks third-party cookies by default (cookie_controls_mode 1).
-    options.add_experimental_option(
-        "prefs", {"profile.cookie_controls_mode": 0 if third_party_cookies == "allowed" else 1})
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return options
-
-
 @pytest.fixture
 def make_browser():
     """Return a factory of fresh Chromium sessions; all are quit after the test."""
     drivers = []
 
     def make(third_party_cookies="allowed"):
-        driver = webdriver.Chrome(options=chromium_options(third_party_cookies),
-                                  service=Service(CHROMEDRIVER))
-        driver.set_page_load_timeout(20)
-        drivers.append(driver)
-        return driver
+        drivers.append(new_browser(third_party_cookies))
+        return drivers[-1]
 
     yield make
     for driver in drivers:
@@ -282,61 +57,3 @@ def browser(request, make_browser):
     driver = make_browser(request.param)
     driver.third_party_cookies = request.param
     return driver
-
-
-def wait(driver, seconds=10):
-    """An explicit wait: polls for a condition, never sleeps a fixed time."""
-    return WebDriverWait(driver, seconds)
-
-
-def sign_in_at_idp(driver, live, email, remember=True, start_url=None):
-    """Fill the IdP's sign-in form (CONTRACT field names) and submit it."""
-    from selenium.webdriver.common.by import By
-
-    driver.get(start_url or f"{live.idp}/signin")
-    driver.find_element(By.NAME, "email").send_keys(email)
-    driver.find_element(By.NAME, "password").send_keys(PASSWORD)
-    if remember:
-        driver.find_element(By.NAME, "remember").click()
-    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-
-
-def messages(driver):
-    """Return what the test page recorded from the IdP (see pages/frames.js)."""
-    return driver.execute_script("return window.lxlTest.messages")
-
-
-def wait_for_message(driver, message_type, seconds=10):
-    """Wait until the test page received a message of ``message_type``; return it."""
-    def received(d):
-        found = [m["data"] for m in messages(d) if m["data"].get("type") == message_type]
-        return found[0] if found else False
-    return wait(driver, seconds).until(received)
-
-
-def open_test_page(driver, live):
-    driver.get(f"{live.ngo}/test-pages/frames.html?idp={live.idp}")
-
-
-def grant_storage_access(driver, live):
-    """Grant the NGO site storage access for the IdP, as a user's earlier gesture would."""
-    driver.execute_cdp_cmd("Browser.setPermission", {
-        "permission": {"name": "storage-access"}, "setting": "granted",
-        "origin": live.ngo, "embeddedOrigin": live.idp})
-
-
-SCOPE = "openid email profile"
-
-
-def claims_of(id_token):
-    """Decode a JWT's payload (the tests verify what the SDK only reads)."""
-    payload = id_token.split(".")[1]
-    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-
-
-def signed_in(driver, live, consented=True):
-    """Sign a fresh user in at the IdP ("Stay signed in"); return the email."""
-    email = live.new_user(consented_scope=SCOPE if consented else None)
-    sign_in_at_idp(driver, live, email)
-    wait(driver).until(lambda d: "/account" in d.current_url)
-    return email

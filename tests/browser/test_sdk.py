@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from tests.browser.conftest import claims_of, grant_storage_access, signed_in, wait
+from tests.browser.harness import claims_of, grant_storage_access, signed_in, wait
 
 FAST_MS = 1000  # an answer the site can act on before the user notices
 

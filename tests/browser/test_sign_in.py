@@ -7,7 +7,7 @@ from selenium.webdriver.support import expected_conditions as EC
 
 from app.extensions import db
 from app.idp.models import AuthorizationCode, User
-from tests.browser.conftest import sign_in_at_idp, wait
+from tests.browser.harness import sign_in_at_idp, wait
 
 
 def test_sign_in_with_stay_signed_in_consent_and_land_on_the_ngo_callback(browser, live):

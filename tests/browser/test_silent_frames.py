@@ -4,13 +4,10 @@ The status frame on ngo.localhost answers for the IdP on id.localhost — a thir
 context, as in production — with third-party cookies allowed and blocked.
 """
 
-import statistics
-
 import pytest
-
 from selenium.webdriver.common.by import By
 
-from tests.browser.conftest import (
+from tests.browser.harness import (
     claims_of, grant_storage_access, messages, open_test_page, signed_in, wait,
     wait_for_message)
 
@@ -93,24 +90,3 @@ def test_recheck_through_the_live_frame_is_unchanged(make_browser, live):
     assert messages(driver)[2]["data"] == {"type": "lxl:session", "status": "unchanged",
                                            "session_state": state}
 
-
-def test_one_frame_sign_in_costs_about_one_bare_frame(make_browser, live, record_property):
-    """Measured, not asserted: the figure goes in the closing note and bench/README.md."""
-    driver = make_browser("allowed")
-    signed_in(driver, live)
-    open_test_page(driver, live)
-    bare, silent = [], []
-    for _ in range(15):
-        driver.execute_script("document.querySelectorAll('iframe').forEach(f => f.remove());"
-                              "window.lxlTest.messages.length = 0; window.lxlTest.bare()")
-        bare.append(wait(driver).until(lambda d: messages(d) and messages(d)[0]["at"]))
-        driver.execute_script("document.querySelectorAll('iframe').forEach(f => f.remove());"
-                              "window.lxlTest.messages.length = 0; window.lxlTest.checkSession(true)")
-        wait_for_message(driver, "authorization_response")
-        silent.append(messages(driver)[-1]["at"])
-    ratio = statistics.median(silent) / statistics.median(bare)
-    record_property("bare_ms", statistics.median(bare))
-    record_property("one_frame_ms", statistics.median(silent))
-    print(f"\nbare frame {statistics.median(bare):.1f} ms, one-frame silent sign-in "
-          f"{statistics.median(silent):.1f} ms, ratio {ratio:.2f}")
-    assert all(t > 0 for t in bare + silent)

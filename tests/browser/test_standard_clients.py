@@ -7,8 +7,6 @@ The page (pages/oidc-client.html) loads ``oidc-client-ts.min.js`` exactly as npm
 Third-party cookies are allowed: a standard client's hidden ``prompt=none`` frame needs them.
 """
 
-import base64
-import json
 from urllib.parse import urlencode
 
 import pytest
@@ -17,7 +15,7 @@ from selenium.webdriver.common.by import By
 from app.idp import clients, consents
 from app.idp.models import User
 from app.idp.oidc import claims
-from tests.browser.conftest import sign_in_at_idp, wait
+from tests.browser.harness import claims_of, sign_in_at_idp, wait
 
 SCOPE = "openid email"
 
@@ -71,11 +69,6 @@ def run(driver, op, *args, seconds=15):
 def _results(driver, op):
     return [r for r in driver.execute_script("return window.oidcTest.results")
             if r["op"] == op]
-
-
-def claims_of(id_token):
-    payload = id_token.split(".")[1]
-    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
 
 
 def expected_subject(live, email, client_id):

@@ -1,6 +1,7 @@
 // A minimal fake browser for running the real sdk/lxl-id.js under node:vm.
 // Only what the SDK touches is modelled; frames never load anything: tests play the IdP
 // by dispatching `message` and `load` events themselves.
+import {webcrypto} from 'node:crypto';
 import fs from 'node:fs';
 import vm from 'node:vm';
 import {fileURLToPath} from 'node:url';
@@ -71,7 +72,7 @@ export function load({
     document: doc,
     location: {origin: ORIGIN, href: ORIGIN + '/page', protocol: 'http:'},
     navigator: locks ? {locks} : {},
-    crypto: globalThis.crypto,
+    crypto: webcrypto,  // a global only from Node 19 on; Debian 12 and Ubuntu 24.04 ship 18
     isSecureContext: true,
     performance: {
       mark: n => marks.push(['mark', n]),
