@@ -4,7 +4,11 @@ import base64
 import hashlib
 import re
 import secrets
+import threading
 from urllib.parse import parse_qs, urlencode, urlsplit
+
+import requests
+from werkzeug.serving import make_server
 
 from app.idp import demo
 
@@ -102,3 +106,47 @@ def token_request(http, form, client_id=CLIENT_ID, secret=None):
 def userinfo(http, access_token):
     """Call the UserInfo endpoint with ``access_token``; return the response."""
     return http.get(f"{IDP}/oidc/userinfo", headers={"Authorization": f"Bearer {access_token}"})
+
+
+class LiveServer:
+    """The app served over real HTTP on a free loopback port, in a thread of the test process.
+
+    Requests go to ``url(path)`` with the IdP's ``Host`` header, so that concurrent requests
+    run in the server's own threads exactly as in production.
+    """
+
+    def __init__(self, app):
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self.host = urlsplit(IDP).netloc
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._server.shutdown()
+        self._thread.join()
+
+    def post(self, path, data):
+        """POST a form to the IdP; return ``(status, JSON body)``."""
+        response = requests.post(f"http://127.0.0.1:{self._server.server_port}{path}",
+                                 data=data, headers={"Host": self.host}, timeout=30)
+        return response.status_code, response.json()
+
+
+def all_at_once(*calls):
+    """Run each call in its own thread, released together by a barrier; return the results."""
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def run(index, call):
+        barrier.wait()
+        results[index] = call()
+
+    threads = [threading.Thread(target=run, args=item) for item in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results

@@ -7,8 +7,8 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from tests.helpers import (
-    CLIENT_ID, IDP, REDIRECT_URI, authorize_url, consent, csrf_token, pkce_pair, redirect_params,
-    sign_in)
+    CLIENT_ID, IDP, REDIRECT_URI, LiveServer, all_at_once, authorize_url, consent, csrf_token,
+    pkce_pair, redirect_params, refresh, sign_in, userinfo)
 
 
 def get_code(http, **overrides):
@@ -173,9 +173,27 @@ def test_missing_verifier_is_refused(http):
 
 def test_code_replay_is_invalid_grant(http):
     params, verifier = get_code(http)
-    assert exchange(http, params["code"], verifier).status_code == 200
+    issued = exchange(http, params["code"], verifier)
+    assert issued.status_code == 200
     replay = exchange(http, params["code"], verifier)
     assert replay.status_code == 400 and replay.json["error"] == "invalid_grant"
+    assert userinfo(http, issued.json["access_token"]).status_code == 401, "family revoked"
+
+
+def test_a_code_redeemed_twice_at_once_issues_nothing_that_works(app, http):
+    """RFC 6749 §4.1.2: one request wins the code; the other is refused and revokes it."""
+    params, verifier = get_code(http)
+    form = {"grant_type": "authorization_code", "code": params["code"],
+            "redirect_uri": REDIRECT_URI, "client_id": CLIENT_ID, "code_verifier": verifier}
+    with LiveServer(app) as live:
+        answers = all_at_once(lambda: live.post("/oidc/token", form),
+                              lambda: live.post("/oidc/token", form))
+    statuses = sorted(status for status, _ in answers)
+    assert statuses == [200, 400], answers
+    (_, won), (_, lost) = sorted(answers, key=lambda answer: answer[0])
+    assert lost["error"] == "invalid_grant" and "code" in lost["error_description"]
+    assert userinfo(http, won["access_token"]).status_code == 401
+    assert refresh(http, won["refresh_token"]).json["error"] == "invalid_grant"
 
 
 def test_token_redirect_uri_must_match_the_authorization_request(http):
