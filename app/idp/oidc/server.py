@@ -7,6 +7,7 @@ from authlib.integrations.sqla_oauth2 import (
     create_revocation_endpoint,
 )
 from authlib.oauth2 import OAuth2Error, OAuth2Request
+from authlib.oauth2.rfc6749.authenticate_client import authenticate_client_secret_basic
 from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from flask import current_app
 from flask import request as flask_request
@@ -14,7 +15,7 @@ from flask import request as flask_request
 from ...extensions import db
 from ..models import Client, Token
 from .. import tokens
-from . import response_modes
+from . import parameters, response_modes
 from .logout import EndSessionEndpoint
 from .refresh import RefreshTokenGrant
 from .grants import (
@@ -29,6 +30,13 @@ from .grants import (
 SCOPES_SUPPORTED = ["openid", "email", "profile", "offline_access"]
 
 
+def authorization_request(params, method="GET"):
+    """Return an OAuth request for the authorization parameters ``params`` (a dict)."""
+    oauth_request = OAuth2Request(method, flask_request.base_url, headers=flask_request.headers)
+    oauth_request.payload = BasicOAuth2Payload(params)
+    return oauth_request
+
+
 class LxlAuthorizationServer(AuthorizationServer):
     """Authlib's server, delivering redirectable errors by the request's response mode."""
 
@@ -38,6 +46,25 @@ class LxlAuthorizationServer(AuthorizationServer):
             return request
         return super().create_oauth2_request(request)
 
+    def get_consent_grant(self, request=None, end_user=None):
+        """Check the authorization parameters where they enter, then validate as Authlib does.
+
+        The grant sees only the parameters of ``parameters.AUTHORIZATION_PARAMETERS``, each
+        given once and of its syntax; a request breaking that gets ``invalid_request``
+        naming the parameter, never a redirect (its ``redirect_uri`` is not yet trusted).
+        """
+        oauth_request = self.create_oauth2_request(request)
+        params = parameters.checked(oauth_request.payload.datalist,
+                                    parameters.AUTHORIZATION_PARAMETERS)
+        oauth_request.payload = BasicOAuth2Payload(params)
+        return super().get_consent_grant(oauth_request, end_user)
+
+    def create_authorization_response(self, request=None, grant_user=None, grant=None):
+        """Respond to the grant's own request: the checked parameters, not Flask's raw ones."""
+        if request is None and grant is not None:
+            request = grant.request
+        return super().create_authorization_response(request, grant_user, grant)
+
     def silent_response_params(self, params):
         """Answer a ``prompt=none`` request given as a dict; return the response parameters.
 
@@ -45,16 +72,14 @@ class LxlAuthorizationServer(AuthorizationServer):
         the caller (the status frame) posts these itself instead of a separate response page.
         """
         payload = dict(params, prompt="none", response_mode=response_modes.WEB_MESSAGE)
-        oauth_request = OAuth2Request("GET", flask_request.base_url)
-        oauth_request.payload = BasicOAuth2Payload(payload)
         try:
-            grant = self.get_consent_grant(request=oauth_request)
+            grant = self.get_consent_grant(request=authorization_request(payload))
             # web_message has no default redirect URI: the validated one is the requested one.
-            return grant.response_params(payload["redirect_uri"], oauth_request.user)
+            return grant.response_params(grant.request.payload.redirect_uri, grant.request.user)
         except OAuth2Error as error:
             # Posted only to the frame's own registered origin, even when the request's
             # redirect_uri was not acceptable (a page of ours would have posted nothing).
-            error.state = payload.get("state")
+            error.state = _checked_state(payload)
             return error_params(error)
 
     def handle_error_response(self, request, error):
@@ -66,6 +91,14 @@ class LxlAuthorizationServer(AuthorizationServer):
         mode = requested if requested in response_modes.RESPONSE_MODES else default
         return self.handle_response(*response_modes.render(error.redirect_uri,
                                                            error_params(error), mode))
+
+
+def _checked_state(params):
+    """Return the request's ``state`` to echo, or ``None`` if it is not a valid one."""
+    try:
+        return parameters.checked(params, ("state",)).get("state")
+    except OAuth2Error:
+        return None
 
 
 def error_params(error):
@@ -91,6 +124,12 @@ def _save_token(token, request):
     db.session.commit()
 
 
+def _authenticate_client_secret_basic(query_client, request):
+    """Authlib's ``client_secret_basic``, refusing credentials that are not UTF-8 by name."""
+    parameters.basic_credentials(request.headers)
+    return authenticate_client_secret_basic(query_client, request)
+
+
 require_token = ResourceProtector()
 require_token.register_token_validator(create_bearer_token_validator(db.session, Token)())
 
@@ -104,6 +143,7 @@ def init_app(app):
     app.config.setdefault("OAUTH2_SCOPES_SUPPORTED", SCOPES_SUPPORTED)
     server = LxlAuthorizationServer(app, query_client=create_query_client_func(db.session, Client),
                                     save_token=_save_token)
+    server.register_client_auth_method("client_secret_basic", _authenticate_client_secret_basic)
     server.register_grant(AuthorizationCodeGrant,
                           [S256CodeChallenge(required=True), OpenIDCodeExtension()])
     server.register_grant(IdTokenGrant)

@@ -136,6 +136,9 @@ def frame_action():
     body = request.get_json(silent=True)
     body = body if isinstance(body, dict) else {}
     client_id, origin, action = body.get("client_id"), body.get("origin"), body.get("action")
+    if not all(isinstance(value, (str, type(None))) for value in (client_id, origin, action)):
+        return jsonify(error="invalid_request", error_description=(
+            "'client_id', 'origin' and 'action' must be strings.")), 400
     if problem := frame_problem(client_id, origin):
         return jsonify(error=problem[0], error_description=problem[1]), 400
     if action == "disable_auto_select":

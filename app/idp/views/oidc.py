@@ -69,7 +69,7 @@ def authorize():
     except OAuth2Error as error:
         return _authorization_error(server, error)
     grant.request.browser_session = browser_session
-    if grant.prompt in ("login", "select_account") or _too_old(browser_session):
+    if user is None or grant.prompt in ("login", "select_account") or _too_old(browser_session):
         return redirect(_login_url(grant))
 
     client, scope = grant.client, grant.request.scope
@@ -108,7 +108,10 @@ def _authorize_silently():
 def _registered_origin():
     """Return the redirect URI's origin if it is a registered web origin of the client."""
     client = authorization_server().query_client(request.args.get("client_id", ""))
-    origin = response_modes.origin_of(request.args.get("redirect_uri", ""))
+    try:
+        origin = response_modes.origin_of(request.args.get("redirect_uri", ""))
+    except ValueError:  # not a URI (an IPv6 host that is none): refused already
+        return None
     return origin if client is not None and origin in client.web_origins else None
 
 
