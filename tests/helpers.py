@@ -34,6 +34,15 @@ def sign_in(http, email="ada@example.org", password=PASSWORD, remember=True, nex
     return http.post(url, data=form)
 
 
+def sign_in_for(http, url, **form):
+    """Follow an authorization request to the sign-in form, sign in, resume it; return that."""
+    to_sign_in = http.get(url)
+    assert "/signin?" in to_sign_in.headers["Location"], to_sign_in.headers
+    next_url = parse_qs(urlsplit(to_sign_in.headers["Location"]).query)["next"][0]
+    signed_in = sign_in(http, next_url=next_url, **form)
+    return http.get(IDP + signed_in.headers["Location"])
+
+
 def pkce_pair():
     """Return a fresh ``(code_verifier, S256 code_challenge)``."""
     verifier = secrets.token_urlsafe(48)
@@ -57,11 +66,18 @@ def redirect_params(response):
     return {k: v[0] for k, v in merged.items()}
 
 
-def consent(http, url):
-    """Answer the consent page at ``url`` with Allow; return the response."""
+def consent_form(html, decision="allow"):
+    """Return the consent page's answer: its hidden fields and ``decision``."""
+    pending = re.search(r'name="authorization_request" type="hidden" value="([^"]+)"', html)
+    return {"csrf_token": csrf_token(html), "authorization_request": pending.group(1),
+            "decision": decision}
+
+
+def consent(http, url, decision="allow"):
+    """Answer the consent page at ``url`` with ``decision``; return the response."""
     page = http.get(url)
     assert 'value="allow"' in page.text, page.text
-    return http.post(url, data={"csrf_token": csrf_token(page.text), "decision": "allow"})
+    return http.post(f"{IDP}/oidc/authorize/consent", data=consent_form(page.text, decision))
 
 
 def basic_auth(client_id, secret):

@@ -2,7 +2,7 @@
 
 from flask import request
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, Length
 
 
@@ -41,3 +41,9 @@ class ChangePasswordForm(Form):
 
 class ActionForm(Form):
     """A button that changes state: nothing but the CSRF token."""
+
+
+class ConsentForm(Form):
+    """The consent page: the signed authorization request it answers (``decision`` buttons)."""
+
+    authorization_request = HiddenField(validators=[DataRequired()])

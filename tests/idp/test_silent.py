@@ -16,7 +16,7 @@ from app.idp.models import BrowserSession
 from app.idp.oidc import session_state
 from tests.helpers import (
     CLIENT_ID, IDP, NGO, REDIRECT_URI, authorize_url, consent, pkce_pair, redirect_params,
-    sign_in)
+    sign_in, sign_in_for)
 
 SILENT = {"response_type": "id_token", "prompt": "none", "response_mode": "web_message",
           "redirect_uri": NGO}
@@ -353,7 +353,8 @@ def test_opt_out_round_trip(http):
     assert error["error"] == "login_required" and error["reason"] == "auto_select_disabled"
     assert embedded(http.get(frame_url()).text, "initial")["reason"] == "auto_select_disabled"
     # Signing in to the site by hand turns automatic sign-in back on.
-    assert http.get(authorize_url(response_type="id_token")).status_code == 302
+    assert sign_in_for(http, authorize_url(response_type="id_token", prompt="login")) \
+        .status_code == 302
     assert "id_token" in redirect_params(http.get(authorize_url(response_type="id_token",
                                                                 prompt="none")))
 
