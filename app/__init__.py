@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 
 from . import config, loopback, sessions, sites
 from .extensions import csrf, db, migrate
+from .request import Request
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -14,6 +15,7 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 def create_app(test_config=None):
     """Create the app: both sites, their sessions, the OIDC server and the CLI."""
     app = Flask(__name__, instance_relative_config=True, static_folder=None)
+    app.request_class = Request
     config.load_config(app, test_config)
     loopback.init_app(app)
 

@@ -4,7 +4,11 @@ import base64
 import hashlib
 import re
 import secrets
+import threading
 from urllib.parse import parse_qs, urlencode, urlsplit
+
+import requests
+from werkzeug.serving import make_server
 
 from app.idp import demo
 
@@ -52,6 +56,15 @@ def finish_sign_up(http, link):
                      data={"csrf_token": csrf_token(page.text), "token": token})
 
 
+def sign_in_for(http, url, **form):
+    """Follow an authorization request to the sign-in form, sign in, resume it; return that."""
+    to_sign_in = http.get(url)
+    assert "/signin?" in to_sign_in.headers["Location"], to_sign_in.headers
+    next_url = parse_qs(urlsplit(to_sign_in.headers["Location"]).query)["next"][0]
+    signed_in = sign_in(http, next_url=next_url, **form)
+    return http.get(IDP + signed_in.headers["Location"])
+
+
 def pkce_pair():
     """Return a fresh ``(code_verifier, S256 code_challenge)``."""
     verifier = secrets.token_urlsafe(48)
@@ -75,11 +88,18 @@ def redirect_params(response):
     return {k: v[0] for k, v in merged.items()}
 
 
-def consent(http, url):
-    """Answer the consent page at ``url`` with Allow; return the response."""
+def consent_form(html, decision="allow"):
+    """Return the consent page's answer: its hidden fields and ``decision``."""
+    pending = re.search(r'name="authorization_request" type="hidden" value="([^"]+)"', html)
+    return {"csrf_token": csrf_token(html), "authorization_request": pending.group(1),
+            "decision": decision}
+
+
+def consent(http, url, decision="allow"):
+    """Answer the consent page at ``url`` with ``decision``; return the response."""
     page = http.get(url)
     assert 'value="allow"' in page.text, page.text
-    return http.post(url, data={"csrf_token": csrf_token(page.text), "decision": "allow"})
+    return http.post(f"{IDP}/oidc/authorize/consent", data=consent_form(page.text, decision))
 
 
 def basic_auth(client_id, secret):
@@ -124,3 +144,47 @@ def token_request(http, form, client_id=CLIENT_ID, secret=None):
 def userinfo(http, access_token):
     """Call the UserInfo endpoint with ``access_token``; return the response."""
     return http.get(f"{IDP}/oidc/userinfo", headers={"Authorization": f"Bearer {access_token}"})
+
+
+class LiveServer:
+    """The app served over real HTTP on a free loopback port, in a thread of the test process.
+
+    Requests go to ``url(path)`` with the IdP's ``Host`` header, so that concurrent requests
+    run in the server's own threads exactly as in production.
+    """
+
+    def __init__(self, app):
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self.host = urlsplit(IDP).netloc
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._server.shutdown()
+        self._thread.join()
+
+    def post(self, path, data):
+        """POST a form to the IdP; return ``(status, JSON body)``."""
+        response = requests.post(f"http://127.0.0.1:{self._server.server_port}{path}",
+                                 data=data, headers={"Host": self.host}, timeout=30)
+        return response.status_code, response.json()
+
+
+def all_at_once(*calls):
+    """Run each call in its own thread, released together by a barrier; return the results."""
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def run(index, call):
+        barrier.wait()
+        results[index] = call()
+
+    threads = [threading.Thread(target=run, args=item) for item in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results

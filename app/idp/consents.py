@@ -1,7 +1,18 @@
-"""What each user has allowed each client to know (OIDC Core §3.1.2.4)."""
+"""What each user has allowed each client to know (OIDC Core §3.1.2.4), and the request a
+consent page is answering."""
+
+from flask import current_app
+from itsdangerous import BadData, URLSafeTimedSerializer
 
 from ..extensions import db
 from .models import Consent, Token, epoch
+
+# How long a consent page may stay open before its answer is refused.
+PENDING_REQUEST_SECONDS = 3600
+
+
+class PendingRequestExpired(ValueError):
+    """A consent answer that no longer applies; the message says why."""
 
 
 def find(user, client_id):
@@ -42,3 +53,27 @@ def granted_clients(user):
     """Return the user's consents, newest first."""
     return db.session.scalars(db.select(Consent).filter_by(user_id=user.id)
                               .order_by(Consent.granted_at.desc())).all()
+
+
+def sign_pending_request(params, browser_session):
+    """Return a signed copy of an authorization request, for its consent page to send back.
+
+    Bound to the browser session that saw the page, so the answer is the same person's.
+    """
+    return _pending_serializer().dumps({"params": params, "session": browser_session.id})
+
+
+def load_pending_request(signed, browser_session):
+    """Return the parameters of the request a consent page answers, if it still applies."""
+    try:
+        pending = _pending_serializer().loads(signed, max_age=PENDING_REQUEST_SECONDS)
+    except BadData:
+        raise PendingRequestExpired("This consent page has expired.") from None
+    if browser_session is None or pending["session"] != browser_session.id:
+        raise PendingRequestExpired("You signed out or in as someone else since this consent "
+                                    "page was shown.")
+    return pending["params"]
+
+
+def _pending_serializer():
+    return URLSafeTimedSerializer(current_app.secret_key, salt="lxl.pending-authorization")

@@ -8,13 +8,14 @@ are public, ``*``, in their views.)
 """
 
 from authlib.integrations.flask_oauth2 import current_token
-from authlib.oauth2.rfc6749.util import extract_basic_authorization
+from authlib.oauth2 import OAuth2Error
 from flask import request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..extensions import db
 from . import clients
 from .models import Client
+from .oidc import parameters
 
 TOKEN_ENDPOINTS = {"idp.token", "idp.revoke"}
 USERINFO_ENDPOINT = "idp.userinfo"
@@ -61,7 +62,10 @@ def _allowed_origins():
 
 
 def _authenticating_client_id():
-    basic_client_id, _ = extract_basic_authorization(request.headers)
+    try:
+        basic_client_id, _ = parameters.basic_credentials(request.headers)
+    except OAuth2Error:
+        return None  # the endpoint refused the credentials, naming the header
     if basic_client_id:
         return basic_client_id
     try:

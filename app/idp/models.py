@@ -154,6 +154,20 @@ class AutoSelectOptOut(db.Model):
     created_at: Mapped[int] = mapped_column(default=epoch)
 
 
+class TokenFamily(db.Model):
+    """One authorization: its code and every token descended from it, revoked as one.
+
+    RFC 6749 §4.1.2, RFC 9700 §4.14.2. Each code and token is checked against its family at
+    every use, so a token saved after the family was revoked (a refresh racing the replay
+    that revoked it) never works.
+    """
+
+    __tablename__ = "token_families"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True, default=new_secret)
+    created_at: Mapped[int] = mapped_column(default=epoch)
+    revoked_at: Mapped[int | None] = mapped_column(default=None)
+
+
 class AuthorizationCode(db.Model, OAuth2AuthorizationCodeMixin):
     """A one-time code from the authorization endpoint (RFC 6749 §4.1.2)."""
 
@@ -169,7 +183,8 @@ class AuthorizationCode(db.Model, OAuth2AuthorizationCodeMixin):
     created_at: Mapped[int] = mapped_column(default=epoch)
     used_at: Mapped[int | None] = mapped_column(default=None)
     # The tokens this code buys share its family, so a replayed code can revoke them.
-    family: Mapped[str] = mapped_column(String(64), default=new_secret)
+    family: Mapped[str] = mapped_column(ForeignKey("token_families.id"))
+    token_family: Mapped[TokenFamily] = relationship()
     # auth_time goes into the ID token only when the request asked max_age (oidc/max_age.py).
     max_age_requested: Mapped[bool] = mapped_column(default=False)
 
@@ -190,12 +205,17 @@ class Token(db.Model, OAuth2TokenMixin):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     browser_session_id: Mapped[int | None] = mapped_column(ForeignKey("browser_sessions.id"))
     # Refresh-token rotation: every token descended from one code shares a family.
-    family: Mapped[str] = mapped_column(String(64), default=new_secret, index=True)
+    family: Mapped[str] = mapped_column(ForeignKey("token_families.id"), index=True)
     refresh_token_used_at: Mapped[int | None] = mapped_column(default=None)
     # offline_access (OIDC Core §11): the refresh token outlives the IdP browser session.
     offline: Mapped[bool] = mapped_column(default=False)
     user: Mapped[User] = relationship()
     browser_session: Mapped[BrowserSession | None] = relationship()
+    token_family: Mapped[TokenFamily] = relationship()
+
+    def is_revoked(self):
+        """True if this token or its family was revoked (Authlib asks at every use)."""
+        return bool(super().is_revoked()) or self.token_family.revoked_at is not None
 
     def is_refresh_token_valid(self):
         """True while the refresh token may be exchanged (Authlib's refresh grant)."""

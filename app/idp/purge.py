@@ -2,12 +2,13 @@
 
 What goes, in this order (foreign keys point from tokens and codes to browser sessions):
 
-1. whole token *families* none of whose tokens can still be used — every access token
-   expired or revoked, and every refresh token revoked, or bound to a browser session that
-   is over. A family is purged whole: a single revoked token is evidence that keeps its
-   family refused (RFC 9700 §4.14.2);
-2. authorization codes past their lifetime that were never used, or whose family is gone
-   (a used code is kept while its tokens live, so that a replay can still revoke them);
+1. the tokens of whole token *families* none of whose tokens can still be used — the family
+   revoked, or every access token expired or revoked and every refresh token revoked or
+   bound to a browser session that is over. A family's tokens go together: a single revoked
+   token is evidence that keeps its family refused (RFC 9700 §4.14.2);
+2. authorization codes past their lifetime that were never used, or whose family has no
+   tokens left (a used code is kept while its tokens live, so that a replay can still revoke
+   them); then the families that no code and no token refers to any more;
 3. browser sessions that were ended, or expired more than ``EXPIRED_NOTICE_SECONDS`` ago
    (until then the status frame says ``session_expired``), and that no remaining token or
    code refers to;
@@ -23,7 +24,8 @@ from sqlalchemy.orm import aliased
 
 from ..extensions import db
 from .accounts import EXPIRED_NOTICE_SECONDS
-from .models import CODE_LIFETIME_SECONDS, AuthorizationCode, BrowserSession, Token, epoch
+from .models import (
+    CODE_LIFETIME_SECONDS, AuthorizationCode, BrowserSession, Token, TokenFamily, epoch)
 
 
 def _usable_families(now):
@@ -35,7 +37,9 @@ def _usable_families(now):
     access = and_(token.access_token_revoked_at == 0, token.issued_at + token.expires_in >= now)
     refresh = and_(token.refresh_token.is_not(None), token.refresh_token != "",
                    token.refresh_token_revoked_at == 0, or_(token.offline.is_(True), session_live))
-    return select(token.family).where(or_(access, refresh))
+    family_live = exists(select(TokenFamily.id).where(
+        TokenFamily.id == token.family, TokenFamily.revoked_at.is_(None)))
+    return select(token.family).where(family_live, or_(access, refresh))
 
 
 def purge_expired():
@@ -49,6 +53,10 @@ def purge_expired():
         AuthorizationCode.created_at + CODE_LIFETIME_SECONDS < now,
         or_(AuthorizationCode.used_at.is_(None),
             AuthorizationCode.family.not_in(kept_families)))).rowcount
+    purged["token_families"] = session.execute(delete(TokenFamily).where(
+        not_(exists(select(Token.id).where(Token.family == TokenFamily.id))),
+        not_(exists(select(AuthorizationCode.id).where(
+            AuthorizationCode.family == TokenFamily.id))))).rowcount
 
     referenced = or_(
         exists(select(Token.id).where(Token.browser_session_id == BrowserSession.id)),

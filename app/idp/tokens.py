@@ -2,7 +2,8 @@
 
 - rotation with reuse detection (RFC 9700 §4.14.2): a refresh token is marked used, once and
   atomically, before anything is issued for it; presenting it again after a short grace
-  window means it leaked;
+  window means it leaked, and so does presenting a used authorization code (RFC 6749 §4.1.2):
+  either revokes the token family, which every token is checked against at every use;
 - ``offline_access`` (OIDC Core §11): only a confidential client's refresh token may outlive
   the IdP browser session; every other one is bound to its session and revoked with it;
 - revocation (RFC 6749 §10.4) when sessions end or the password changes.
@@ -11,7 +12,7 @@
 from authlib.oauth2.rfc6749.util import scope_to_list
 
 from ..extensions import db
-from .models import Token, epoch
+from .models import AuthorizationCode, Token, TokenFamily, epoch
 
 
 def is_offline(client, scope):
@@ -44,6 +45,21 @@ def mark_refresh_token_used(token, grace_seconds):
     return now < used_at + grace_seconds
 
 
+def mark_code_used(code):
+    """Mark an authorization code used; True if this request is the first to redeem it.
+
+    RFC 6749 §4.1.2: a code is used once. The conditional ``UPDATE`` lets exactly one of
+    two requests racing with the same code — in any app instance — issue tokens for it.
+    """
+    first_use = db.session.execute(
+        db.update(AuthorizationCode)
+        .where(AuthorizationCode.id == code.id, AuthorizationCode.used_at.is_(None))
+        .values(used_at=epoch())
+    ).rowcount == 1
+    db.session.commit()
+    return first_use
+
+
 def revoke_session_bound(browser_session_ids):
     """Revoke the tokens bound to these browser sessions; offline tokens live on."""
     if browser_session_ids:
@@ -51,8 +67,15 @@ def revoke_session_bound(browser_session_ids):
 
 
 def revoke_family(family):
-    """Revoke every token descended from one authorization (RFC 6749 §4.1.2, §10.4)."""
-    _revoke(Token.family == family)
+    """Revoke every token descended from one authorization, and any issued later from it.
+
+    RFC 6749 §4.1.2, §10.4. A request that passed its checks before this commits may still
+    save a token of the family afterwards; ``Token.is_revoked`` refuses it all the same.
+    """
+    db.session.execute(db.update(TokenFamily)
+                       .where(TokenFamily.id == family, TokenFamily.revoked_at.is_(None))
+                       .values(revoked_at=epoch()))
+    db.session.commit()
 
 
 def revoke_all_of(user):

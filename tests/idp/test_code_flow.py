@@ -1,14 +1,15 @@
 """Authorization code flow with PKCE S256 (RFC 6749 §4.1, RFC 7636, OIDC Core §3.1)."""
 
 import time
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from tests.helpers import (
-    CLIENT_ID, IDP, REDIRECT_URI, authorize_url, consent, csrf_token, pkce_pair, redirect_params,
-    sign_in)
+    CLIENT_ID, IDP, NGO, REDIRECT_URI, LiveServer, all_at_once, authorize_url, consent,
+    consent_form, csrf_token, pkce_pair, redirect_params, refresh, sign_in, sign_in_for, userinfo)
 
 
 def get_code(http, **overrides):
@@ -126,20 +127,51 @@ def test_consent_is_remembered_then_revocable(http):
 
 def test_deny_returns_access_denied_with_state(http):
     sign_in(http)
-    url = pkce_url()
-    page = http.get(url)
-    response = http.post(url, data={"csrf_token": csrf_token(page.text), "decision": "deny"})
+    response = consent(http, pkce_url(), decision="deny")
     error = redirect_params(response)
     assert error["error"] == "access_denied" and error["state"] == "st4te"
     assert response.headers["Location"].startswith(REDIRECT_URI + "?")
 
 
-def test_consent_without_csrf_token_is_refused(http):
+@pytest.mark.parametrize("forgery", [
+    {"csrf_token": None},
+    {"csrf_token": "not-the-token"},
+    {"authorization_request": None},
+    {"authorization_request": "eyJwYXJhbXMiOnt9fQ.forged.signature"},
+])
+def test_a_forged_consent_is_refused(http, forgery):
+    """The decision needs the page's CSRF token and its signed copy of the request."""
     sign_in(http)
     url = pkce_url()
-    response = http.post(url, data={"decision": "allow"})
+    answer = {**consent_form(http.get(url).text), **forgery}
+    response = http.post(f"{IDP}/oidc/authorize/consent",
+                         data={k: v for k, v in answer.items() if v is not None})
     assert response.status_code == 400 and "Location" not in response.headers
-    assert "CSRF" in response.text
+    assert http.get(url).status_code == 200, "still asks: nothing was consented"
+
+
+def test_a_consent_page_answers_only_for_whoever_saw_it(app, http):
+    sign_in(http)
+    answer = consent_form(http.get(pkce_url()).text)
+    sign_in(http, email="grace@example.org")
+    response = http.post(f"{IDP}/oidc/authorize/consent", data={
+        **answer, "csrf_token": csrf_token(http.get(f"{IDP}/account").text)})
+    assert response.status_code == 400 and "Location" not in response.headers
+
+
+def test_a_client_may_post_the_authorization_request(http):
+    """OIDC Core §3.1.2.1: the request may come as a form POST, without our CSRF token."""
+    sign_in(http)
+    _, challenge = pkce_pair()
+    params = dict(parse_qsl(urlsplit(authorize_url(
+        code_challenge=challenge, code_challenge_method="S256")).query))
+    page = http.post(f"{IDP}/oidc/authorize", data=params)
+    assert page.status_code == 200 and 'value="allow"' in page.text
+    response = http.post(f"{IDP}/oidc/authorize/consent", data=consent_form(page.text))
+    granted = redirect_params(response)
+    assert granted["code"] and granted["state"] == "st4te"
+    again = http.post(f"{IDP}/oidc/authorize", data={**params, "nonce": "another"})
+    assert "code" in redirect_params(again), "consented: the POST gets a code at once"
 
 
 @pytest.mark.parametrize("overrides, description_mentions", [
@@ -174,9 +206,27 @@ def test_missing_verifier_is_refused(http):
 
 def test_code_replay_is_invalid_grant(http):
     params, verifier = get_code(http)
-    assert exchange(http, params["code"], verifier).status_code == 200
+    issued = exchange(http, params["code"], verifier)
+    assert issued.status_code == 200
     replay = exchange(http, params["code"], verifier)
     assert replay.status_code == 400 and replay.json["error"] == "invalid_grant"
+    assert userinfo(http, issued.json["access_token"]).status_code == 401, "family revoked"
+
+
+def test_a_code_redeemed_twice_at_once_issues_nothing_that_works(app, http):
+    """RFC 6749 §4.1.2: one request wins the code; the other is refused and revokes it."""
+    params, verifier = get_code(http)
+    form = {"grant_type": "authorization_code", "code": params["code"],
+            "redirect_uri": REDIRECT_URI, "client_id": CLIENT_ID, "code_verifier": verifier}
+    with LiveServer(app) as live:
+        answers = all_at_once(lambda: live.post("/oidc/token", form),
+                              lambda: live.post("/oidc/token", form))
+    statuses = sorted(status for status, _ in answers)
+    assert statuses == [200, 400], answers
+    (_, won), (_, lost) = sorted(answers, key=lambda answer: answer[0])
+    assert lost["error"] == "invalid_grant" and "code" in lost["error_description"]
+    assert userinfo(http, won["access_token"]).status_code == 401
+    assert refresh(http, won["refresh_token"]).json["error"] == "invalid_grant"
 
 
 def test_token_redirect_uri_must_match_the_authorization_request(http):
@@ -235,3 +285,56 @@ def test_form_post_response_mode_for_code(http):
     assert response.status_code == 200
     assert f'action="{REDIRECT_URI}"' in response.text and 'name="code"' in response.text
     assert response.headers["Cache-Control"] == "no-store"
+
+
+# --- the auto-select opt-out: only the user turns automatic sign-in back on -------------
+
+def opt_out(http):
+    """Turn automatic sign-in off for the demo site, as the SDK's disableAutoSelect does."""
+    response = http.post(f"{IDP}/oidc/iframe/action", json={
+        "client_id": CLIENT_ID, "origin": NGO, "action": "disable_auto_select"},
+        headers={"Origin": IDP, "Sec-Fetch-Site": "same-origin"})
+    assert response.json == {"ok": True}
+
+
+def signs_in_silently(http):
+    """True if prompt=none signs the user in (False: refused, e.g. auto_select_disabled)."""
+    return "code" in redirect_params(http.get(pkce_url(prompt="none")))
+
+
+@pytest.fixture
+def opted_out(http):
+    """Ada, signed in and consented to the demo site, who turned auto sign-in off."""
+    get_code(http)
+    opt_out(http)
+    assert not signs_in_silently(http)
+
+
+def test_a_cross_site_get_of_authorize_keeps_the_opt_out(http, opted_out):
+    """Finding 7: any page could send the browser here; that is no action of the user's."""
+    assert "code" in redirect_params(http.get(pkce_url()))
+    assert not signs_in_silently(http)
+
+
+def test_a_forged_sign_in_mark_keeps_the_opt_out(http, opted_out):
+    assert "code" in redirect_params(http.get(pkce_url(lxl_sign_in="guessed")))
+    assert not signs_in_silently(http)
+
+
+def test_signing_in_for_the_request_clears_the_opt_out(http, opted_out):
+    resumed = sign_in_for(http, pkce_url(prompt="login"))
+    assert "code" in redirect_params(resumed)
+    assert signs_in_silently(http)
+
+
+def test_signing_in_elsewhere_keeps_the_opt_out(http, opted_out):
+    """A sign-in not made for the request that sent the user to sign in is no consent to it."""
+    http.get(pkce_url(prompt="login"))
+    sign_in(http)
+    assert "code" in redirect_params(http.get(pkce_url()))
+    assert not signs_in_silently(http)
+
+
+def test_allow_on_the_consent_page_clears_the_opt_out(http, opted_out):
+    assert "code" in redirect_params(consent(http, pkce_url(prompt="consent")))
+    assert signs_in_silently(http)

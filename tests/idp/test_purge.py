@@ -7,7 +7,7 @@ import pytest
 from app.extensions import db
 from app.idp import clients, tokens
 from app.idp.accounts import EXPIRED_NOTICE_SECONDS
-from app.idp.models import AuthorizationCode, BrowserSession, Token, epoch
+from app.idp.models import AuthorizationCode, BrowserSession, Token, TokenFamily, epoch
 from tests.helpers import IDP, NGO, csrf_token, get_tokens, sign_in
 
 LONG_AGO = 10 * 24 * 3600
@@ -39,8 +39,8 @@ def sign_out(http):
 
 def test_nothing_alive_is_purged(app, http):
     get_tokens(http)
-    assert purge(app) == {"tokens": 0, "authorization_codes": 0, "browser_sessions": 0,
-                          "sessions": 0}
+    assert purge(app) == {"tokens": 0, "authorization_codes": 0, "token_families": 0,
+                          "browser_sessions": 0, "sessions": 0}
     assert count(app, Token) == 1 and count(app, BrowserSession) == 1
 
 
@@ -49,10 +49,10 @@ def test_a_signed_out_sessions_tokens_codes_and_row_are_purged_once(app, http):
     sign_out(http)
     age(app, Token, LONG_AGO, issued_at=True)
     age(app, AuthorizationCode, LONG_AGO, created_at=True)
-    assert purge(app) == {"tokens": 1, "authorization_codes": 1, "browser_sessions": 1,
-                          "sessions": 0}
-    assert purge(app) == {"tokens": 0, "authorization_codes": 0, "browser_sessions": 0,
-                          "sessions": 0}
+    assert purge(app) == {"tokens": 1, "authorization_codes": 1, "token_families": 1,
+                          "browser_sessions": 1, "sessions": 0}
+    assert purge(app) == {"tokens": 0, "authorization_codes": 0, "token_families": 0,
+                          "browser_sessions": 0, "sessions": 0}
 
 
 def test_a_used_code_stays_while_its_tokens_live(app, http):
@@ -66,11 +66,27 @@ def test_an_unused_expired_code_goes(app, http):
     sign_in(http)
     with app.app_context():
         user_id = db.session.scalar(db.select(BrowserSession.user_id))
+        family = TokenFamily()
+        db.session.add(family)
+        db.session.flush()
         db.session.add(AuthorizationCode(code="c", client_id="ngo-demo", redirect_uri=NGO,
-                                         scope="openid", user_id=user_id,
+                                         scope="openid", user_id=user_id, family=family.id,
                                          created_at=epoch() - LONG_AGO))
         db.session.commit()
-    assert purge(app)["authorization_codes"] == 1
+    purged = purge(app)
+    assert purged["authorization_codes"] == 1 and purged["token_families"] == 1
+
+
+def test_a_revoked_familys_tokens_go_though_their_rows_look_alive(app, http):
+    get_tokens(http)
+    with app.app_context():
+        tokens.revoke_family(db.session.scalar(db.select(Token.family)))
+    purged = purge(app)
+    assert purged["tokens"] == 1 and purged["token_families"] == 0  # its code still refers
+    with app.app_context():
+        db.session.execute(db.update(AuthorizationCode).values(created_at=epoch() - LONG_AGO))
+        db.session.commit()
+    assert purge(app)["token_families"] == 1
 
 
 def test_a_family_with_one_usable_token_is_kept_whole(app, http):

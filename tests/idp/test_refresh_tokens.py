@@ -9,7 +9,8 @@ from app.extensions import db
 from app.idp import clients, tokens
 from app.idp.models import BrowserSession, Token, epoch
 from tests.helpers import (
-    IDP, PASSWORD, csrf_token, get_tokens, refresh, sign_in, userinfo)
+    CLIENT_ID, IDP, PASSWORD, LiveServer, all_at_once, csrf_token, get_tokens, refresh, sign_in,
+    userinfo)
 
 OTHER_ORIGIN = "http://other.localhost:5000"
 OTHER_REDIRECT_URI = f"{OTHER_ORIGIN}/cb"
@@ -111,6 +112,34 @@ def test_two_tabs_refreshing_at_once_both_succeed_in_one_family(app, http):
         assert refresh(http, tab.json["refresh_token"]).status_code == 200
     family = {token_row(app, t.json["refresh_token"]).family for t in (tab_a, tab_b)}
     assert family == {token_row(app, issued["refresh_token"]).family}
+
+
+CONCURRENT_REFRESHES = 8
+
+
+def test_a_replay_revokes_tokens_issued_by_refreshes_racing_it(app, http):
+    """Tokens saved after their family was revoked never work (RFC 9700 §4.14.2).
+
+    The replay of a rotated token races refreshes of its successor that passed their checks
+    before the family was revoked and save their new tokens after it.
+    """
+    first = get_tokens(http).json
+    second = refresh(http, first["refresh_token"]).json
+    set_used_at(app, first["refresh_token"], epoch() - app.config["LXL_REFRESH_GRACE_SECONDS"] - 1)
+
+    def exchange(refresh_token):
+        return lambda: live.post("/oidc/token", {
+            "grant_type": "refresh_token", "refresh_token": refresh_token, "client_id": CLIENT_ID})
+
+    with LiveServer(app) as live:
+        replay, *racers = all_at_once(exchange(first["refresh_token"]),
+                                      *[exchange(second["refresh_token"])] * CONCURRENT_REFRESHES)
+    assert replay[0] == 400 and replay[1]["error"] == "invalid_grant", replay
+    issued = [body for status, body in racers if status == 200]
+    assert all(status in (200, 400) for status, _ in racers), racers
+    for body in [second, *issued]:
+        assert userinfo(http, body["access_token"]).status_code == 401
+        assert_refused(refresh(http, body["refresh_token"]))
 
 
 def test_a_token_used_by_another_instance_is_refused_after_the_grace_window(app, http):

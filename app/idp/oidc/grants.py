@@ -9,7 +9,12 @@
 """
 
 from authlib.oauth2.rfc6749 import grants
-from authlib.oauth2.rfc6749.errors import AccessDeniedError, InvalidRequestError, OAuth2Error
+from authlib.oauth2.rfc6749.errors import (
+    AccessDeniedError,
+    InvalidGrantError,
+    InvalidRequestError,
+    OAuth2Error,
+)
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import OpenIDCode
 from authlib.oidc.core.grants import OpenIDImplicitGrant
@@ -17,7 +22,7 @@ from flask import current_app, g
 
 from ...extensions import db
 from .. import keys, tokens
-from ..models import AuthorizationCode, epoch
+from ..models import AuthorizationCode, TokenFamily, epoch
 from . import claims, max_age, metadata, response_modes, session_state, silent
 from .response_modes import FRAGMENT, QUERY, RESPONSE_MODES, WEB_MESSAGE
 
@@ -224,7 +229,7 @@ class AuthorizationCodeGrant(ResponseModeMixin, PromptNoneMixin, grants.Authoriz
         data = request.payload.data
         session = browser_session_of(request)
         db.session.add(AuthorizationCode(
-            code=code, client_id=request.client.client_id,
+            code=code, client_id=request.client.client_id, token_family=TokenFamily(),
             redirect_uri=request.payload.redirect_uri or "", response_type="code",
             scope=request.scope, nonce=data.get("nonce"), user_id=request.user.id,
             auth_time=session.auth_time if session else epoch(),
@@ -237,18 +242,23 @@ class AuthorizationCodeGrant(ResponseModeMixin, PromptNoneMixin, grants.Authoriz
     def query_authorization_code(self, code, client):
         row = db.session.scalar(db.select(AuthorizationCode).filter_by(
             code=code, client_id=client.client_id))
-        if row is None or row.is_expired():
-            return None
-        if row.used_at is not None:
-            # RFC 6749 §4.1.2: a replayed code revokes what it bought the first time.
-            tokens.revoke_family(row.family)
-            return None
-        return row
+        return None if row is None or row.is_expired() else row
+
+    def create_token_response(self):
+        """Redeem the code, once and atomically, once every check passed (RFC 6749 §4.1.2).
+
+        A code redeemed again — one request after another or two at once — was copied: the
+        later request is refused and what the code bought is revoked, now and later.
+        """
+        code = self.request.authorization_code
+        if not tokens.mark_code_used(code):
+            tokens.revoke_family(code.family)
+            raise InvalidGrantError("This 'code' was already used; every token issued for it "
+                                    "is now revoked. Start a new authorization request.")
+        return super().create_token_response()
 
     def delete_authorization_code(self, authorization_code):
-        # Kept, marked used, so that a replay is recognised (see query_authorization_code).
-        authorization_code.used_at = epoch()
-        db.session.commit()
+        """Keep the code: ``create_token_response`` marked it used, so a replay is recognised."""
 
     def authenticate_user(self, authorization_code):
         return authorization_code.user

@@ -7,18 +7,24 @@ when the End-User must confirm (§2, §6).
 """
 
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
+from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from authlib.oidc import rpinitiated
 from flask import session
 
 from .. import accounts
-from . import claims, hints
+from . import claims, hints, parameters
 
 
 class EndSessionEndpoint(rpinitiated.EndSessionEndpoint):
     """The ``end_session_endpoint`` (§2): ends this browser's IdP session."""
 
     def validate_request(self, request):
-        """Validate as Authlib does, then refuse what it would silently ignore (§2, §3)."""
+        """Validate as Authlib does, then refuse what it would silently ignore (§2, §3).
+
+        The parameters are checked first (``parameters``): the messages below echo them.
+        """
+        request.payload = BasicOAuth2Payload(parameters.checked(
+            request.payload.datalist, parameters.LOGOUT_PARAMETERS))
         data = request.payload.data
         if (client_id := data.get("client_id")) and self.server.query_client(client_id) is None:
             raise InvalidRequestError(f"Unknown 'client_id' {client_id!r}: no site is "

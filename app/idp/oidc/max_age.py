@@ -14,11 +14,6 @@ from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from ..models import epoch
 
 PARAMETER = "max_age"
-# Sent by the IdP itself when it resumes a request after the sign-in that ``max_age`` asked
-# for: any sign-in since then satisfies it, however small ``max_age`` (0 means "sign in now").
-# A page could forge it, but gains nothing: ``auth_time``, which the client checks, still says
-# when the user really signed in.
-SIGN_IN_REQUESTED_AT = "sign_in_requested_at"
 # Ten digits are about 300 years of seconds; any longer value is a mistake, not a policy.
 _SECONDS = re.compile(r"[0-9]{1,10}")
 
@@ -35,10 +30,9 @@ def _seconds(data, parameter):
 
 @dataclass(frozen=True)
 class MaxAge:
-    """A request's ``max_age``, and when the IdP sent the user to sign in for it."""
+    """A request's ``max_age``."""
 
     seconds: int | None = None
-    sign_in_requested_at: int | None = None
 
     @property
     def requested(self):
@@ -49,12 +43,9 @@ class MaxAge:
         """True if ``browser_session`` signed in longer ago than ``max_age`` allows."""
         if self.seconds is None:
             return False
-        since = self.sign_in_requested_at
-        if since is not None and browser_session.auth_time >= since:
-            return False
         return epoch() - browser_session.auth_time > self.seconds
 
 
 def read(data):
     """Return the ``MaxAge`` of the request ``data`` (a dict); raise ``InvalidRequestError``."""
-    return MaxAge(_seconds(data, PARAMETER), _seconds(data, SIGN_IN_REQUESTED_AT))
+    return MaxAge(_seconds(data, PARAMETER))

@@ -6,14 +6,16 @@ from authlib.integrations.sqla_oauth2 import (
     create_query_client_func,
     create_revocation_endpoint,
 )
-from authlib.oauth2 import OAuth2Request
+from authlib.oauth2 import OAuth2Error, OAuth2Request
+from authlib.oauth2.rfc6749.authenticate_client import authenticate_client_secret_basic
+from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from flask import current_app, g
 from flask import request as flask_request
 
 from ...extensions import db
 from ..models import Client, Token
 from .. import tokens
-from . import metadata, response_modes, transport
+from . import metadata, parameters, response_modes, transport
 from .logout import EndSessionEndpoint
 from .refresh import RefreshTokenGrant
 from .grants import (
@@ -25,6 +27,14 @@ from .grants import (
     token_family_of,
 )
 
+def authorization_request(params, method="GET"):
+    """Return an OAuth request for the authorization parameters ``params`` (a dict)."""
+    oauth_request = transport.OAuth2Request(method, flask_request.base_url,
+                                            headers=flask_request.headers)
+    oauth_request.payload = BasicOAuth2Payload(params)
+    return oauth_request
+
+
 class LxlAuthorizationServer(AuthorizationServer):
     """Authlib's server, delivering redirectable errors by the request's response mode."""
 
@@ -33,6 +43,25 @@ class LxlAuthorizationServer(AuthorizationServer):
         if isinstance(request, OAuth2Request):
             return request
         return transport.FlaskOAuth2Request(flask_request)
+
+    def get_consent_grant(self, request=None, end_user=None):
+        """Check the authorization parameters where they enter, then validate as Authlib does.
+
+        The grant sees only the parameters of ``parameters.AUTHORIZATION_PARAMETERS``, each
+        given once and of its syntax; a request breaking that gets ``invalid_request``
+        naming the parameter, never a redirect (its ``redirect_uri`` is not yet trusted).
+        """
+        oauth_request = self.create_oauth2_request(request)
+        params = parameters.checked(oauth_request.payload.datalist,
+                                    parameters.AUTHORIZATION_PARAMETERS)
+        oauth_request.payload = BasicOAuth2Payload(params)
+        return super().get_consent_grant(oauth_request, end_user)
+
+    def create_authorization_response(self, request=None, grant_user=None, grant=None):
+        """Respond to the grant's own request: the checked parameters, not Flask's raw ones."""
+        if request is None and grant is not None:
+            request = grant.request
+        return super().create_authorization_response(request, grant_user, grant)
 
     def handle_error_response(self, request, error):
         """Send an error to the client the way a success would go (RFC 6749 §4.1.2.1)."""
@@ -43,6 +72,14 @@ class LxlAuthorizationServer(AuthorizationServer):
         mode = requested if requested in response_modes.RESPONSE_MODES else default
         return self.handle_response(*response_modes.render(error.redirect_uri,
                                                            error_params(error), mode))
+
+
+def checked_state(params):
+    """Return the request's ``state`` to echo, or ``None`` if it is not a valid one."""
+    try:
+        return parameters.checked(params, ("state",)).get("state")
+    except OAuth2Error:
+        return None
 
 
 def error_params(error):
@@ -81,6 +118,12 @@ def _save_token(token, request):
     db.session.commit()
 
 
+def _authenticate_client_secret_basic(query_client, request):
+    """Authlib's ``client_secret_basic``, refusing credentials that are not UTF-8 by name."""
+    parameters.basic_credentials(request.headers)
+    return authenticate_client_secret_basic(query_client, request)
+
+
 require_token = ResourceProtector()
 require_token.register_token_validator(create_bearer_token_validator(db.session, Token)())
 
@@ -93,6 +136,7 @@ def init_app(app):
     app.config.setdefault("OAUTH2_REFRESH_TOKEN_GENERATOR", True)
     app.config.setdefault("OAUTH2_SCOPES_SUPPORTED", metadata.SCOPES)
     server = LxlAuthorizationServer(app, query_client=query_client, save_token=_save_token)
+    server.register_client_auth_method("client_secret_basic", _authenticate_client_secret_basic)
     server.register_grant(AuthorizationCodeGrant,
                           [S256CodeChallenge(required=True), OpenIDCodeExtension()])
     server.register_grant(IdTokenGrant)

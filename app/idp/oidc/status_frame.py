@@ -11,11 +11,9 @@ frame is a ``FrameRefused``, rendered by one handler.
 from dataclasses import dataclass
 
 from authlib.oauth2 import OAuth2Error
-from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
-from flask import request
 
-from . import reasons, response_modes, session_state, silent, transport
-from .server import authorization_server, error_params
+from . import reasons, response_modes, session_state, silent
+from .server import authorization_request, authorization_server, checked_state, error_params
 
 AUTHORIZATION_PARAMS = ("response_type", "scope", "nonce", "state", "redirect_uri",
                         "login_hint", "id_token_hint", "max_age")
@@ -98,16 +96,16 @@ def _authorize(client, requested):
     """
     payload = {**requested, "client_id": client.client_id, "prompt": "none",
                "response_mode": response_modes.WEB_MESSAGE}
-    oauth_request = transport.OAuth2Request("GET", request.base_url)
-    oauth_request.payload = BasicOAuth2Payload(payload)
+    oauth_request = authorization_request(payload)
     server = authorization_server()
     try:
         grant = server.get_consent_grant(request=oauth_request)
         # web_message has no default redirect URI: the validated one is the requested one.
-        response = dict(grant.response_params(payload["redirect_uri"], oauth_request.user))
+        response = dict(grant.response_params(grant.request.payload.redirect_uri,
+                                              oauth_request.user))
     except OAuth2Error as error:
         # Posted only to the frame's own registered origin, even when the request's
         # redirect_uri was not acceptable (a page of ours would have posted nothing).
-        error.state = payload.get("state")
+        error.state = checked_state(payload)
         response = dict(error_params(error))
     return response, getattr(oauth_request, "silent_outcome", None)

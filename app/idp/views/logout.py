@@ -9,10 +9,6 @@ from ..forms import ActionForm
 from ..oidc.logout import needs_confirmation
 from ..oidc.server import authorization_server
 
-# What the confirmation form carries over from the RP's request (§2).
-LOGOUT_PARAMETERS = ("id_token_hint", "client_id", "post_logout_redirect_uri", "state",
-                     "logout_hint", "ui_locales")
-
 
 @bp.route("/oidc/logout", methods=["GET", "POST"])
 @csrf.exempt  # RPs may POST here cross-site (§2); the confirmation form checks its own token
@@ -27,8 +23,8 @@ def logout():
                                message=error.description, error=error.error), 400
     confirmed = request.method == "POST" and ActionForm().validate_on_submit()
     if needs_confirmation(end_session_request) and not confirmed:
-        params = [(name, request.values[name]) for name in LOGOUT_PARAMETERS
-                  if request.values.get(name)]
+        # The confirmation form carries the RP's request over (§2), as checked.
+        params = end_session_request.request.payload.data.items()
         return render_template("idp/logout_confirm.html", form=ActionForm(), params=params,
                                client=end_session_request.client)
     response = server.create_endpoint_response("end_session", end_session_request)

@@ -1,18 +1,34 @@
 """The OpenID Connect endpoints (paths fixed by CONTRACT.md)."""
 
+import hmac
+import secrets
 from urllib.parse import urlencode
 
 from authlib.integrations.flask_oauth2 import current_token
 from authlib.oauth2 import OAuth2Error
-from flask import jsonify, make_response, redirect, render_template, request, url_for
+from flask import (
+    after_this_request,
+    current_app,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from itsdangerous import BadData, URLSafeTimedSerializer
 
 from ...extensions import csrf
 from .. import accounts, bp, consents, keys, rate_limits
-from ..forms import ActionForm
-from ..models import epoch
+from ..forms import ConsentForm
 from ..oidc import claims, max_age, response_modes, silent
 from ..oidc.discovery import provider_metadata
-from ..oidc.server import authorization_server, require_token
+from ..oidc.response_modes import NO_STORE
+from ..oidc.server import authorization_request, authorization_server, require_token
+
+# Cookie and resumed-request parameter marking a sign-in made for one authorization request.
+SIGN_IN_MARK = "lxl_sign_in"
+SIGN_IN_MARK_SECONDS = 3600
 
 
 def _public_json(document):
@@ -46,21 +62,57 @@ def authorization_error_page(error):
                            message=message, error=error.error), 400
 
 
-def _login_url(grant):
-    """Return the sign-in page URL that resumes this authorization request afterwards."""
+def _login_url(params):
+    """Return the sign-in page URL that resumes this authorization request afterwards.
+
+    The resumed request carries a fresh mark that this browser also holds in a cookie: only
+    the sign-in form leads back with it, so arriving with both shows the user signed in for
+    this very request (``_signed_in_for_this_request``), which also satisfies ``max_age``.
+    """
     # Drop prompt from the resumed request: the sign-in satisfies it, and keeping it would
-    # send the user round again. max_age stays (it asks for auth_time in the ID token), with
-    # the moment from which a sign-in satisfies it.
-    resumed = [(k, v) for k, v in request.args.items(multi=True)
-               if k not in ("prompt", max_age.SIGN_IN_REQUESTED_AT)]
-    if max_age.read(request.args).requested:
-        resumed.append((max_age.SIGN_IN_REQUESTED_AT, str(epoch())))
+    # send the user round again. max_age stays: it asks for auth_time in the ID token.
+    resumed = {k: v for k, v in params.items() if k != "prompt"}
+    mark = secrets.token_urlsafe(16)
+    resumed[SIGN_IN_MARK] = mark
     next_url = url_for("idp.authorize") + "?" + urlencode(resumed)
-    return url_for("idp.signin", next=next_url,
-                   login_hint=grant.request.payload.data.get("login_hint", ""))
+
+    @after_this_request
+    def set_mark(response):
+        response.set_cookie(SIGN_IN_MARK, _mark_signer().dumps(mark), max_age=SIGN_IN_MARK_SECONDS,
+                            secure=True, httponly=True, samesite="Lax",
+                            path=url_for("idp.authorize"))
+        return response
+
+    return url_for("idp.signin", next=next_url, login_hint=params.get("login_hint", ""))
+
+
+def _mark_signer():
+    return URLSafeTimedSerializer(current_app.secret_key, salt=SIGN_IN_MARK)
+
+
+def _signed_in_for_this_request(browser_session):
+    """True if the user submitted the sign-in form for this request (see ``_login_url``)."""
+    mark, cookie = request.args.get(SIGN_IN_MARK), request.cookies.get(SIGN_IN_MARK)
+    if not mark or not cookie or browser_session is None:
+        return False
+    try:
+        expected, marked_at = _mark_signer().loads(cookie, max_age=SIGN_IN_MARK_SECONDS,
+                                                   return_timestamp=True)
+    except BadData:
+        return False
+
+    @after_this_request
+    def drop_mark(response):
+        response.delete_cookie(SIGN_IN_MARK, path=url_for("idp.authorize"), secure=True,
+                               httponly=True, samesite="Lax")
+        return response
+
+    return hmac.compare_digest(mark, expected) and \
+        browser_session.auth_time >= int(marked_at.timestamp())
 
 
 @bp.route("/oidc/authorize", methods=["GET", "POST"])
+@csrf.exempt  # OIDC Core §3.1.2.1: clients may POST the request; it only reads (no state change)
 def authorize():
     """The authorization endpoint (RFC 6749 §3.1, OIDC Core §3.1.2)."""
     if request.values.get("prompt") == "none":
@@ -73,23 +125,60 @@ def authorize():
     except OAuth2Error as error:
         return _authorization_error(server, error)
     grant.request.browser_session = browser_session
-    if grant.prompt in ("login", "select_account") or _too_old(browser_session):
-        return redirect(_login_url(grant))
-
+    params = grant.request.payload.data
+    signed_in_for_this_request = _signed_in_for_this_request(browser_session)
+    if user is None or grant.prompt in ("login", "select_account") or (
+            not signed_in_for_this_request and _too_old(browser_session, params)):
+        return redirect(_login_url(params))
     client, scope = grant.client, grant.request.scope
-    if request.method == "POST":
-        if not ActionForm().validate_on_submit():
-            return render_template("error.html", title="Please try again",
-                                   message="The form expired; go back and try again."), 400
-        if request.form.get("decision") != "allow":
-            return server.create_authorization_response(grant=grant, grant_user=None)
-        consents.remember(user, client.client_id, scope)
-    elif grant.prompt == "consent" or not consents.covers(user, client.client_id, scope):
-        return render_template("idp/consent.html", client=client, user=user,
-                               scopes=scope.split(), form=ActionForm())
-    # Signing in to the site by hand is the user's way of turning auto sign-in back on.
-    silent.clear_opt_out(user, client.client_id)
+    if grant.prompt == "consent" or not consents.covers(user, client.client_id, scope):
+        return _consent_page(grant, browser_session)
+    if signed_in_for_this_request:
+        # Signing in to the site by hand is the user's way of turning auto sign-in back on.
+        silent.clear_opt_out(user, client.client_id)
     return server.create_authorization_response(grant=grant, grant_user=user)
+
+
+def _consent_page(grant, browser_session):
+    """Ask the user; the answer goes to ``consent`` with a signed copy of this request."""
+    form = ConsentForm(authorization_request=consents.sign_pending_request(
+        grant.request.payload.data, browser_session))
+    response = make_response(render_template(
+        "idp/consent.html", client=grant.client, user=browser_session.user,
+        scopes=grant.request.scope.split(), form=form))
+    response.headers.update(NO_STORE)
+    return response
+
+
+@bp.route("/oidc/authorize/consent", methods=["POST"])
+def consent():
+    """The consent page's decision (CSRF-checked): issue the pending request, or deny it."""
+    form = ConsentForm()
+    if not form.validate_on_submit():
+        return _consent_expired("The form expired.")
+    browser_session = accounts.interactive_session()
+    try:
+        params = consents.load_pending_request(form.authorization_request.data,
+                                               browser_session)
+    except consents.PendingRequestExpired as expired:
+        return _consent_expired(str(expired))
+    server, user = authorization_server(), browser_session.user
+    pending = authorization_request(params, "POST")
+    try:
+        grant = server.get_consent_grant(request=pending, end_user=user)
+    except OAuth2Error as error:
+        return _authorization_error(server, error, pending)
+    grant.request.browser_session = browser_session
+    if request.form.get("decision") != "allow":
+        return server.create_authorization_response(grant=grant, grant_user=None)
+    consents.remember(user, grant.client.client_id, grant.request.scope)
+    silent.clear_opt_out(user, grant.client.client_id)
+    return server.create_authorization_response(grant=grant, grant_user=user)
+
+
+def _consent_expired(why):
+    return render_template("error.html", title="Please try again",
+                           message=f"{why} Go back to the site and sign in again."), 400
 
 
 def _authorize_silently():
@@ -111,19 +200,23 @@ def _authorize_silently():
 def _registered_origin():
     """Return the redirect URI's origin if it is a registered web origin of the client."""
     client = authorization_server().query_client(request.args.get("client_id", ""))
-    origin = response_modes.origin_of(request.args.get("redirect_uri", ""))
+    try:
+        origin = response_modes.origin_of(request.args.get("redirect_uri", ""))
+    except ValueError:  # not a URI (an IPv6 host that is none): refused already
+        return None
     return origin if client is not None and origin in client.web_origins else None
 
 
-def _authorization_error(server, error):
+def _authorization_error(server, error, oauth_request=None):
     if error.redirect_uri is None:
         return authorization_error_page(error)
-    return server.handle_error_response(server.create_oauth2_request(request), error)
+    return server.handle_error_response(oauth_request or server.create_oauth2_request(request),
+                                        error)
 
 
-def _too_old(browser_session):
+def _too_old(browser_session, params):
     """True if ``max_age`` asks for a fresher sign-in than this session's (OIDC Core §3.1.2.1)."""
-    return browser_session is not None and max_age.read(request.values).exceeded_by(browser_session)
+    return browser_session is not None and max_age.read(params).exceeded_by(browser_session)
 
 
 @bp.route("/oidc/token", methods=["POST"])
