@@ -1,4 +1,4 @@
-/** LxL ID browser SDK: docs/silent-sign-in.md, lxl-id.d.ts */
+/*! LxL ID browser SDK. Readable source: sdk/lxl-id.js; docs: docs/silent-sign-in.md, lxl-id.d.ts */
 (() => {
   const win = /** @type {any} */ (window), doc = document, ORIGIN = location.origin;
   if (win.lxl?.accounts?.id) return;
