@@ -196,8 +196,9 @@
 
   function onResult(m) {
     if (!attempt) return;
-    if (!attempt.drawn) {
-      reset(); // no frame answered, or no frame was needed:
+    if (attempt.session && !attempt.drawn) drawRecheck(); // "unchanged", then no answer
+    else if (!attempt.drawn) {
+      reset(); // no frame answered, or none was needed:
       if (attempt.startedMs === undefined) {
         for (const n of [1, 2, 3, 4]) set(n, "skipped", undefined, "Not needed: another tab of this site had just signed in");
       }
