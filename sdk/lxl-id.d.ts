@@ -3,7 +3,7 @@
 // Load the SDK from the IdP, which it derives from the script's own src:
 //   <script src="https://id.littlexlittle.org/static/lxl-id.js"></script>
 // It defines the global `lxl.accounts.id`. Wire protocol: docs/silent-sign-in.md.
-// The docs live here, not in the SDK, which has a 5 KB (gzip) budget that comments count against.
+// The docs for sites live here; the IdP serves the SDK minified (app/idp/views/sdk.py).
 
 declare namespace lxl.accounts.id {
   /**
@@ -38,14 +38,41 @@ declare namespace lxl.accounts.id {
     step?: 'check_session' | 'authorize';
   }
 
-  /** What `on_moment` is told: never a token. */
-  type Moment =
-    /** A step starts. */
+  /**
+   * What `on_moment` is told: never a token. Every moment carries `ms`, the
+   * `performance.now()` at which it happened (ms since the page started, as in Resource
+   * Timing), so a page can draw the sequence without timing anything itself.
+   */
+  type Moment = (
+    /** A step starts; `step: 'callback'` is stamped just before your callback runs. */
     | { type: 'step'; step: Step }
     /** The attempt ended; the callback has just run. */
     | { type: 'result'; ok: boolean; reason?: FailureReason }
     /** Another tab of this site called `disableAutoSelect()`; the cached credential is gone. */
-    | { type: 'signed_out' };
+    | { type: 'signed_out' }
+    | FrameMessage
+  ) & { ms: number };
+
+  /**
+   * A message from one of the SDK's IdP frames, told as it arrives (docs/silent-sign-in.md,
+   * "Frames"): its `type` and what it said, never the credential it carried.
+   */
+  interface FrameMessage {
+    type: 'message';
+    /** `lxl:hello`, `lxl:session`, `authorization_response`, `lxl:auto_select_disabled`, `lxl:revoked`. */
+    message: string;
+    /**
+     * Which frame: the status frame (`check_session`; on a first attempt its request also
+     * carried the authorization request) or a one-off authorization frame (`authorize`).
+     */
+    frame: 'check_session' | 'authorize';
+    /** `lxl:session` only: `logged_in`, `logged_out`, `unchanged` or `unknown`. */
+    status?: string;
+    /** The failure reason, as the IdP sent it (`lxl:session` or the authorization response). */
+    reason?: string;
+    /** `authorization_response` only: the OIDC error, such as `login_required`. */
+    error?: string;
+  }
 
   /**
    * Options of `initialize()`. In HTML, the same names as `data-*` attributes of
@@ -84,7 +111,7 @@ declare namespace lxl.accounts.id {
     login_uri?: string;
     /** Budget of one attempt in ms (100–60000); a step that runs out fails with `timeout`. Default 5000. */
     timeout_ms?: number;
-    /** Observability: steps and results. */
+    /** Observability: steps, each message from the IdP's frames and results, each stamped (`Moment`). */
     on_moment?: (moment: Moment) => void;
     /** `'silent'` suppresses the one console warning per failure. Default `'warn'`. */
     log_level?: 'warn' | 'silent';

@@ -1,4 +1,4 @@
-/** LxL ID browser SDK: docs/silent-sign-in.md, lxl-id.d.ts */
+/*! LxL ID browser SDK. Readable source: sdk/lxl-id.js; docs: docs/silent-sign-in.md, lxl-id.d.ts */
 (() => {
   const win = /** @type {any} */ (window), doc = document, ORIGIN = location.origin;
   if (win.lxl?.accounts?.id) return;
@@ -34,7 +34,8 @@
   const known = (r, d) => REASONS.includes(r) ? r : d;
   // f: site code, whose errors are the site's
   const guard = f => { try { f() } catch (e) { reportError(e) } };
-  const moment = m => guard(() => options.on_moment?.(m));
+  // Stamped as it happens, so a page can draw the sequence without timing anything itself
+  const moment = m => guard(() => options.on_moment?.({...m, ms: performance.now()}));
   const step = s => { performance.mark('lxl:' + s); moment({type: 'step', step: s}) };
   const measure = s => performance.measure('lxl:' + s, 'lxl:' + s);
   /** @param {string} what @param {any} e */
@@ -52,7 +53,13 @@
     const wakeAll = () => waiters.forEach(w => w());
     let fail, greeted = 0;
     const on = e => {
-      if (e.source === f.contentWindow && e.origin === IDP && e.data?.type) { greeted = inbox.push(e.data); wakeAll() }
+      const m = e.data;
+      if (e.source === f.contentWindow && e.origin === IDP && m?.type) {
+        // What the frame said, never the credential it carried
+        const {status, reason, error} = m.response || m;
+        moment({type: 'message', message: m.type, frame: step, ...status && {status}, ...reason && {reason}, ...error && {error}});
+        greeted = inbox.push(m); wakeAll();
+      }
     };
     addEventListener('message', on);
     // Loaded, no hello yet: refused, IdP down, or hello in flight. client-check says which;

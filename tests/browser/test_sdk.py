@@ -53,7 +53,8 @@ def assert_failure(call, reason):
 
 
 def assert_result_moment(driver, ok, reason=None):
-    results = [m["moment"] for m in recorded(driver, "moments") if m["moment"]["type"] == "result"]
+    results = [{k: v for k, v in m["moment"].items() if k != "ms"}
+               for m in recorded(driver, "moments") if m["moment"]["type"] == "result"]
     expected = {"type": "result", "ok": ok, **({"reason": reason} if reason else {})}
     assert results == [expected]
 
@@ -82,11 +83,18 @@ def test_signed_in_and_consented_gets_a_checked_credential(make_browser, live):
     call = wait_for_callback(driver)
     claims = assert_credential(call, live, nonce="site-nonce-1")
     assert claims["email"] == email
-    steps = [m["moment"] for m in recorded(driver, "moments")]
-    assert steps == [{"type": "step", "step": "check_session"},
-                     {"type": "step", "step": "authorize"},
-                     {"type": "step", "step": "callback"},
-                     {"type": "result", "ok": True}]
+    moments = [m["moment"] for m in recorded(driver, "moments")]
+    stamps = [m.pop("ms") for m in moments]
+    assert stamps == sorted(stamps), "each stamped with performance.now() as it happened"
+    assert moments == [{"type": "step", "step": "check_session"},
+                       {"type": "message", "message": "lxl:hello", "frame": "check_session"},
+                       {"type": "message", "message": "lxl:session", "frame": "check_session",
+                        "status": "logged_in"},
+                       {"type": "step", "step": "authorize"},
+                       {"type": "message", "message": "authorization_response",
+                        "frame": "check_session"},
+                       {"type": "step", "step": "callback"},
+                       {"type": "result", "ok": True}]
     # One frame did it all: the status frame carried the authorization request.
     assert [r.path for r in live.authorizations(since)] == ["/oidc/iframe/check_session"]
 
@@ -228,8 +236,8 @@ def test_disable_auto_select_in_one_tab_signs_the_other_tab_out(make_browser, li
     driver.execute_script("lxl.accounts.id.disableAutoSelect()")
     wait_for_idp_message(driver, lambda m: m.get("type") == "lxl:auto_select_disabled")
     driver.switch_to.window(tab_b)
-    wait(driver).until(lambda d: {"type": "signed_out"} in
-                       [m["moment"] for m in recorded(d, "moments")])
+    wait(driver).until(lambda d: "signed_out" in
+                       [m["moment"]["type"] for m in recorded(d, "moments")])
     # Tab B forgot its credential: if coming back to it re-checks, the IdP says why.
     later = recorded(driver, "callbacks")[1:]
     assert all(c["response"].get("reason") == "auto_select_disabled" for c in later), later

@@ -18,6 +18,9 @@ lxl.accounts.id.initialize({
   on_moment(m) {
     if (m.type === 'result' && !m.ok) void m.reason;
     if (m.type === 'step') void m.step;
+    if (m.type === 'message' && m.message === 'lxl:session') void [m.frame, m.status, m.reason];
+    const stamp: number = m.ms;
+    void stamp;
   },
 });
 lxl.accounts.id.initialize({client_id: 'ngo-demo', login_uri: '/auth/credential', log_level: 'silent'});

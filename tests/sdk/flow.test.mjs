@@ -1,15 +1,17 @@
 // The silent flow of docs/silent-sign-in.md, played against the real SDK by a fake IdP frame.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import {load, plain, jwt, now, IDP, ORIGIN} from './harness.mjs';
+import {load, plain, unstamped, jwt, now, IDP, ORIGIN} from './harness.mjs';
 
+/** Initialize with auto_select; record callbacks, moments (unstamped) and their stamps. */
 function start(opts = {}, env = load()) {
-  const got = [], moments = [];
+  const got = [], moments = [], stamps = [];
   env.api.initialize({
-    client_id: 'ngo-demo', callback: r => got.push(plain(r)), on_moment: m => moments.push(plain(m)),
+    client_id: 'ngo-demo', callback: r => got.push(plain(r)),
+    on_moment: m => { moments.push(unstamped(m)); stamps.push({ms: m.ms, at: performance.now()}) },
     auto_select: true, ...opts,
   });
-  return {env, got, moments};
+  return {env, got, moments, stamps};
 }
 
 test('status frame: one hidden, CSP-friendly frame with the whole authorization request', async () => {
@@ -57,7 +59,11 @@ test('logged in: callback once with the credential; moments, marks, no warning; 
   const token = await env.signIn(f);
   assert.deepEqual(got, [{credential: token, select_by: 'auto', client_id: 'ngo-demo'}]);
   assert.deepEqual(moments, [
-    {type: 'step', step: 'check_session'}, {type: 'step', step: 'authorize'},
+    {type: 'step', step: 'check_session'},
+    {type: 'message', message: 'lxl:hello', frame: 'check_session'},
+    {type: 'message', message: 'lxl:session', frame: 'check_session', status: 'logged_in'},
+    {type: 'step', step: 'authorize'},
+    {type: 'message', message: 'authorization_response', frame: 'check_session'},
     {type: 'step', step: 'callback'}, {type: 'result', ok: true},
   ]);
   assert.deepEqual(env.marks.filter(m => m[0] == 'measure').map(m => m[1]),

@@ -7,7 +7,9 @@ import vm from 'node:vm';
 import {fileURLToPath} from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const SDK_PATH = ROOT + 'sdk/lxl-id.js';
+// LXL_SDK_FILE: run the same tests against another build of the SDK (the minified one the
+// IdP serves: tests/sdk/test_sdk_static.py); by default, the source itself.
+export const SDK_PATH = process.env.LXL_SDK_FILE || ROOT + 'sdk/lxl-id.js';
 export const IDP = 'http://id.localhost:5000';
 export const ORIGIN = 'http://ngo.localhost:5000';
 const SDK_SOURCE = fs.readFileSync(SDK_PATH, 'utf8');
@@ -75,6 +77,7 @@ export function load({
     crypto: webcrypto,  // a global only from Node 19 on; Debian 12 and Ubuntu 24.04 ship 18
     isSecureContext: true,
     performance: {
+      now: () => performance.now(),
       mark: n => marks.push(['mark', n]),
       measure: (n, start) => marks.push(['measure', n, start]),
     },
@@ -127,3 +130,6 @@ export const jwt = payload => `${b64url(JSON.stringify({alg: 'RS256', kid: 'k1'}
 
 /** Copy a callback response out of the vm realm, keeping undefined-valued keys. */
 export const plain = r => ({...r});
+
+/** An on_moment event without its time stamp `ms` (checked apart), copied out of the vm realm. */
+export const unstamped = ({ms, ...m}) => m;

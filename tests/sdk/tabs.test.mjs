@@ -2,7 +2,7 @@
 // disableAutoSelect() and revoke() through the status frame.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import {load, plain, jwt, now, IDP} from './harness.mjs';
+import {load, plain, unstamped, jwt, now, IDP} from './harness.mjs';
 
 /** A BroadcastChannel bus shared by several fake tabs. */
 function bus() {
@@ -41,7 +41,7 @@ function lockManager() {
 function tab(shared, opts = {}) {
   const env = load({locks: shared.locks, BroadcastChannel: shared.FakeChannel});
   const got = [], moments = [];
-  env.api.initialize({client_id: 'ngo-demo', callback: r => got.push(plain(r)), on_moment: m => moments.push(plain(m)), auto_select: true, ...opts});
+  env.api.initialize({client_id: 'ngo-demo', callback: r => got.push(plain(r)), on_moment: m => moments.push(unstamped(m)), auto_select: true, ...opts});
   return {env, got, moments};
 }
 
