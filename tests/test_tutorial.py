@@ -248,3 +248,50 @@ def test_verify_credential_refuses_an_expired_credential(lxl_verify, live, monke
     monkeypatch.setitem(live.app.config, "LXL_ID_TOKEN_LIFETIME", timedelta(minutes=-2))
     with pytest.raises(lxl_verify.InvalidCredential, match="expired_token"):
         verify(lxl_verify, live, credential(live))
+
+
+# --- Your backend, mysite.py ---------------------------------------------------------------
+
+@pytest.fixture
+def my_site(tmp_path, live, monkeypatch):
+    """The tutorial's mysite.py for the demo client, imported from the saved files."""
+    tutorial_blocks.write_site(tmp_path, tutorial_blocks.site_versions()[0], live.port, 8000)
+    app = tutorial_blocks.import_site(tmp_path, demo.DEMO_CLIENT_ID, monkeypatch)
+    return app.test_client()
+
+
+def page_nonce(my_site):
+    """Load your page; return the nonce it gave this browser."""
+    assert my_site.get("/").status_code == 200
+    with my_site.session_transaction() as session:
+        return session["nonce"]
+
+
+def post_credential(my_site, token, csrf="tok3n", cookie="tok3n"):
+    if cookie is not None:
+        my_site.set_cookie("g_csrf_token", cookie, domain="localhost")
+    form = {"credential": token, **({"g_csrf_token": csrf} if csrf is not None else {})}
+    return my_site.post("/auth/credential", data=form, headers={"Accept": "application/json"})
+
+
+def test_your_backend_signs_in_with_a_verified_credential_and_a_new_nonce(my_site, live):
+    nonce = page_nonce(my_site)
+    response = post_credential(my_site, credential(live, nonce=nonce))
+    assert response.status_code == 200 and response.json == {"name": "Ada Lovelace"}
+    assert '<p id="account">Signed in as Ada Lovelace</p>' in my_site.get("/").text
+    with my_site.session_transaction() as session:
+        assert session["nonce"] != nonce, "a credential signs in once"
+
+
+@pytest.mark.parametrize("csrf, cookie, forge, status, message", [
+    (None, "tok3n", False, 400, "g_csrf_token is missing"),
+    ("tok3n", None, False, 400, "differs from the g_csrf_token cookie"),
+    ("tok3n", "other", False, 400, "differs from the g_csrf_token cookie"),
+    ("tok3n", "tok3n", True, 401, "credential refused: bad_signature"),
+], ids=["no-field", "no-cookie", "mismatch", "forged"])
+def test_your_backend_refuses(my_site, live, csrf, cookie, forge, status, message):
+    token = credential(live, nonce=page_nonce(my_site))
+    response = post_credential(my_site, _with_claims(token, sub="someone") if forge else token,
+                               csrf=csrf, cookie=cookie)
+    assert response.status_code == status and message in response.json["error"]
+    assert '<p id="account">Signed in as' not in my_site.get("/").text

@@ -13,6 +13,7 @@ The tutorial is written for LxL ID on port 5000 and your site on port 8000; the 
 every block as written with those ports, and the ``client_id`` placeholder, replaced.
 """
 
+import importlib
 import json
 import os
 import subprocess
@@ -97,3 +98,23 @@ def register_your_site(env, idp_port, site_port):
 def client_id_of(outputs):
     """Return the ``client_id`` that ``lxl clients add`` printed among ``outputs``."""
     return next(json.loads(out)["client_id"] for out in outputs if '"client_id"' in out)
+
+
+def import_site(folder, client_id, monkeypatch):
+    """Import your site's ``mysite.py`` from ``folder`` as the serve block would; return its app.
+
+    Its ``lxl_verify`` reaches ``*.localhost`` through the app's own adapter, as the tutorial
+    tells you to arrange with ``/etc/hosts``.
+    """
+    from app.loopback import LoopbackAdapter
+
+    monkeypatch.setenv("MYSITE_CLIENT_ID", client_id)
+    monkeypatch.setenv("MYSITE_SECRET_KEY", "tutorial-tests")
+    monkeypatch.syspath_prepend(str(folder))
+    for name in ("mysite", "lxl_verify"):
+        monkeypatch.delitem(sys.modules, name, raising=False)
+    app = importlib.import_module("mysite").app
+    importlib.import_module("lxl_verify").http.mount("http://", LoopbackAdapter())
+    for name in ("mysite", "lxl_verify"):  # the next import reads its own folder
+        del sys.modules[name]
+    return app
