@@ -256,7 +256,8 @@ def test_verify_credential_refuses_an_expired_credential(lxl_verify, live, monke
 def my_site(tmp_path, live, monkeypatch):
     """The tutorial's mysite.py for the demo client, imported from the saved files."""
     tutorial_blocks.write_site(tmp_path, tutorial_blocks.site_versions()[0], live.port, 8000)
-    app = tutorial_blocks.import_site(tmp_path, demo.DEMO_CLIENT_ID, monkeypatch)
+    app = tutorial_blocks.import_site(tmp_path, demo.DEMO_CLIENT_ID, monkeypatch,
+                                      live.port, 8000)
     return app.test_client()
 
 
@@ -295,3 +296,13 @@ def test_your_backend_refuses(my_site, live, csrf, cookie, forge, status, messag
                                csrf=csrf, cookie=cookie)
     assert response.status_code == status and message in response.json["error"]
     assert '<p id="account">Signed in as' not in my_site.get("/").text
+
+
+@pytest.mark.parametrize("query, error", [
+    ("error=access_denied&state=s", "access_denied"),
+    ("code=c0de&state=not-the-one-sent", "mismatching_state"),
+])
+def test_your_visible_sign_in_refuses_a_callback_it_did_not_start(my_site, query, error):
+    response = my_site.get(f"/auth/callback?{query}")
+    assert response.status_code == 400
+    assert response.json == {"error": f"LxL ID did not sign you in: {error}"}

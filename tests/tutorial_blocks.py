@@ -100,16 +100,39 @@ def client_id_of(outputs):
     return next(json.loads(out)["client_id"] for out in outputs if '"client_id"' in out)
 
 
-def import_site(folder, client_id, monkeypatch):
-    """Import your site's ``mysite.py`` from ``folder`` as the serve block would; return its app.
+def serve_environment(client_id, idp_port, site_port):
+    """Return the variables the ``sh serve`` block exports, as bash sets them."""
+    (serve,) = [b for b in blocks() if b.language == "sh" and b.argument == "serve"]
+    exports = "\n".join(line for line in serve.code.splitlines() if line.startswith("export "))
+    done = subprocess.run(["bash", "-euo", "pipefail", "-c", exports + "\nenv -0"],
+                          env={"PATH": os.environ["PATH"]}, capture_output=True, text=True,
+                          check=True)
+    variables = dict(item.split("=", 1) for item in done.stdout.split("\0") if "=" in item)
+    exported = [line.split()[1].split("=")[0] for line in exports.splitlines()]
+    code = with_ports("\n".join(f"{k}={variables[k]}" for k in exported), idp_port, site_port,
+                      client_id)
+    return dict(line.split("=", 1) for line in code.splitlines())
 
-    Its ``lxl_verify`` reaches ``*.localhost`` through the app's own adapter, as the tutorial
-    tells you to arrange with ``/etc/hosts``.
+
+def import_site(folder, client_id, monkeypatch, idp_port, site_port):
+    """Import ``mysite.py`` from ``folder`` with the serve block's environment; return its app.
+
+    Its HTTP calls (``lxl_verify`` and Authlib's) reach ``*.localhost`` through the app's own
+    adapter, as the tutorial tells you to arrange with ``/etc/hosts``.
     """
+    from authlib.integrations.flask_client import FlaskOAuth2App
+    from authlib.integrations.requests_client import OAuth2Session
+
     from app.loopback import LoopbackAdapter
 
-    monkeypatch.setenv("MYSITE_CLIENT_ID", client_id)
-    monkeypatch.setenv("MYSITE_SECRET_KEY", "tutorial-tests")
+    class LoopbackOAuth2Session(OAuth2Session):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.mount("http://", LoopbackAdapter())
+
+    monkeypatch.setattr(FlaskOAuth2App, "client_cls", LoopbackOAuth2Session)
+    for name, value in serve_environment(client_id, idp_port, site_port).items():
+        monkeypatch.setenv(name, value)
     monkeypatch.syspath_prepend(str(folder))
     for name in ("mysite", "lxl_verify"):
         monkeypatch.delitem(sys.modules, name, raising=False)

@@ -13,12 +13,13 @@ from types import SimpleNamespace
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
 from werkzeug.serving import make_server
 
 from app.idp import consents
 from app.idp.models import User
 from tests import tutorial_blocks
-from tests.browser.harness import SCOPE, signed_in, wait
+from tests.browser.harness import SCOPE, sign_in_at_idp, signed_in, wait
 
 SNIPPET, DATA_API = 0, 1  # the two versions of templates/index.html, in the tutorial's order
 
@@ -40,7 +41,8 @@ def my_site(tmp_path, live, monkeypatch):
         tutorial_blocks.write_site(folder, edit(tutorial_blocks.site_versions()[version]),
                                    live.port, port)
         server = make_server("127.0.0.1", port,
-                             tutorial_blocks.import_site(folder, client_id, monkeypatch),
+                             tutorial_blocks.import_site(folder, client_id, monkeypatch,
+                                                         live.port, port),
                              threaded=True)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
@@ -82,6 +84,25 @@ def test_the_snippet_signs_a_returning_supporter_in_with_no_click(browser, live,
         assert browser.find_element(By.ID, "account").text == text
     else:  # the fallbacks of the tutorial's section 8 start from this reason
         assert (reason, link_shown) == ("third_party_cookies_blocked", True)
+
+
+def test_a_newcomer_signs_in_once_then_silently_on_every_visit(make_browser, live, my_site):
+    driver, site = make_browser("allowed"), my_site()
+    email = live.new_user()
+    name = live.user(email).name
+
+    driver.get(site.origin)
+    assert account(driver) == ("Sign in", "no_session", True)
+    driver.find_element(By.ID, "sign-in").click()  # the visible sign-in: code flow + PKCE
+    wait(driver).until(lambda d: d.current_url.startswith(f"{live.idp}/signin"))
+    sign_in_at_idp(driver, live, email, start_url=driver.current_url)
+    wait(driver).until(EC.element_to_be_clickable((By.CSS_SELECTOR, "button[value=allow]"))).click()
+    wait(driver).until(EC.url_to_be(f"{site.origin}/"))
+    assert driver.find_element(By.ID, "account").text == f"Signed in as {name}"
+
+    driver.delete_all_cookies()  # the site's session ends (these are its cookies); LxL ID's lives
+    driver.refresh()
+    assert account(driver) == (f"Signed in as {name}", None, False)
 
 
 @pytest.mark.parametrize("signed_in_at_idp, reason", [
