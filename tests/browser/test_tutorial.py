@@ -67,7 +67,8 @@ def account(driver):
         return (reason or element.text.startswith("Signed in as")) and element
     element = wait(driver).until(ended)
     links = driver.find_elements(By.ID, "sign-in")
-    return element.text, element.get_attribute("data-reason"), bool(links) and links[0].is_displayed()
+    link_shown = bool(links) and links[0].is_displayed()
+    return element.text, element.get_attribute("data-reason"), link_shown
 
 
 def test_the_snippet_signs_a_returning_supporter_in_with_no_click(browser, live, my_site):
