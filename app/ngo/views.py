@@ -5,7 +5,7 @@ from flask import redirect, render_template, request, session, url_for
 
 from .. import sessions
 from ..config import NGO_CALLBACK_PATH
-from . import bp
+from . import bp, tutorial_page
 from .oidc_client import callback_uri, idp
 
 
@@ -13,6 +13,12 @@ from .oidc_client import callback_uri, idp
 def home():
     """The NGO's home page, greeting a signed-in supporter by name."""
     return render_template("ngo/home.html", user=session.get("user"))
+
+
+@bp.route("/tutorial")
+def tutorial():
+    """The tutorial (docs/tutorial.md): from a fresh clone to silent sign-in on your page."""
+    return render_template("ngo/tutorial.html", tutorial=tutorial_page.html())
 
 
 @bp.route("/login")
