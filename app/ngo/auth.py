@@ -67,8 +67,7 @@ def callback():
     if error:
         return _sign_in_failed(error, request.args.get("error_description", ""), 400)
     try:
-        token = idp().authorize_access_token(claims_options=credentials.claims_options(),
-                                             leeway=credentials.LEEWAY)
+        token = idp().authorize_access_token(leeway=credentials.LEEWAY)
     except OAuthError as error:
         return _sign_in_failed(error.error, error.description or "", 400)
     except JoseError as error:

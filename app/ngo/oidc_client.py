@@ -68,6 +68,16 @@ class _IdpApp(FlaskOAuth2App):
                     metadata["jwks_uri"])
             return metadata["jwks"]
 
+    def parse_id_token(self, token, nonce, claims_options=None, **kwargs):
+        """Verify an ID token as Authlib does, and always its issuer and audience.
+
+        Authlib checks ``iss`` only when told to, and ``aud`` against the client_id not at
+        all (OIDC Core §3.1.3.7, steps 2 and 3).
+        """
+        options = {"iss": {"essential": True, "value": self.load_server_metadata()["issuer"]},
+                   "aud": {"essential": True, "value": self.client_id}, **(claims_options or {})}
+        return super().parse_id_token(token, nonce, claims_options=options, **kwargs)
+
     def _get_cacheable(self, url):
         """GET a JSON document; return it and the monotonic time until which it is fresh."""
         with self._get_session() as session:

@@ -12,7 +12,8 @@ import threading
 import time
 from collections import Counter
 from html.parser import HTMLParser
-from urllib.parse import urljoin
+from http.cookiejar import DefaultCookiePolicy
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 import requests
@@ -116,12 +117,14 @@ class Browser(requests.Session):
         page = self.get(f"{site.ngo}/")
         return self.post_credential(site, site.credential(nonce=self.nonce(page), **claims))
 
-    def submit(self, page, **fields):
-        """Submit the page's first form with its hidden fields plus ``fields``."""
+    def submit(self, page, action=None, allow_redirects=True, **fields):
+        """Submit the page's first form (to ``action``, if given) with its hidden fields plus
+        ``fields``; return the result."""
         parser = _Forms()
         parser.feed(page.text)
-        form = parser.forms[0]
-        return self.post(urljoin(page.url, form["action"]), data={**form["fields"], **fields})
+        form = next(f for f in parser.forms if action in (None, f["action"]))
+        return self.post(urljoin(page.url, form["action"]), data={**form["fields"], **fields},
+                         allow_redirects=allow_redirects)
 
     def sign_in_with_code_flow(self, site, email="ada@example.org", next_path=None):
         """Sign in through /login: the IdP's form, consent when asked; return the last page."""
@@ -147,6 +150,22 @@ class _Forms(HTMLParser):
             self.forms.append({"action": attrs.get("action") or "", "fields": {}})
         elif tag == "input" and self.forms and attrs.get("type") == "hidden":
             self.forms[-1]["fields"][attrs["name"]] = attrs.get("value", "")
+
+
+@pytest.fixture(autouse=True)
+def secure_cookies_reach_loopback(monkeypatch):
+    """Send ``Secure`` cookies to ``http://*.localhost``, a secure context to browsers.
+
+    requests copies its cookie jar into a fresh one with the default policy for every
+    request, so the policy itself is what must know it (for these tests only).
+    """
+    https_only = DefaultCookiePolicy.return_ok_secure
+
+    def return_ok_secure(self, cookie, request):
+        host = urlsplit(request.get_full_url()).hostname or ""
+        return host.endswith(".localhost") or https_only(self, cookie, request)
+
+    monkeypatch.setattr(DefaultCookiePolicy, "return_ok_secure", return_ok_secure)
 
 
 @pytest.fixture
