@@ -1,7 +1,6 @@
 """Discovery and JWKS (OpenID Connect Discovery 1.0, RFC 7517)."""
 
 import pytest
-
 from authlib.oidc.discovery import OpenIDProviderMetadata
 
 from tests.helpers import IDP
