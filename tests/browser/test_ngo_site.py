@@ -63,7 +63,8 @@ def sign_in_through_the_site(driver, live, email, path="/members"):
     wait_for_sign_in_link(driver).click()
     wait(driver).until(EC.url_contains(f"{live.idp}/signin"))
     sign_in_at_idp(driver, live, email, start_url=driver.current_url)
-    wait(driver).until(EC.element_to_be_clickable((By.CSS_SELECTOR, "button[value=allow]"))).click()
+    allow = (By.CSS_SELECTOR, "button[value=allow]")
+    wait(driver).until(EC.element_to_be_clickable(allow)).click()
     wait(driver).until(EC.url_to_be(f"{live.ngo}{path}"))
     return wait_signed_in(driver)
 
@@ -79,7 +80,7 @@ def test_sign_in_once_then_every_reload_is_signed_in_without_ui(browser, live):
     ARTIFACTS.mkdir(exist_ok=True)
     browser.get(f"{live.ngo}/")
     wait_for_sign_in_link(browser)
-    browser.save_screenshot(str(ARTIFACTS / f"ngo-home-signed-out-{browser.third_party_cookies}.png"))
+    browser.save_screenshot(str(ARTIFACTS / f"ngo-signed-out-{browser.third_party_cookies}.png"))
 
     name = sign_in_through_the_site(browser, live, email)
     assert browser.find_elements(By.CSS_SELECTOR, "[data-ngo-shifts] tbody tr")
@@ -88,7 +89,7 @@ def test_sign_in_once_then_every_reload_is_signed_in_without_ui(browser, live):
     assert wait_signed_in(browser) == name and no_visible_idp_ui(browser, live)
     browser.get(f"{live.ngo}/")
     assert wait_signed_in(browser) == name
-    browser.save_screenshot(str(ARTIFACTS / f"ngo-home-signed-in-{browser.third_party_cookies}.png"))
+    browser.save_screenshot(str(ARTIFACTS / f"ngo-signed-in-{browser.third_party_cookies}.png"))
 
 
 def test_an_expired_site_session_is_signed_back_in_while_lxl_id_knows_them(browser, live):

@@ -9,8 +9,11 @@ import logging
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from joserfc import jwt
 
+from app.extensions import db
 from app.idp import keys
+from app.ngo import supporters
 from tests.helpers import csrf_token
 from tests.ngo.conftest import signed_in_name
 
@@ -46,9 +49,7 @@ def test_the_members_page_shows_the_supporters_own_shifts_and_donations(live, ma
     ada.sign_in_with_credential(live, sub="pairwise-ada")
     grace.sign_in_with_code_flow(live, email="grace@example.org")
     with live.app.app_context():
-        from app.ngo import supporters
         supporters.shifts_of("pairwise-ada")[0].task = "Watering the orchard"
-        from app.extensions import db
         db.session.commit()
     ada_page, grace_page = ada.get(f"{live.ngo}/members"), grace.get(f"{live.ngo}/members")
     assert signed_in_name(ada_page) == "Ada Lovelace" and "Watering the orchard" in ada_page.text
@@ -200,7 +201,6 @@ def test_the_id_token_hint_is_an_id_token_of_ours(live, browser):
     expire_site_session(browser)
     location = browser.get(f"{live.ngo}/auth/silent", allow_redirects=False).headers["Location"]
     hint = parse_qs(urlsplit(location).query)["id_token_hint"][0]
-    from joserfc import jwt
     with live.app.app_context():
         claims = jwt.decode(hint, keys.public_key_set()).claims
     assert claims["aud"] == "ngo-demo" and claims["iss"] == live.idp
