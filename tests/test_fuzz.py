@@ -18,7 +18,6 @@ from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import pytest
-from authlib.integrations.flask_client import FlaskOAuth2App
 from werkzeug.routing import Rule
 from werkzeug.test import EnvironBuilder
 
@@ -26,6 +25,7 @@ from app.extensions import db
 from app.idp import consents
 from app.idp.models import User
 from app.idp.oidc import parameters
+from app.ngo.oidc_client import _IdpApp
 from tests.helpers import (
     CLIENT_ID, IDP, NGO, PASSWORD, REDIRECT_URI, csrf_token, sign_in)
 
@@ -197,7 +197,7 @@ def fuzz_app(app, monkeypatch):
     for setting in [name for name in app.config if name.startswith("LXL_RATELIMIT_")]:
         app.config[setting] = "1000000 per minute"
     metadata = app.test_client().get(f"{IDP}/.well-known/openid-configuration").json
-    monkeypatch.setattr(FlaskOAuth2App, "load_server_metadata",
+    monkeypatch.setattr(_IdpApp, "load_server_metadata",
                         lambda self: self.server_metadata.update(metadata) or metadata)
     with app.app_context():
         ada = db.session.scalar(db.select(User).filter_by(email="ada@example.org"))

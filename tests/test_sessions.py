@@ -52,10 +52,10 @@ def stored_sessions(app):
 @pytest.fixture
 def discovery(http, monkeypatch):
     """The NGO backend fetches discovery over HTTP; hand it the same document directly."""
-    from authlib.integrations.flask_client import FlaskOAuth2App
+    from app.ngo.oidc_client import _IdpApp
 
     metadata = http.get(f"{IDP}/.well-known/openid-configuration").json
-    monkeypatch.setattr(FlaskOAuth2App, "load_server_metadata",
+    monkeypatch.setattr(_IdpApp, "load_server_metadata",
                         lambda self: self.server_metadata.update(metadata) or metadata)
 
 

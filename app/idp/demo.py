@@ -12,12 +12,20 @@ DEMO_USERS = (("ada@example.org", "Ada Lovelace"), ("grace@example.org", "Grace 
 
 
 def seed():
-    """Create the demo users and the ``ngo-demo`` client if missing (idempotent)."""
+    """Create the demo users and the ``ngo-demo`` client if missing (idempotent).
+
+    ``ngo-demo`` always names the NGO origin this app runs on (CONTRACT.md, "Demo data"):
+    after the port or ``LXL_NGO_ORIGIN`` changed, its URIs are moved to the new origin.
+    """
     for email, name in DEMO_USERS:
         if User.by_email(email) is None:
             accounts.create_user(email, name, DEMO_PASSWORD)
     ngo = current_app.config["LXL_NGO_ORIGIN"]
-    if db.session.scalar(db.select(Client).filter_by(client_id=DEMO_CLIENT_ID)) is None:
-        clients.register("Sample NGO", redirect_uris=[ngo + NGO_CALLBACK_PATH],
-                         web_origins=[ngo], post_logout_redirect_uris=[f"{ngo}/"],
-                         client_id=DEMO_CLIENT_ID)
+    uris = {"redirect_uris": [ngo + NGO_CALLBACK_PATH], "web_origins": [ngo],
+            "post_logout_redirect_uris": [f"{ngo}/"]}
+    client = db.session.scalar(db.select(Client).filter_by(client_id=DEMO_CLIENT_ID))
+    if client is None:
+        clients.register("Sample NGO", client_id=DEMO_CLIENT_ID, **uris)
+    elif any(client.client_metadata.get(name) != value for name, value in uris.items()):
+        client.set_client_metadata({**client.client_metadata, **uris})
+        db.session.commit()

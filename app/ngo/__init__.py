@@ -5,4 +5,4 @@ from ..sites import SiteBlueprint
 bp = SiteBlueprint("ngo", __name__, template_folder="templates", static_folder="static",
                    static_url_path="/assets")
 
-from . import views  # noqa: E402,F401  (routes register on bp)
+from . import auth, views  # noqa: E402,F401  (routes register on bp)

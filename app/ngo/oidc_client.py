@@ -1,18 +1,30 @@
-"""The NGO backend's OpenID Connect client: Authlib's own, unmodified.
+"""The NGO backend's OpenID Connect client: Authlib's own, caching as the IdP says.
 
 It reads everything from the IdP's discovery document, so the same code works against any
-deployment; nothing here knows LxL ID internals. Only its HTTP session is fitted with
-``LoopbackAdapter``, so that the backend reaches a local IdP at ``http://id.localhost:PORT``.
+deployment; nothing here knows LxL ID internals. Two things are fitted to Authlib's client:
+
+- its HTTP session gets ``LoopbackAdapter``, so the backend reaches a local IdP at
+  ``http://id.localhost:PORT``;
+- discovery and the JWKS are cached for as long as their ``Cache-Control: max-age`` says
+  (Authlib keeps them forever). A token naming an unknown ``kid`` still makes Authlib fetch
+  the JWKS again at once (a rotated key), but at most once a minute, so that a stream of
+  forged tokens cannot turn into a stream of JWKS requests.
 """
+
+import threading
+import time
 
 from authlib.integrations.flask_client import FlaskOAuth2App, OAuth
 from authlib.integrations.requests_client import OAuth2Session
-from flask import current_app
+from flask import current_app, session
+from werkzeug.datastructures import ResponseCacheControl
+from werkzeug.http import parse_cache_control_header
 
 from ..config import NGO_CALLBACK_PATH
 from ..loopback import LoopbackAdapter
 
 _REGISTRY = "authlib.integrations.flask_client"  # where OAuth(app) keeps itself
+FORCED_JWKS_FETCH_INTERVAL = 60  # seconds between fetches for an unknown kid, at least
 
 
 class _LoopbackOAuth2Session(OAuth2Session):
@@ -24,16 +36,77 @@ class _LoopbackOAuth2Session(OAuth2Session):
 
 
 class _IdpApp(FlaskOAuth2App):
-    """Authlib's Flask client, making every call (discovery, token, JWKS) with that session."""
+    """Authlib's Flask client: every call through that session, documents cached by max-age."""
 
     client_cls = _LoopbackOAuth2Session
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._lock = threading.Lock()
+        self._metadata_fresh_until = self._jwks_fresh_until = self._jwks_forced_at = 0.0
+
+    def save_authorize_data(self, **kwargs):
+        """Keep one pending sign-in per browser, the newest.
+
+        While anonymous the site session is a cookie (app/sessions.py), and Authlib adds each
+        pending sign-in's state to it: a visitor who clicked "Sign in" twenty times would
+        outgrow the 4 KB a browser keeps, and lose the session.
+        """
+        pending = f"_state_{self.name}_"
+        for key in [key for key in session if key.startswith(pending)]:
+            session.pop(key)
+        super().save_authorize_data(**kwargs)
+
+    def load_server_metadata(self):
+        """Return the discovery document, fetched again once its max-age has passed."""
+        with self._lock:
+            if time.monotonic() >= self._metadata_fresh_until:
+                document, self._metadata_fresh_until = self._get_cacheable(
+                    self._server_metadata_url)
+                jwks = self.server_metadata.get("jwks")
+                self.server_metadata.clear()
+                self.server_metadata.update(document, **({"jwks": jwks} if jwks else {}))
+        return self.server_metadata
+
+    def fetch_jwk_set(self, force=False):
+        """Return the JWKS; fetch it when stale, or when ``force``d (unknown kid) rarely."""
+        metadata = self.load_server_metadata()
+        with self._lock:
+            now = time.monotonic()
+            if force and now - self._jwks_forced_at >= FORCED_JWKS_FETCH_INTERVAL:
+                self._jwks_forced_at, self._jwks_fresh_until = now, 0.0
+            if now >= self._jwks_fresh_until or "jwks" not in metadata:
+                metadata["jwks"], self._jwks_fresh_until = self._get_cacheable(
+                    metadata["jwks_uri"])
+            return metadata["jwks"]
+
+    def parse_id_token(self, token, nonce, claims_options=None, **kwargs):
+        """Verify an ID token as Authlib does, and always its issuer and audience.
+
+        Authlib checks ``iss`` only when told to, and ``aud`` against the client_id not at
+        all (OIDC Core §3.1.3.7, steps 2 and 3).
+        """
+        options = {"iss": {"essential": True, "value": self.load_server_metadata()["issuer"]},
+                   "aud": {"essential": True, "value": self.client_id}, **(claims_options or {})}
+        return super().parse_id_token(token, nonce, claims_options=options, **kwargs)
+
+    def _get_cacheable(self, url):
+        """GET a JSON document; return it and the monotonic time until which it is fresh."""
+        with self._get_session() as session:
+            response = session.request("GET", url, withhold_token=True, timeout=5)
+            response.raise_for_status()
+        cache_control = parse_cache_control_header(
+            response.headers.get("Cache-Control"), cls=ResponseCacheControl)
+        fresh_for = 0 if cache_control.no_store or cache_control.no_cache else (
+            cache_control.max_age or 0)
+        return response.json(), time.monotonic() + fresh_for
 
 
 def init_app(app):
     """Register the IdP as ``lxl`` for the NGO site, in a registry of this app's own.
 
-    One registry per app: Authlib's caches the client, its discovery document and JWKS, so
-    a registry shared by two apps would serve one the other's IdP.
+    One registry per app: the client caches discovery and the JWKS, so a registry shared by
+    two apps would serve one the other's IdP.
     """
     OAuth(app).register(
         "lxl",
@@ -54,3 +127,8 @@ def idp():
 def callback_uri():
     """The redirect URI registered for the NGO site (CONTRACT.md demo data)."""
     return current_app.config["LXL_NGO_ORIGIN"] + NGO_CALLBACK_PATH
+
+
+def origin():
+    """The NGO site's own origin, where LxL ID sends supporters back after signing out."""
+    return current_app.config["LXL_NGO_ORIGIN"]

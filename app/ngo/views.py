@@ -1,53 +1,45 @@
-"""The NGO site's pages: home, sign-in through LxL ID, sign-out."""
+"""The NGO site's pages; each embeds LxL ID's silent sign-in (templates/ngo/base.html)."""
 
-from authlib.integrations.base_client import OAuthError
-from flask import redirect, render_template, request, session, url_for
+from flask import current_app, render_template, request, url_for
 
-from .. import sessions
-from ..config import NGO_CALLBACK_PATH
-from . import bp, tutorial_page
-from .oidc_client import callback_uri, idp
+from . import bp, cookies, signin, supporters, tutorial_page
+
+
+@bp.context_processor
+def silent_sign_in():
+    """What every page's sign-in snippet and header need."""
+    supporter = signin.current_supporter()
+    prompt_none_url = None
+    if supporter is None and cookies.returning_supporter_hint() \
+            and not cookies.prompt_none_tried():
+        prompt_none_url = url_for("ngo.prompt_none", next=request.path)
+    return {
+        "supporter": supporter,
+        "idp_origin": current_app.config["LXL_IDP_ORIGIN"],
+        "client_id": current_app.config["LXL_NGO_CLIENT_ID"],
+        "nonce": cookies.page_nonce(),
+        "just_signed_out": signin.take_just_signed_out(),
+        "prompt_none_url": prompt_none_url,
+    }
 
 
 @bp.route("/")
 def home():
-    """The NGO's home page, greeting a signed-in supporter by name."""
-    return render_template("ngo/home.html", user=session.get("user"))
+    """The NGO's home page."""
+    return render_template("ngo/home.html")
+
+
+@bp.route("/members")
+def members():
+    """The supporter's shifts and donations; anyone else is offered sign-in."""
+    supporter = signin.current_supporter()
+    if supporter is None:
+        return render_template("ngo/members.html")
+    return render_template("ngo/members.html", shifts=supporters.shifts_of(supporter["sub"]),
+                           donations=supporters.donations_of(supporter["sub"]))
 
 
 @bp.route("/tutorial")
 def tutorial():
     """The tutorial (docs/tutorial.md): from a fresh clone to silent sign-in on your page."""
     return render_template("ngo/tutorial.html", tutorial=tutorial_page.html())
-
-
-@bp.route("/login")
-def login():
-    """Start the authorization code flow with PKCE at LxL ID."""
-    return idp().authorize_redirect(callback_uri())
-
-
-@bp.route(NGO_CALLBACK_PATH)
-def callback():
-    """Exchange the code for tokens; Authlib checks the ID token against the IdP's JWKS."""
-    if error := request.args.get("error"):
-        return render_template("ngo/signin_failed.html", error=error,
-                               description=request.args.get("error_description", "")), 400
-    try:
-        token = idp().authorize_access_token()
-    except OAuthError as error:
-        return render_template("ngo/signin_failed.html", error=error.error,
-                               description=error.description or ""), 400
-    claims = token["userinfo"]
-    session.clear()
-    session["user"] = {"sub": claims["sub"], "name": claims.get("name"),
-                       "email": claims.get("email")}
-    sessions.keep_on_server()
-    return redirect(url_for("ngo.home"))
-
-
-@bp.route("/logout", methods=["POST"])
-def logout():
-    """Forget the supporter on this site (the IdP session is the IdP's business)."""
-    session.clear()
-    return redirect(url_for("ngo.home"))

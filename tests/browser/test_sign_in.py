@@ -13,7 +13,8 @@ from tests.browser.harness import sign_in_at_idp, wait
 def test_sign_in_with_stay_signed_in_consent_and_land_on_the_ngo_callback(browser, live):
     email = live.new_user()
     browser.get(f"{live.ngo}/")
-    browser.find_element(By.LINK_TEXT, "Sign in with LxL ID").click()
+    # The site shows its sign-in link once silent sign-in found no session at LxL ID.
+    wait(browser).until(EC.element_to_be_clickable((By.LINK_TEXT, "Sign in with LxL ID"))).click()
     wait(browser).until(EC.url_contains(f"{live.idp}/signin"))
     sign_in_at_idp(browser, live, email, remember=True, start_url=browser.current_url)
 

@@ -1,5 +1,6 @@
 """Discovery and JWKS (OpenID Connect Discovery 1.0, RFC 7517)."""
 
+import pytest
 from authlib.oidc.discovery import OpenIDProviderMetadata
 
 from tests.helpers import IDP
@@ -48,3 +49,9 @@ def test_rotated_key_signs_and_the_old_one_stays_published(app, http, runner):
     assert result.exit_code == 0, result.output
     after = {k["kid"] for k in http.get(f"{IDP}/oidc/jwks").json["keys"]}
     assert before < after and len(after - before) == 1
+
+
+@pytest.mark.parametrize("path", ["/.well-known/openid-configuration", "/oidc/jwks"])
+def test_discovery_and_jwks_may_be_cached_for_an_hour(http, path):
+    response = http.get(f"{IDP}{path}")
+    assert response.cache_control.public and response.cache_control.max_age == 3600

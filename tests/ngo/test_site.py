@@ -1,5 +1,6 @@
 """The sample NGO site as a relying party (Authlib's client, unmodified)."""
 
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -16,10 +17,10 @@ def test_home_page_names_the_site_and_offers_sign_in(http):
 @pytest.fixture
 def discovery(http, monkeypatch):
     """The backend fetches discovery over HTTP; hand it the same document directly."""
-    from authlib.integrations.flask_client import FlaskOAuth2App
+    from app.ngo.oidc_client import _IdpApp
 
     metadata = http.get(f"{IDP}/.well-known/openid-configuration").json
-    monkeypatch.setattr(FlaskOAuth2App, "load_server_metadata",
+    monkeypatch.setattr(_IdpApp, "load_server_metadata",
                         lambda self: self.server_metadata.update(metadata) or metadata)
 
 
@@ -64,3 +65,42 @@ def test_the_demo_seed_registers_the_client_the_ngo_site_signs_in_with(app):
         client = db.session.scalar(db.select(Client).filter_by(
             client_id=app.config["LXL_NGO_CLIENT_ID"]))
         assert client is not None and client.redirect_uris == [callback_uri()]
+
+
+def test_every_page_embeds_the_sdk_with_a_nonce_and_costs_no_stored_session(app, http):
+    from tests.test_sessions import stored_sessions
+
+    for path in ("/", "/members"):
+        page = http.get(f"{NGO}{path}")
+        assert f'<script src="{IDP}/static/lxl-id.js" async id="lxl-sdk"></script>' in page.text
+        assert "auto_select: true" in page.text and "itp_support: true" in page.text
+        assert 'client_id: "ngo-demo"' in page.text
+        nonce = re.search(r'nonce: "([^"]+)"', page.text).group(1)
+        assert http.get_cookie("ngo_nonce", domain="ngo.localhost") is not None
+        assert "data-lxl-user" not in page.text
+    assert http.get(f"{NGO}/").text.count(nonce) == 1, "the nonce is shared by page loads"
+    assert stored_sessions(app) == []
+
+
+def test_the_members_page_offers_sign_in_to_anyone_not_signed_in(http):
+    page = http.get(f"{NGO}/members")
+    assert page.status_code == 200 and "sign in with LxL ID" in page.text
+    assert "Sign in with LxL ID" in page.text and "data-ngo-shifts" not in page.text
+
+
+@pytest.mark.parametrize("origin", ["http://ngo.localhost:8000", "http://ngo.localhost:5000"])
+def test_seed_demo_moves_ngo_demo_to_the_origin_the_app_runs_on(make_app, origin):
+    """CONTRACT.md "Demo data": after the port changed, the NGO sign-in still works."""
+    from app.extensions import db
+    from app.idp.models import Client
+
+    make_app()  # a first run on port 5000 seeded ngo-demo there
+    app = make_app(LXL_NGO_ORIGIN=origin)  # PORT=8000 bin/run, or the same port again
+    result = app.test_cli_runner().invoke(args=["lxl", "seed-demo"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        client = db.session.scalar(db.select(Client).filter_by(client_id="ngo-demo"))
+        assert client.redirect_uris == [f"{origin}/auth/callback"]
+        assert client.web_origins == [origin]
+        assert client.post_logout_redirect_uris == [f"{origin}/"]
+        assert db.session.scalar(db.select(db.func.count(Client.id))) == 1

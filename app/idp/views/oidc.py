@@ -31,10 +31,17 @@ SIGN_IN_MARK = "lxl_sign_in"
 SIGN_IN_MARK_SECONDS = 3600
 
 
+# How long relying parties may cache discovery and the JWKS. A key rotation is picked up
+# sooner all the same: clients fetch the JWKS again when a token names an unknown kid.
+PUBLIC_DOCUMENT_MAX_AGE = 3600
+
+
 def _public_json(document):
-    """JSON any origin may read without credentials (discovery, JWKS)."""
+    """JSON any origin may read without credentials, and cache (discovery, JWKS)."""
     response = jsonify(document)
     response.headers["Access-Control-Allow-Origin"] = "*"
+    response.cache_control.public = True
+    response.cache_control.max_age = PUBLIC_DOCUMENT_MAX_AGE
     return response
 
 
