@@ -23,7 +23,9 @@ from urllib.parse import parse_qsl
 from flask_migrate import upgrade
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 from flask import send_from_directory
 from werkzeug.serving import make_server
@@ -305,3 +307,62 @@ def signed_in(driver, live, consented=True):
     sign_in_at_idp(driver, live, email)
     wait(driver).until(lambda d: "/account" in d.current_url)
     return email
+
+
+# --- The sample NGO site (its CONTRACT.md hooks) ---------------------------------------------
+
+SIGNED_IN = (By.CSS_SELECTOR, "[data-lxl-user]")
+SIGN_IN_LINK = (By.CSS_SELECTOR, "a[data-ngo-signin]")
+
+
+def signed_in_name(driver):
+    found = driver.find_elements(*SIGNED_IN)
+    return found[0].text if found else None
+
+
+def across_navigations(driver, seconds=10):
+    """An explicit wait that also polls through a top-level round trip's navigations."""
+    return WebDriverWait(driver, seconds, ignored_exceptions=(WebDriverException,))
+
+
+def wait_signed_in(driver):
+    return across_navigations(driver).until(EC.visibility_of_element_located(SIGNED_IN)).text
+
+
+def wait_for_sign_in_link(driver, seconds=10):
+    return across_navigations(driver, seconds).until(
+        EC.visibility_of_element_located(SIGN_IN_LINK))
+
+
+def mark_document(driver):
+    """Tag the current document, so a test can tell whether the page navigated since."""
+    driver.execute_script("window.ngoTestMark = true")
+
+
+def same_document(driver):
+    return driver.execute_script("return window.ngoTestMark === true")
+
+
+def no_visible_idp_ui(driver, live):
+    """One window, and every IdP frame hidden (or absent)."""
+    frames = [f for f in driver.find_elements(By.TAG_NAME, "iframe")
+              if (f.get_attribute("src") or "").startswith(live.idp)]
+    return len(driver.window_handles) == 1 and not any(f.is_displayed() for f in frames)
+
+
+def sign_in_through_the_site(driver, live, email, path="/members"):
+    """First visit: the sign-in link, the IdP's form and consent, back on ``path``."""
+    driver.get(f"{live.ngo}{path}")
+    wait_for_sign_in_link(driver).click()
+    wait(driver).until(EC.url_contains(f"{live.idp}/signin"))
+    sign_in_at_idp(driver, live, email, start_url=driver.current_url)
+    allow = (By.CSS_SELECTOR, "button[value=allow]")
+    wait(driver).until(EC.element_to_be_clickable(allow)).click()
+    wait(driver).until(EC.url_to_be(f"{live.ngo}{path}"))
+    return wait_signed_in(driver)
+
+
+def expire_site_session(driver, live):
+    """The NGO site's session ended while LxL ID's lives on."""
+    driver.get(f"{live.ngo}/assets/site.css")  # on the NGO origin, without running the SDK
+    driver.delete_cookie("ngo_session")

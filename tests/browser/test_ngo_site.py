@@ -9,72 +9,15 @@ on the page (a DOM hook of CONTRACT.md), never a fixed sleep.
 from pathlib import Path
 
 from selenium.webdriver.common.by import By
-from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
 
 from app.extensions import db
 from app.idp.models import AutoSelectOptOut, BrowserSession, User
-from tests.browser.harness import sign_in_at_idp, wait
+from tests.browser.harness import (
+    expire_site_session, mark_document, no_visible_idp_ui, same_document,
+    sign_in_through_the_site, signed_in_name, wait, wait_for_sign_in_link, wait_signed_in)
 
 ARTIFACTS = Path(__file__).parents[1] / "artifacts"
-SIGNED_IN = (By.CSS_SELECTOR, "[data-lxl-user]")
-SIGN_IN_LINK = (By.CSS_SELECTOR, "a[data-ngo-signin]")
-
-
-def signed_in_name(driver):
-    found = driver.find_elements(*SIGNED_IN)
-    return found[0].text if found else None
-
-
-def across_navigations(driver, seconds=10):
-    """An explicit wait that also polls through a top-level round trip's navigations."""
-    return WebDriverWait(driver, seconds, ignored_exceptions=(WebDriverException,))
-
-
-def wait_signed_in(driver):
-    return across_navigations(driver).until(EC.visibility_of_element_located(SIGNED_IN)).text
-
-
-def wait_for_sign_in_link(driver, seconds=10):
-    return across_navigations(driver, seconds).until(
-        EC.visibility_of_element_located(SIGN_IN_LINK))
-
-
-def mark_document(driver):
-    """Tag the current document, so a test can tell whether the page navigated since."""
-    driver.execute_script("window.ngoTestMark = true")
-
-
-def same_document(driver):
-    return driver.execute_script("return window.ngoTestMark === true")
-
-
-def no_visible_idp_ui(driver, live):
-    """One window, and every IdP frame hidden (or absent)."""
-    frames = [f for f in driver.find_elements(By.TAG_NAME, "iframe")
-              if (f.get_attribute("src") or "").startswith(live.idp)]
-    return len(driver.window_handles) == 1 and not any(f.is_displayed() for f in frames)
-
-
-def sign_in_through_the_site(driver, live, email, path="/members"):
-    """First visit: the sign-in link, the IdP's form and consent, back on ``path``."""
-    driver.get(f"{live.ngo}{path}")
-    wait_for_sign_in_link(driver).click()
-    wait(driver).until(EC.url_contains(f"{live.idp}/signin"))
-    sign_in_at_idp(driver, live, email, start_url=driver.current_url)
-    allow = (By.CSS_SELECTOR, "button[value=allow]")
-    wait(driver).until(EC.element_to_be_clickable(allow)).click()
-    wait(driver).until(EC.url_to_be(f"{live.ngo}{path}"))
-    return wait_signed_in(driver)
-
-
-def expire_site_session(driver, live):
-    """The NGO site's session ended while LxL ID's lives on."""
-    driver.get(f"{live.ngo}/assets/site.css")  # on the NGO origin, without running the SDK
-    driver.delete_cookie("ngo_session")
-
-
 def test_sign_in_once_then_every_reload_is_signed_in_without_ui(browser, live):
     email = live.new_user()
     ARTIFACTS.mkdir(exist_ok=True)
@@ -102,12 +45,29 @@ def test_an_expired_site_session_is_signed_back_in_while_lxl_id_knows_them(brows
     if browser.third_party_cookies == "allowed":  # the SDK's frame, in place
         mark_document(browser)
         assert wait_signed_in(browser) == name and same_document(browser)
+        assert_the_trace_shows_the_whole_sequence(browser)
+        browser.find_element(By.CSS_SELECTOR, "#lxl-trace .trace-toggle").click()
+        browser.set_window_size(1100, 1400)
+        browser.execute_script("document.getElementById('lxl-trace').scrollIntoView()")
+        ARTIFACTS.mkdir(exist_ok=True)
+        browser.save_screenshot(str(ARTIFACTS / "ngo-signed-in-trace-open.png"))
     else:  # one top-level prompt=none round trip, back on the same page
         assert wait_signed_in(browser) == name
         assert [r for r in live.authorizations(since)
                 if r.path == "/oidc/authorize" and r.params.get("prompt") == "none"]
     assert browser.current_url == f"{live.ngo}/members" and no_visible_idp_ui(browser, live)
     assert browser.find_elements(By.CSS_SELECTOR, "[data-ngo-shifts] tbody tr")
+
+
+def assert_the_trace_shows_the_whole_sequence(driver):
+    """All five arrows done, in the diagram's order; arrow 3 rode in arrow 1's request."""
+    arrows = driver.execute_script("""
+        return [...document.querySelectorAll('#lxl-trace [data-lxl-arrow]')].map(e => ({
+          arrow: e.dataset.lxlArrow, state: e.dataset.state, ms: Number(e.dataset.ms)}));""")
+    assert [a["arrow"] for a in arrows] == ["1", "2", "3", "4", "5"]
+    assert all(a["state"] == "done" for a in arrows), arrows
+    one, two, three, four, five = (a["ms"] for a in arrows)
+    assert three == one and one <= two <= four <= five
 
 
 def test_sign_out_stays_signed_out_on_reload(browser, live):

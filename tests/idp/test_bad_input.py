@@ -4,15 +4,15 @@ Each case here was a 500. tests/test_fuzz.py looks for more of the same kind on 
 """
 
 import base64
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 import pytest
 from werkzeug.exceptions import BadRequest
 from werkzeug.test import EnvironBuilder
 
 from tests.helpers import (
-    CLIENT_ID, IDP, NGO, PASSWORD, authorize_url, csrf_token, finish_sign_up, outbox,
-    pkce_pair, redirect_params, sign_in, sign_up)
+    CLIENT_ID, IDP, NGO, authorize_url, finish_sign_up, outbox, pkce_pair, redirect_params,
+    sign_in, sign_up)
 
 NOT_UTF8 = {"Authorization": "Basic " + base64.b64encode(b"\xff\xfe:\xff").decode()}
 
