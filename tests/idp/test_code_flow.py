@@ -213,6 +213,19 @@ def test_code_replay_is_invalid_grant(http):
     assert userinfo(http, issued.json["access_token"]).status_code == 401, "family revoked"
 
 
+@pytest.mark.parametrize("then", ["sign out", "another account signs in"])
+def test_a_code_of_a_session_that_is_over_buys_nothing(http, then):
+    """Finding 6's other half: a code, not yet redeemed, must not outlive its session."""
+    params, verifier = get_code(http)
+    if then == "sign out":
+        page = http.get(f"{IDP}/account")
+        http.post(f"{IDP}/signout", data={"csrf_token": csrf_token(page.text)})
+    else:
+        sign_in(http, email="grace@example.org")
+    refused = exchange(http, params["code"], verifier)
+    assert refused.status_code == 400 and refused.json["error"] == "invalid_grant"
+
+
 def test_a_code_redeemed_twice_at_once_issues_nothing_that_works(app, http):
     """RFC 6749 §4.1.2: one request wins the code; the other is refused and revokes it."""
     params, verifier = get_code(http)

@@ -162,17 +162,18 @@ def test_invalid_grants_are_limited_per_client(app, http, limits):
     assert "access_token" in get_tokens(from_address(app.test_client(), "192.0.2.7")).json
 
 
-def test_failed_client_authentication_is_limited_per_client(app, http, limits):
+@pytest.mark.parametrize("endpoint", ["token", "revoke"])
+def test_failed_client_authentication_is_limited_per_client(app, http, limits, endpoint):
     limits(LXL_RATELIMIT_TOKEN_FAILURES_PER_CLIENT="3 per minute")
     with app.app_context():
         client, _ = clients.register("Back end", [REDIRECT_URI], [NGO], confidential=True)
         client_id = client.client_id
-    form = {"grant_type": "refresh_token", "refresh_token": "nope"}
+    form = {"grant_type": "refresh_token", "refresh_token": "nope", "token": "nope"}
     for _ in range(3):
-        response = http.post(f"{IDP}/oidc/token", data=form,
+        response = http.post(f"{IDP}/oidc/{endpoint}", data=form,
                              headers=basic_auth(client_id, "wrong-secret"))
         assert response.json["error"] == "invalid_client"
-    assert_oauth_too_many(http.post(f"{IDP}/oidc/token", data=form,
+    assert_oauth_too_many(http.post(f"{IDP}/oidc/{endpoint}", data=form,
                                     headers=basic_auth(client_id, "wrong-secret")))
     assert bad_code(http).json["error"] == "invalid_grant"  # another client_id is not held up
 

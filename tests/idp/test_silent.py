@@ -399,6 +399,20 @@ def _cookies_withheld(app, http):
     http.delete_cookie("lxl_silent", domain="id.localhost", path="/oidc/")
 
 
+def test_the_frame_refuses_a_repeated_parameter_as_authorize_does(http):
+    """The first value of a repeated parameter is not silently taken (one answer for both)."""
+    signed_in_and_consented(http)
+    request = {"response_type": "id_token", "scope": "openid", "nonce": "n", "state": "s",
+               "redirect_uri": NGO}
+    repeated = "&scope=openid+email+profile+offline_access"
+    authorized = http.get(authorize_url(**{**SILENT, **request}) + repeated)
+    assert authorized.status_code == 400 and "Repeated &#39;scope&#39;" in authorized.text
+    frame = http.get(frame_url(**request) + repeated).text
+    posted = embedded(frame, "authorization")
+    assert posted["error"] == "invalid_request" and "scope" in posted["error_description"]
+    assert "id_token" not in posted
+
+
 @pytest.mark.parametrize("setup", [
     lambda app, http: None, _no_consent, _consented, _opted_out, _signed_in_long_ago,
     _cookies_withheld])

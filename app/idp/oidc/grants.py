@@ -242,7 +242,14 @@ class AuthorizationCodeGrant(ResponseModeMixin, PromptNoneMixin, grants.Authoriz
     def query_authorization_code(self, code, client):
         row = db.session.scalar(db.select(AuthorizationCode).filter_by(
             code=code, client_id=client.client_id))
-        return None if row is None or row.is_expired() else row
+        if row is None or row.is_expired():
+            return None
+        # A code bound to a browser session buys nothing once that session is over (signed
+        # out, or another account signed in): its tokens would outlive the sign-out.
+        session = row.browser_session
+        if session is not None and (session.ended_at is not None or session.expires_at <= epoch()):
+            return None
+        return row
 
     def create_token_response(self):
         """Redeem the code, once and atomically, once every check passed (RFC 6749 §4.1.2).

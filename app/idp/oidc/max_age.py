@@ -15,14 +15,14 @@ from ..models import epoch
 
 PARAMETER = "max_age"
 # Ten digits are about 300 years of seconds; any longer value is a mistake, not a policy.
-_SECONDS = re.compile(r"[0-9]{1,10}")
+SECONDS = re.compile(r"[0-9]{1,10}")
 
 
 def _seconds(data, parameter):
     value = data.get(parameter)
     if value is None or value == "":
         return None
-    if not isinstance(value, str) or not _SECONDS.fullmatch(value):
+    if not isinstance(value, str) or not SECONDS.fullmatch(value):
         raise InvalidRequestError(f"Invalid '{parameter}': send a whole number of seconds, "
                                   "such as 3600 (at most ten digits).")
     return int(value)

@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 from authlib.oauth2.rfc6749.errors import InvalidClientError, InvalidRequestError
 
 from .. import clients
+from . import max_age
 
 # An ID token given back as id_token_hint is the longest value a client sends: ~1 KB.
 MAX_LENGTH = 4096
@@ -27,7 +28,6 @@ _NAMES = re.compile(r"[A-Za-z0-9_.:-]+( [A-Za-z0-9_.:-]+)*")
 _SCOPE_TOKEN = r"[\x21\x23-\x5b\x5d-\x7e]+"  # RFC 6749 §3.3
 _SCOPE = re.compile(f"{_SCOPE_TOKEN}( {_SCOPE_TOKEN})*")
 # Seconds, at most ten digits: Python's int() refuses strings of more than 4,300.
-_SECONDS = re.compile(r"[0-9]{1,10}")
 
 # parameter: (pattern its value must match, what that means, for the message)
 SYNTAX = {
@@ -42,7 +42,7 @@ SYNTAX = {
     "grant_type": (_NAMES, "a grant type such as 'authorization_code'"),
     "token_type_hint": (_NAMES, "'access_token' or 'refresh_token'"),
     "scope": (_SCOPE, "space-separated scopes such as 'openid email'"),
-    "max_age": (_SECONDS, "a whole number of seconds (at most ten digits)"),
+    "max_age": (max_age.SECONDS, "a whole number of seconds (at most ten digits)"),
 }
 
 # What the authorization endpoint reads (RFC 6749 §4.1.1, RFC 7636 §4.3, OIDC Core
@@ -76,6 +76,8 @@ def checked(values, names):
 
 def check(name, value):
     """Return ``value`` if it is a valid value of parameter ``name``; else raise."""
+    if isinstance(value, list):  # a request given as a dict carries a repeat as a list
+        raise InvalidRequestError(f"Repeated '{name}' parameter: send it once.")
     if not isinstance(value, str):
         raise InvalidRequestError(f"Invalid '{name}': it must be a string.")
     if len(value) > MAX_LENGTH:

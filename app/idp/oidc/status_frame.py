@@ -74,10 +74,12 @@ def answer(client, origin, params):
     With a well-formed request, the grant's verdict on it (the one ``/oidc/authorize`` would
     give) is the status too; the response is handed over only with ``logged_in``.
     """
-    requested = {k: params[k] for k in AUTHORIZATION_PARAMS if k in params}
+    # A repeated parameter stays a list, so that it is refused as /oidc/authorize refuses it.
+    requested = {k: values[0] if len(values) == 1 else values
+                 for k in AUTHORIZATION_PARAMS if (values := params.getlist(k))}
     authorization, outcome = _authorize(client, requested) if requested else (None, None)
     if outcome is None:  # no request, or one malformed before the grant could decide
-        outcome = silent.evaluate(client, requested.get("scope", "openid"))
+        outcome = silent.evaluate(client, params.get("scope", "openid"))
     if outcome.error is None:
         status = LOGGED_IN
     else:

@@ -5,6 +5,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from .. import accounts, bp, consents
 from ..forms import ActionForm, ChangePasswordForm
 from ..models import Client
+from ..oidc.response_modes import NO_STORE
 from ...extensions import db
 
 
@@ -16,7 +17,8 @@ def keep_pages_out_of_caches(response):
     page or a form to the next person.
     """
     if response.mimetype == "text/html":
-        response.headers.setdefault("Cache-Control", "no-store")
+        for name, value in NO_STORE:
+            response.headers.setdefault(name, value)
     return response
 
 

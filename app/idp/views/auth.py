@@ -77,9 +77,8 @@ def signup_confirm():
                                message=f"An account with {error} exists already, so no "
                                        "second one was created.",
                                link=url_for("idp.signin"), link_text="Sign in"), 409
-    # The page carries the token: keep it out of caches.
-    return render_template("idp/signup_confirm.html", form=form, pending=pending), \
-        {"Cache-Control": "no-store"}
+    # The page carries the token: like every IdP page it is kept out of caches (account.py).
+    return render_template("idp/signup_confirm.html", form=form, pending=pending)
 
 
 def _mail_not_sent():

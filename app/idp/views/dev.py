@@ -3,6 +3,7 @@
 from flask import abort, jsonify
 
 from .. import bp, mail
+from ..oidc.response_modes import NO_STORE
 
 
 @bp.route("/dev/outbox.json")
@@ -11,5 +12,5 @@ def outbox():
     if not mail.outbox_enabled():
         abort(404)
     response = jsonify(mail.outbox())
-    response.headers["Cache-Control"] = "no-store"
+    response.headers.update(NO_STORE)
     return response

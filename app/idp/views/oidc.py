@@ -236,6 +236,7 @@ def token():
 
 @bp.route("/oidc/revoke", methods=["POST"])
 @csrf.exempt
+@rate_limits.limit_token_failures  # failed client authentication counts here too
 def revoke():
     """Token revocation (RFC 7009 §2)."""
     return authorization_server().create_endpoint_response("revocation")
