@@ -289,8 +289,9 @@ def test_your_backend_signs_in_with_a_verified_credential_and_a_new_nonce(my_sit
     (None, "tok3n", False, 400, "g_csrf_token is missing"),
     ("tok3n", None, False, 400, "differs from the g_csrf_token cookie"),
     ("tok3n", "other", False, 400, "differs from the g_csrf_token cookie"),
+    ("\u00e9t\u00e9", "tok3n", False, 400, "differs from the g_csrf_token cookie"),
     ("tok3n", "tok3n", True, 401, "credential refused: bad_signature"),
-], ids=["no-field", "no-cookie", "mismatch", "forged"])
+], ids=["no-field", "no-cookie", "mismatch", "not-ascii", "forged"])
 def test_your_backend_refuses(my_site, live, csrf, cookie, forge, status, message):
     token = credential(live, nonce=page_nonce(my_site))
     response = post_credential(my_site, _with_claims(token, sub="someone") if forge else token,

@@ -13,7 +13,7 @@ import logging
 
 import requests
 from authlib.integrations.base_client import OAuthError
-from flask import jsonify, redirect, render_template, request, url_for
+from flask import jsonify, redirect, render_template, request, session, url_for
 from joserfc.errors import JoseError
 
 from ..config import NGO_CALLBACK_PATH
@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 # What prompt=none answers instead of showing a page (OIDC Core §3.1.2.6).
 PROMPT_NONE_ERRORS = frozenset({"login_required", "consent_required", "interaction_required",
                                 "account_selection_required"})
+# Set while a top-level prompt=none request is out: any answer to it brings back the
+# sign-in link, never an error page.
+PROMPT_NONE_PENDING = "prompt_none_pending"
 
 
 @bp.before_request
@@ -54,6 +57,7 @@ def prompt_none():
     if hint is None or cookies.prompt_none_tried() or signin.current_supporter():
         return redirect(signin.take_return_to())
     cookies.mark_prompt_none_tried()
+    session[PROMPT_NONE_PENDING] = True
     return idp().authorize_redirect(callback_uri(), prompt="none", id_token_hint=hint)
 
 
@@ -61,8 +65,13 @@ def prompt_none():
 def callback():
     """Finish the code flow: Authlib redeems the code and verifies the ID token."""
     error = request.args.get("error")
-    if error in PROMPT_NONE_ERRORS:
+    silent = session.pop(PROMPT_NONE_PENDING, False)
+    if error in PROMPT_NONE_ERRORS or (error and silent):
         log.info("Silent sign-in at LxL ID answered %s: offering the sign-in link", error)
+        if error not in PROMPT_NONE_ERRORS:
+            # The hint itself was refused (say, signed by a key LxL ID no longer publishes):
+            # it would be refused again, so this browser is no longer a returning supporter.
+            cookies.forget_returning_supporter()
         return redirect(signin.take_return_to())
     if error:
         return _sign_in_failed(error, request.args.get("error_description", ""), 400)

@@ -52,7 +52,8 @@ def check_double_submit(form, cookies):
                                if not value)
         raise Rejected("csrf_token_missing", f"No 'g_csrf_token' {missing}: send the same "
                        "random value as the form field and the cookie 'g_csrf_token'.", 403)
-    if not hmac.compare_digest(field, cookie):
+    # Bytes: compare_digest refuses str with anything but ASCII in it.
+    if not hmac.compare_digest(field.encode(), cookie.encode()):
         raise Rejected("csrf_token_mismatch", "The 'g_csrf_token' field differs from the "
                        "'g_csrf_token' cookie: send the same value in both.", 403)
 

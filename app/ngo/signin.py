@@ -27,6 +27,8 @@ ID_TOKEN = "id_token"
 TOKENS = "tokens"
 JUST_SIGNED_OUT = "just_signed_out"
 RETURN_TO = "return_to"
+# Paths of the sign-in machinery itself: coming back to one of them would restart or replay it.
+NOT_A_RETURN_PATH = ("/auth/", "/login", "/logout")
 # Refresh this long before the access token expires, so that no request finds it expired.
 REFRESH_MARGIN = 300
 
@@ -99,7 +101,7 @@ def remember_return_to(path):
     # "//host" and "/\\host" leave the site in browsers; only a plain path stays on it.
     local = (not parts.scheme and not parts.netloc and path.startswith("/")
              and not path.startswith("//") and "\\" not in path)
-    session[RETURN_TO] = path if local else "/"
+    session[RETURN_TO] = path if local and not path.startswith(NOT_A_RETURN_PATH) else "/"
 
 
 def take_return_to():

@@ -35,6 +35,7 @@ BAD_CREDENTIALS = {
     "missing CSRF token": ("csrf_token_missing", 403, _case(csrf=None, cookie_csrf=None)),
     "CSRF cookie missing": ("csrf_token_missing", 403, _case(cookie_csrf=None)),
     "mismatched CSRF token": ("csrf_token_mismatch", 403, _case(cookie_csrf="another")),
+    "CSRF token not ASCII": ("csrf_token_mismatch", 403, _case(csrf="\u00e9t\u00e9")),
     "garbage": ("malformed", 400, _case(raw="not.a-jwt")),
     "no credential": ("credential_missing", 400, _case(raw="")),
     "unknown kid": ("unknown_key", 401, _case(key=OTHER_KEY)),
