@@ -63,9 +63,9 @@ class _IdpApp(FlaskOAuth2App):
             if time.monotonic() >= self._metadata_fresh_until:
                 document, self._metadata_fresh_until = self._get_cacheable(
                     self._server_metadata_url)
-                jwks = self.server_metadata.get("jwks")
-                self.server_metadata.clear()
-                self.server_metadata.update(document, **({"jwks": jwks} if jwks else {}))
+                # Updated in place, never emptied: readers outside the lock (Authlib's own
+                # calls) must always find the issuer and endpoints; the cached JWKS stays.
+                self.server_metadata.update(document)
         return self.server_metadata
 
     def fetch_jwk_set(self, force=False):

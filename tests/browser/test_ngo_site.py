@@ -46,26 +46,30 @@ def test_an_expired_site_session_is_signed_back_in_while_lxl_id_knows_them(brows
         mark_document(browser)
         assert wait_signed_in(browser) == name and same_document(browser)
         assert_the_trace_shows_the_whole_sequence(browser)
-        browser.find_element(By.CSS_SELECTOR, "#lxl-trace .trace-toggle").click()
-        browser.set_window_size(1100, 1400)
-        browser.execute_script("document.getElementById('lxl-trace').scrollIntoView()")
-        ARTIFACTS.mkdir(exist_ok=True)
-        browser.save_screenshot(str(ARTIFACTS / "ngo-signed-in-trace-open.png"))
     else:  # one top-level prompt=none round trip, back on the same page
         assert wait_signed_in(browser) == name
         assert [r for r in live.authorizations(since)
                 if r.path == "/oidc/authorize" and r.params.get("prompt") == "none"]
     assert browser.current_url == f"{live.ngo}/members" and no_visible_idp_ui(browser, live)
     assert browser.find_elements(By.CSS_SELECTOR, "[data-ngo-shifts] tbody tr")
+    if browser.third_party_cookies == "allowed":
+        browser.find_element(By.CSS_SELECTOR, "#lxl-trace .trace-toggle").click()
+        browser.get(f"{live.ngo}/")  # the home page, the trace open as this browser left it
+        wait_signed_in(browser)
+        wait(browser).until(lambda d: "Signed in silently" in trace_outcome(d))
+        browser.set_window_size(1100, 1200)
+        browser.execute_script("document.getElementById('lxl-trace').scrollIntoView()")
+        ARTIFACTS.mkdir(exist_ok=True)
+        browser.save_screenshot(str(ARTIFACTS / "ngo-home-signed-in-trace-open.png"))
 
 
 def assert_the_trace_shows_the_whole_sequence(driver):
     """All five arrows done, in the diagram's order; arrow 3 rode in arrow 1's request."""
-    arrows = driver.execute_script("""
-        return [...document.querySelectorAll('#lxl-trace [data-lxl-arrow]')].map(e => ({
-          arrow: e.dataset.lxlArrow, state: e.dataset.state, ms: Number(e.dataset.ms)}));""")
-    assert [a["arrow"] for a in arrows] == ["1", "2", "3", "4", "5"]
+    arrows = trace_arrows(driver)
+    assert driver.execute_script("""return [...document.querySelectorAll(
+        '#lxl-trace [data-lxl-arrow]')].map(e => e.dataset.lxlArrow)""") == ["1", "2", "3", "4", "5"]
     assert all(a["state"] == "done" for a in arrows), arrows
+    assert "Signed in silently" in trace_outcome(driver)
     one, two, three, four, five = (a["ms"] for a in arrows)
     assert three == one and one <= two <= four <= five
     # Arrow 1 is stamped when the frame's first message arrives: just after the browser's own
@@ -132,5 +136,36 @@ def test_an_unreachable_idp_shows_the_sites_own_sign_in_link_within_a_second(bro
         wait_for_sign_in_link(browser, seconds=1)
         shown_at = browser.execute_script("return performance.now()")
         assert shown_at < 1000, f"the sign-in link showed {shown_at:.0f} ms after navigation"
+        assert [a["state"] for a in trace_arrows(browser)] == ["failed"] + ["skipped"] * 4
+        assert "idp_unreachable" in trace_outcome(browser)
     finally:
         browser.execute_cdp_cmd("Network.setBlockedURLs", {"urls": []})
+
+
+def test_a_credential_the_site_refuses_is_a_failure_in_the_trace(make_browser, live):
+    browser = make_browser("allowed")
+    sign_in_through_the_site(browser, live, live.new_user())
+    expire_site_session(browser, live)
+    browser.execute_cdp_cmd("Network.enable", {})
+    browser.execute_cdp_cmd("Network.setBlockedURLs", {"urls": [f"{live.ngo}/auth/credential"]})
+    try:
+        browser.get(f"{live.ngo}/")
+        wait_for_sign_in_link(browser)
+        wait(browser).until(lambda d: trace_arrows(d)[4]["state"] == "failed")
+        assert [a["state"] for a in trace_arrows(browser)] == ["done"] * 4 + ["failed"]
+        assert "refused by the site" in trace_outcome(browser)
+        assert signed_in_name(browser) is None
+    finally:
+        browser.execute_cdp_cmd("Network.setBlockedURLs", {"urls": []})
+
+
+def trace_arrows(driver):
+    """The live trace's arrows, in order: [{state, ms}]."""
+    return driver.execute_script("""
+        return [...document.querySelectorAll('#lxl-trace [data-lxl-arrow]')].map(e => ({
+          state: e.dataset.state, ms: e.dataset.ms === undefined ? null : Number(e.dataset.ms)}));""")
+
+
+def trace_outcome(driver):
+    return driver.execute_script(
+        "return document.querySelector('#lxl-trace .trace-outcome').textContent")

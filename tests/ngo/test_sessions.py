@@ -13,6 +13,7 @@ from joserfc import jwt
 
 from app.extensions import db
 from app.idp import keys
+from app.idp.models import SigningKey
 from app.ngo import supporters
 from tests.helpers import csrf_token
 from tests.ngo.conftest import signed_in_name
@@ -177,6 +178,27 @@ def test_a_prompt_none_error_brings_back_the_sign_in_link_not_a_page(live, brows
     assert back.url == f"{live.ngo}/members" and back.status_code == 200
     assert signed_in_name(back) is None and "Sign-in did not work" not in back.text
     assert "data-ngo-signin" in back.text and "data-prompt-none-url" not in back.text
+
+
+def test_a_refused_hint_brings_back_the_sign_in_link_and_forgets_the_browser(live, browser):
+    browser.sign_in_with_code_flow(live)
+    expire_site_session(browser)
+    with live.app.app_context():  # the key that signed the hint is no longer published
+        keys.rotate()
+        db.session.execute(db.update(SigningKey).where(SigningKey.retired_at.is_not(None))
+                           .values(retired_at=SigningKey.retired_at - 365 * 24 * 3600))
+        db.session.commit()
+
+    back = browser.get(f"{live.ngo}/auth/silent?next=/members")  # → invalid_request
+    assert back.url == f"{live.ngo}/members" and back.status_code == 200
+    assert "Sign-in did not work" not in back.text and "data-ngo-signin" in back.text
+    assert not any(c.name == "ngo_returning" for c in browser.cookies)
+
+
+@pytest.mark.parametrize("next_path", ["/auth/callback", "/login", "/logout"])
+def test_the_sign_in_machinery_is_never_a_return_path(live, browser, next_path):
+    page = browser.sign_in_with_code_flow(live, next_path=next_path)
+    assert page.url == f"{live.ngo}/" and signed_in_name(page) == "Ada Lovelace"
 
 
 def test_no_round_trip_after_signing_out_of_the_site(live, browser):

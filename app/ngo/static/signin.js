@@ -17,8 +17,11 @@ const ngo = (() => {
   async function signIn(response) {
     trace(response);  // the trace shows what the callback carried, the credential shortened
     if (!response.credential) return signInFailed(response.reason);
-    if (isSignedIn()) return;  // the site session is still there: nothing to change
+    // The site session is still there: nothing to change.
+    if (isSignedIn()) return trace({type: 'backend', ok: true});
     const answer = await postCredential(response.credential);
+    // What our backend said of the credential: the trace's last word on this attempt.
+    trace({type: 'backend', ok: answer.ok, error: answer.error, message: answer.message});
     if (answer.ok) await showSignedIn();
     else showSignInLink();
   }
@@ -58,10 +61,16 @@ const ngo = (() => {
     else showSignInLink();
   }
 
+  /** LxL ID's script could not load: say so in the trace, then show our own sign-in link. */
+  function idpUnreachable(event) {
+    trace({type: 'unreachable', ms: event.timeStamp});  // the browser's own stamp of the error
+    showSignInLink();
+  }
+
   /** Show our own sign-in link (silent sign-in said no, or LxL ID cannot be reached). */
   function showSignInLink() {
     for (const link of document.querySelectorAll('[data-ngo-signin]')) link.hidden = false;
   }
 
-  return Object.freeze({signIn, moment, showSignInLink});
+  return Object.freeze({signIn, moment, idpUnreachable, showSignInLink});
 })();

@@ -1,10 +1,13 @@
 // The live trace (CONTRACT.md, "The sample NGO site"): the product page's sequence diagram of
 // silent sign-in, user browser → NGO site → LxL ID, each arrow lit as the SDK reports it.
 //
-// The page feeds it with window.ngoTrace.moment(m), from the SDK's on_moment and from the
-// sign-in callback (with the callback's response). Every time shown is a performance.now()
-// stamp the SDK took as the thing happened (docs/silent-sign-in.md, "Moments"), copied as is:
-// this file never measures, computes or spreads a time.
+// The page feeds it with window.ngoTrace.moment(m), from the SDK's on_moment, from the
+// sign-in callback (with the callback's response), and with the page's own two events:
+// {type: "backend", ok, error?, message?} once the site's backend answered for the credential,
+// and {type: "unreachable", ms} when LxL ID's script could not load (ms: the error event's
+// timeStamp). Every time shown is a stamp the SDK or the browser took as the thing happened
+// (docs/silent-sign-in.md, "Moments"), copied as is: this file never measures, computes or
+// spreads a time.
 //
 // A classic script (not async or defer), after <aside id="lxl-trace">: it must be ready
 // before the SDK's first moment.
@@ -214,14 +217,41 @@
       else set(n, "skipped", undefined, "Did not happen");
     }
     if (m.ok) {
-      outcome.textContent = "Signed in silently: no click, no visible frame, no navigation.";
+      // The backend may have answered already (a page already signed in answers at once).
+      if (!attempt.backendAnswered) outcome.textContent = "Credential received: the site’s backend is checking it…";
     } else {
-      outcome.className = "trace-outcome trace-failure";
-      outcome.textContent = "";
-      outcome.append(element("strong", "trace-reason", `login_required · ${m.reason}`),
-                     ` ${ADVICE[m.reason] || UNKNOWN_ADVICE}`);
+      fail(`login_required · ${m.reason}`, ADVICE[m.reason] || UNKNOWN_ADVICE);
     }
     attempt = null;
+  }
+
+  /** The site's backend said what it made of the credential (signin.js). */
+  function onBackend(m) {
+    if (attempt) attempt.backendAnswered = true;
+    if (m.ok) {
+      outcome.className = "trace-outcome";
+      outcome.textContent = "Signed in silently: no click, no visible frame, no navigation.";
+      return;
+    }
+    const five = arrows[4].dataset.ms;
+    set(5, "failed", five === undefined ? undefined : Number(five));
+    fail(`refused by the site · ${m.error || "network"}`,
+         m.message || "The site’s backend could not be reached; reload the page to try again.");
+  }
+
+  /** LxL ID's script did not load: nothing else happened (stamped by the browser). */
+  function onUnreachable(m) {
+    reset();
+    set(1, "failed", m.ms, "GET /static/lxl-id.js failed: LxL ID could not be reached");
+    for (const n of [2, 3, 4, 5]) set(n, "skipped", undefined, "Did not happen");
+    fail("idp_unreachable", ADVICE.idp_unreachable);
+  }
+
+  /** Show the attempt's failure in red: what went wrong, then what to do. */
+  function fail(what, advice) {
+    outcome.className = "trace-outcome trace-failure";
+    outcome.textContent = "";
+    outcome.append(element("strong", "trace-reason", what), ` ${advice}`);
   }
 
   /** Take one SDK moment, or the sign-in callback's response; never throws at the page. */
@@ -232,6 +262,8 @@
       else if (m.type === "step") onStep(m);
       else if (m.type === "message") onMessage(m);
       else if (m.type === "result") onResult(m);
+      else if (m.type === "backend") onBackend(m);
+      else if (m.type === "unreachable") onUnreachable(m);
     } catch (error) {
       reportError(error); // a bug here must never break the page's sign-in
     }
