@@ -33,6 +33,7 @@ import time
 from flask import current_app, jsonify, render_template, request
 from flask_limiter import Limiter
 from limits import parse
+from limits.strategies import FixedWindowRateLimiter
 from werkzeug.exceptions import TooManyRequests
 
 from .oidc.response_modes import NO_STORE
@@ -67,10 +68,20 @@ def _limit(setting):
     return parse(current_app.config[setting])
 
 
-def _retry_after(item, *identifiers):
+def _retry_after(item, *identifiers, strategy=None):
     """Return whole seconds until ``item`` admits one more hit for ``identifiers``."""
-    reset_at = limiter.limiter.get_window_stats(item, *identifiers).reset_time
+    reset_at = (strategy or limiter.limiter).get_window_stats(item, *identifiers).reset_time
     return max(1, math.ceil(reset_at - time.time()))
+
+
+def _address_window():
+    """The per-address count of wrong passwords: a fixed window, whose count can be handed back.
+
+    An attempt takes its unit before the password is checked, so that requests in flight
+    cannot all pass a check made before any of them was counted; a right password hands it
+    back, so the count is of failures only.
+    """
+    return FixedWindowRateLimiter(limiter.storage)
 
 
 def _password_limits(email):
@@ -81,21 +92,27 @@ def _password_limits(email):
 
 
 def count_password_attempt(email):
-    """Count an attempt at ``email``'s password; raise ``TooManyFailures`` if it must wait."""
+    """Count an attempt at ``email``'s password; raise ``TooManyFailures`` if it must wait.
+
+    Both counts are taken before the password is checked (see ``_address_window``); the
+    address's is handed back when the account's refuses the attempt.
+    """
     (account, account_key), (address, address_key) = _password_limits(email)
-    if not limiter.limiter.test(address, *address_key):
-        raise TooManyFailures(_retry_after(address, *address_key))
+    by_address = _address_window()
+    if not by_address.hit(address, *address_key):
+        by_address.hit(address, *address_key, cost=-1)  # refused: not an attempt after all
+        raise TooManyFailures(_retry_after(address, *address_key, strategy=by_address))
     if not limiter.limiter.hit(account, *account_key):
+        by_address.hit(address, *address_key, cost=-1)
         raise TooManyFailures(_retry_after(account, *account_key))
 
 
 def record_password_result(email, accepted):
-    """Clear the account's count after a right password; count a wrong one for the address."""
-    (account, account_key), (address, address_key) = _password_limits(email)
+    """After a right password: clear the account's count, hand the address's unit back."""
     if accepted:
+        (account, account_key), (address, address_key) = _password_limits(email)
         limiter.limiter.clear(account, *account_key)
-    else:
-        limiter.limiter.hit(address, *address_key)
+        _address_window().hit(address, *address_key, cost=-1)
 
 
 def _token_client():

@@ -83,6 +83,37 @@ def test_concurrent_guesses_cannot_outrun_the_account_limit(app, limits):
     assert outcomes.count(None) == 3 and outcomes.count("limited") == guesses - 3
 
 
+def test_concurrent_guesses_cannot_outrun_the_address_limit(app, limits):
+    """Each guess takes its unit before its password is checked, so none slips past."""
+    limits(LXL_RATELIMIT_PASSWORD_FAILURES_PER_ADDRESS="3 per hour")
+    guesses, start = 8, threading.Barrier(8)
+    outcomes = []
+
+    def guess(n):
+        with app.test_request_context(environ_base={"REMOTE_ADDR": "192.0.2.2"}):
+            start.wait()
+            try:
+                outcomes.append(accounts.authenticate(f"nobody{n}@example.org", "wrong-wrong"))
+            except rate_limits.TooManyFailures:
+                outcomes.append("limited")
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(guesses)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count(None) == 3 and outcomes.count("limited") == guesses - 3
+
+
+def test_right_passwords_hand_their_address_unit_back(app, limits):
+    limits(LXL_RATELIMIT_PASSWORD_FAILURES_PER_ADDRESS="2 per hour")
+    with app.test_request_context(environ_base={"REMOTE_ADDR": "192.0.2.3"}):
+        for _ in range(5):
+            assert accounts.authenticate("ada@example.org", PASSWORD) is not None
+        assert accounts.authenticate("ada@example.org", "wrong-wrong") is None
+        assert accounts.authenticate("grace@example.org", PASSWORD) is not None
+
+
 def test_wrong_current_passwords_at_the_password_form_count_too(http, limits):
     limits(LXL_RATELIMIT_PASSWORD_FAILURES_PER_ACCOUNT="3 per hour")
     sign_in(http)
