@@ -33,6 +33,11 @@ def is_loopback_origin(origin):
     return is_loopback_host(urlsplit(origin).hostname)
 
 
+def all_origins_loopback(app=None):
+    """True when both sites are served on loopback names: one machine, the embedded defaults."""
+    return all(is_loopback_origin(origin) for origin in site_origins(app).values())
+
+
 def init_app(app):
     """Settle ``LXL_INSECURE_LOOPBACK_HTTP``: on by default only when every origin is loopback.
 
@@ -42,7 +47,7 @@ def init_app(app):
     origins = site_origins(app)
     allowed = app.config.get(INSECURE_LOOPBACK_HTTP)
     if allowed is None:
-        allowed = all(is_loopback_origin(origin) for origin in origins.values())
+        allowed = all_origins_loopback(app)
     elif allowed:
         for name, origin in origins.items():
             if not is_loopback_origin(origin):

@@ -43,8 +43,7 @@ class MailNotSent(Exception):
 
 def outbox_enabled(app=None):
     """True while both origins are loopback: the only time the local outbox exists."""
-    return all(loopback.is_loopback_origin(origin)
-               for origin in sites.site_origins(app).values())
+    return loopback.all_origins_loopback(app)
 
 
 def init_app(app):
@@ -136,8 +135,12 @@ def _send_smtp(message):
 
 
 def _on_this_machine(host):
-    """True for a loopback address or a ``localhost`` name (RFC 6761 §6.3)."""
+    """True for a loopback address or ``localhost`` itself.
+
+    Not ``*.localhost``: smtplib asks the system resolver, which does not map those names to
+    loopback (BROWSER_NOTES.md), so such a name could reach another machine in clear.
+    """
     try:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
-        return loopback.is_loopback_origin(f"smtp://{host}")
+        return host.lower().rstrip(".") == "localhost"

@@ -14,6 +14,7 @@ from joserfc.jwk import KeySet
 
 from app.extensions import db
 from app.idp.models import BrowserSession
+from app.idp import clients
 from app.idp.oidc import session_state
 from tests.helpers import (
     CLIENT_ID, IDP, NGO, REDIRECT_URI, authorize_url, consent, pkce_pair, redirect_params,
@@ -399,6 +400,25 @@ def _cookies_withheld(app, http):
     http.delete_cookie("lxl_silent", domain="id.localhost", path="/oidc/")
 
 
+def test_the_frame_issues_only_for_its_own_origin(app, http):
+    """A credential for another registered origin of the client is never posted to this one."""
+    with app.app_context():
+        client, _ = clients.register("Two sites", [f"{NGO}/cb"], [NGO, "http://b.localhost"])
+        client_id = client.client_id
+    sign_in(http)
+    consent(http, authorize_url(client_id=client_id, redirect_uri=f"{NGO}/cb",
+                                response_type="id_token"))
+    request = {"response_type": "id_token", "scope": "openid email profile", "nonce": "n",
+               "state": "s"}
+    other = http.get(frame_url(client_id=client_id, redirect_uri="http://b.localhost",
+                               **request)).text
+    posted = embedded(other, "authorization")
+    assert posted["error"] == "invalid_request" and "redirect_uri" in posted["error_description"]
+    assert "id_token" not in posted
+    own = http.get(frame_url(client_id=client_id, redirect_uri=NGO, **request)).text
+    assert "id_token" in embedded(own, "authorization")
+
+
 def test_the_frame_refuses_a_repeated_parameter_as_authorize_does(http):
     """The first value of a repeated parameter is not silently taken (one answer for both)."""
     signed_in_and_consented(http)
@@ -523,7 +543,6 @@ def test_session_iframe_publishes_no_client_and_stays_the_same_size(app, http):
     asks /oidc/client-check about each message's client_id and origin instead."""
     first = http.get(f"{IDP}/oidc/iframe/session")
     with app.app_context():
-        from app.idp import clients
         for n in range(40):
             clients.register(f"NGO {n}", [f"http://ngo{n}.localhost:5000/cb"],
                              [f"http://ngo{n}.localhost:5000"])

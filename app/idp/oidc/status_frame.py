@@ -11,6 +11,7 @@ frame is a ``FrameRefused``, rendered by one handler.
 from dataclasses import dataclass
 
 from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.rfc6749.errors import InvalidRequestError
 
 from . import reasons, response_modes, session_state, silent
 from .server import authorization_request, authorization_server, checked_state, error_params
@@ -77,7 +78,7 @@ def answer(client, origin, params):
     # A repeated parameter stays a list, so that it is refused as /oidc/authorize refuses it.
     requested = {k: values[0] if len(values) == 1 else values
                  for k in AUTHORIZATION_PARAMS if (values := params.getlist(k))}
-    authorization, outcome = _authorize(client, requested) if requested else (None, None)
+    authorization, outcome = _authorize(client, origin, requested) if requested else (None, None)
     if outcome is None:  # no request, or one malformed before the grant could decide
         outcome = silent.evaluate(client, params.get("scope", "openid"))
     if outcome.error is None:
@@ -89,18 +90,24 @@ def answer(client, origin, params):
                   session_state.for_request(client.client_id, origin), authorization)
 
 
-def _authorize(client, requested):
+def _authorize(client, origin, requested):
     """Answer a ``prompt=none`` request; return its response parameters and the verdict.
 
     The same grants, hooks and checks as ``/oidc/authorize`` — only the delivery differs:
-    the frame posts the response itself instead of a separate response page. The verdict is
-    ``None`` when the request was refused before the session was looked at.
+    the frame posts the response itself, to ``origin``, instead of a separate response page;
+    so the request's ``redirect_uri`` must be that very origin (CONTRACT's web_message rule:
+    a message goes to its redirect URI's origin). The verdict is ``None`` when the request
+    was refused before the session was looked at.
     """
     payload = {**requested, "client_id": client.client_id, "prompt": "none",
                "response_mode": response_modes.WEB_MESSAGE}
     oauth_request = authorization_request(payload)
     server = authorization_server()
     try:
+        if requested.get("redirect_uri") != origin:
+            raise InvalidRequestError(
+                "'redirect_uri' must be the frame's 'origin': the status frame posts the "
+                "response to the page that embeds it, and to no other origin.")
         grant = server.get_consent_grant(request=oauth_request)
         # web_message has no default redirect URI: the validated one is the requested one.
         response = dict(grant.response_params(grant.request.payload.redirect_uri,
