@@ -10,8 +10,10 @@ import re
 import secrets
 from urllib.parse import urlsplit
 
+from .. import loopback
 from ..extensions import db
 from .models import Client, epoch
+from .oidc.response_modes import origin_of
 from .oidc.metadata import (
     GRANT_TYPES, PUBLIC_AUTH_METHOD, RESPONSE_TYPES, SCOPES, SECRET_AUTH_METHODS)
 
@@ -73,26 +75,30 @@ def _authority_problem(uri):
             return "its port must be a number from 1 to 65535"
         if port == DEFAULT_PORTS[parts.scheme]:
             return f"leave out the default port :{port}, as browsers do in an origin"
-    return _host_problem(authority["host"])
+    if problem := _host_problem(authority["host"]):
+        return problem
+    if parts.scheme == "http" and not _is_loopback(authority["host"]):
+        # RFC 9700 §2.1 / RFC 8252 §7.3: codes and tokens never cross a network in clear.
+        return "plain http:// is allowed only for localhost, *.localhost and loopback addresses"
+    return None
+
+
+def _is_loopback(host):
+    """True for ``localhost``, ``*.localhost`` and loopback IP literals."""
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return loopback.is_loopback_host(host)
 
 
 def check_origin(origin):
     """Return ``origin`` if it is exactly ``scheme://host[:port]``, else raise."""
     problem = _authority_problem(origin)
-    if problem is None and origin != "{0.scheme}://{0.netloc}".format(urlsplit(origin)):
+    if problem is None and origin != origin_of(origin):
         problem = "it must have no path and no trailing slash"
     if problem:
         raise InvalidRegistration(f"Origin {origin!r} is not scheme://host[:port]: {problem}.")
     return origin
-
-
-def is_origin(value):
-    """True if ``value`` is an origin as ``check_origin`` accepts it."""
-    try:
-        check_origin(value)
-    except InvalidRegistration:
-        return False
-    return True
 
 
 def check_uri(uri, what="Redirect URI"):

@@ -21,8 +21,11 @@ def seed():
         if User.by_email(email) is None:
             accounts.create_user(email, name, DEMO_PASSWORD)
     ngo = current_app.config["LXL_NGO_ORIGIN"]
-    uris = {"redirect_uris": [ngo + NGO_CALLBACK_PATH], "web_origins": [ngo],
-            "post_logout_redirect_uris": [f"{ngo}/"]}
+    # Checked as a registration is (clients.py): these values reach headers and redirects.
+    uris = {"redirect_uris": [clients.check_uri(ngo + NGO_CALLBACK_PATH)],
+            "web_origins": [clients.check_origin(ngo)],
+            "post_logout_redirect_uris": [clients.check_uri(f"{ngo}/",
+                                                            "Post-logout redirect URI")]}
     client = db.session.scalar(db.select(Client).filter_by(client_id=DEMO_CLIENT_ID))
     if client is None:
         clients.register("Sample NGO", client_id=DEMO_CLIENT_ID, **uris)

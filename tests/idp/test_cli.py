@@ -90,6 +90,7 @@ def add_client(runner, redirect_uri="https://x.example/cb", origin="https://x.ex
     "https:x.example",
     "*",
     "null",
+    "http://x.example",
 ])
 def test_clients_add_refuses_an_origin_that_is_not_exactly_an_origin(runner, origin):
     result = add_client(runner, origin=origin)
@@ -114,6 +115,7 @@ def test_clients_add_refuses_an_origin_that_is_not_exactly_an_origin(runner, ori
     "x.example/cb",
     "javascript:alert(1)",
     "https:///cb",
+    "http://x.example/cb",
 ])
 def test_clients_add_refuses_a_redirect_uri_that_is_not_absolute_http(runner, redirect_uri):
     result = add_client(runner, redirect_uri=redirect_uri)

@@ -200,6 +200,11 @@ def test_the_outbox_is_served_on_loopback_origins(http):
     assert response.headers["Cache-Control"] == "no-store"
 
 
+def test_the_outbox_answers_only_this_machine(http):
+    response = http.get(f"{IDP}/dev/outbox.json", environ_base={"REMOTE_ADDR": "192.0.2.9"})
+    assert response.status_code == 404
+
+
 @pytest.mark.parametrize("idp, ngo", [("https://id.example.org", "https://ngo.example.org"),
                                       (IDP, "https://ngo.example.org")])
 def test_the_outbox_is_404_unless_both_origins_are_loopback(tmp_path, idp, ngo):

@@ -1,6 +1,8 @@
 """Tools for a developer on one machine, served only while both origins are loopback."""
 
-from flask import abort, jsonify
+import ipaddress
+
+from flask import abort, jsonify, request
 
 from .. import bp, mail
 from ..oidc.response_modes import NO_STORE
@@ -9,7 +11,8 @@ from ..oidc.response_modes import NO_STORE
 @bp.route("/dev/outbox.json")
 def outbox():
     """List the mail kept in the local outbox, newest last (CONTRACT.md "Local mail")."""
-    if not mail.outbox_enabled():
+    # Loopback origins, and asked from this machine: the outbox holds working sign-up links.
+    if not mail.outbox_enabled() or not ipaddress.ip_address(request.remote_addr).is_loopback:
         abort(404)
     response = jsonify(mail.outbox())
     response.headers.update(NO_STORE)

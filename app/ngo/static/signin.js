@@ -34,7 +34,7 @@ const ngo = (() => {
   /** POST the credential with the g_csrf_token double-submit; return the backend's answer. */
   async function postCredential(credential) {
     const csrf = crypto.randomUUID();
-    document.cookie = `g_csrf_token=${csrf}; path=/; SameSite=Strict; Secure`;
+    document.cookie = `g_csrf_token=${csrf}; path=/; SameSite=Strict` + (isSecureContext ? '; Secure' : '');
     try {
       const response = await fetch(CREDENTIAL_URL, {
         method: 'POST',
