@@ -8,14 +8,11 @@ are public, ``*``, in their views.)
 """
 
 from authlib.integrations.flask_oauth2 import current_token
-from authlib.oauth2 import OAuth2Error
 from flask import request
-from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..extensions import db
 from . import clients
-from .models import Client
 from .oidc import parameters
+from .oidc.server import query_client
 
 TOKEN_ENDPOINTS = {"idp.token", "idp.revoke"}
 USERINFO_ENDPOINT = "idp.userinfo"
@@ -56,19 +53,7 @@ def _allowed_origins():
     userinfo = request.endpoint == USERINFO_ENDPOINT
     if request.method == "OPTIONS" or (userinfo and not current_token):
         return {origin for client in clients.all_clients() for origin in client.web_origins}
-    client_id = current_token.client_id if userinfo else _authenticating_client_id()
-    client = client_id and db.session.scalar(db.select(Client).filter_by(client_id=client_id))
+    client_id = current_token.client_id if userinfo else parameters.client_id_of(request)
+    client = client_id and query_client(client_id)
     return set(client.web_origins) if client else set()
 
-
-def _authenticating_client_id():
-    try:
-        basic_client_id, _ = parameters.basic_credentials(request.headers)
-    except OAuth2Error:
-        return None  # the endpoint refused the credentials, naming the header
-    if basic_client_id:
-        return basic_client_id
-    try:
-        return request.form.get("client_id")
-    except RequestEntityTooLarge:  # refused unread (MAX_CONTENT_LENGTH): no client known
-        return None

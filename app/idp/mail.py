@@ -22,7 +22,7 @@ from urllib.parse import unquote, urlsplit
 
 from flask import current_app
 
-from .. import loopback, sites
+from .. import loopback
 from ..extensions import db
 from .models import OutboxMessage
 

@@ -211,7 +211,7 @@ class Token(db.Model, OAuth2TokenMixin):
     offline: Mapped[bool] = mapped_column(default=False)
     user: Mapped[User] = relationship()
     browser_session: Mapped[BrowserSession | None] = relationship()
-    token_family: Mapped[TokenFamily] = relationship()
+    token_family: Mapped[TokenFamily] = relationship(lazy="joined")  # read at every use (is_revoked)
 
     def is_revoked(self):
         """True if this token or its family was revoked (Authlib asks at every use)."""

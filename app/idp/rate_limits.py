@@ -17,10 +17,10 @@ never counted, so a load test or a thousand concurrent silent sign-ins from one 
 never see a 429. A 429 carries ``Retry-After`` and speaks the endpoint's language: an HTML
 page for forms, OAuth JSON at the token endpoint, JSON any origin may read at client-check.
 
-An account's password count is taken *before* the password is checked, so concurrent
-guesses cannot all pass the check together, and a right password clears it: what remains
-are the failures since the last success. An address's count is taken only on a failure
-(signing in to one's own account must not reset it).
+Both password counts are taken *before* the password is checked, so concurrent guesses
+cannot all pass the check together. A right password clears the account's count (what
+remains are the failures since the last success) and hands the address's unit back (signing
+in to one's own account neither counts nor resets the address's failures).
 
 Counts live in ``RATELIMIT_STORAGE_URI``: ``memory://`` on one machine (each process counts
 alone), Redis in production. The client address is ``request.remote_addr``: behind a reverse
@@ -36,6 +36,7 @@ from limits import parse
 from limits.strategies import FixedWindowRateLimiter
 from werkzeug.exceptions import TooManyRequests
 
+from .oidc import parameters
 from .oidc.response_modes import NO_STORE
 
 # The OAuth error code for an overloaded server (RFC 6749 §4.1.2.1); the token endpoint
@@ -117,9 +118,7 @@ def record_password_result(email, accepted):
 
 def _token_client():
     """Return the key of the token endpoint's limit: the client_id and the address."""
-    credentials = request.authorization
-    client_id = credentials.username if credentials and credentials.username else \
-        request.form.get("client_id", "")
+    client_id = parameters.client_id_of(request) or ""
     return f"{client_id[:_KEY_LENGTH]} at {client_address()}"
 
 

@@ -110,19 +110,17 @@ class PromptNoneMixin:
 
     Authlib raises ``login_required`` only when no user is given and never
     ``consent_required``; here one verdict (``silent.evaluate``) decides both, and the
-    matching session becomes the request's user. ``max_age`` is validated for every request,
-    interactive ones too, so that a bad value is an error sent to the client.
+    matching session becomes the request's user.
     """
 
     def validate_authorization_request(self):
         redirect_uri = super().validate_authorization_request()
         data = self.request.payload.data
+        if data.get("prompt") != "none":
+            return redirect_uri
+        if getattr(self.request, "browser_session", None) is not None:
+            return redirect_uri  # decided when the same request was validated before
         try:
-            if data.get("prompt") != "none":
-                max_age.read(data)
-                return redirect_uri
-            if getattr(self.request, "browser_session", None) is not None:
-                return redirect_uri  # decided when the same request was validated before
             client = self.request.client
             given = silent.Hints.read(data, client.client_id)
             outcome = silent.evaluate(client, self.request.scope, given)

@@ -1,7 +1,8 @@
 """``max_age`` (OIDC Core §3.1.2.1): how long ago the user may have signed in, at most.
 
-Read and checked here only, for ``prompt=none`` and for the interactive request alike. A
-request that carries it gets ``auth_time`` in its ID token (OIDC Core §2); no other request
+Its syntax (``SECONDS``) is checked where every authorization request enters
+(``parameters.py``); here it is read, the same way for ``prompt=none`` and the interactive
+request. A request that carries it gets ``auth_time`` in its ID token (OIDC Core §2); no other request
 does, since one sign-in's second, the same in every client's token, would let sites correlate
 one person across clients.
 """
@@ -9,23 +10,10 @@ one person across clients.
 import re
 from dataclasses import dataclass
 
-from authlib.oauth2.rfc6749.errors import InvalidRequestError
-
 from ..models import epoch
 
-PARAMETER = "max_age"
 # Ten digits are about 300 years of seconds; any longer value is a mistake, not a policy.
 SECONDS = re.compile(r"[0-9]{1,10}")
-
-
-def _seconds(data, parameter):
-    value = data.get(parameter)
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str) or not SECONDS.fullmatch(value):
-        raise InvalidRequestError(f"Invalid '{parameter}': send a whole number of seconds, "
-                                  "such as 3600 (at most ten digits).")
-    return int(value)
 
 
 @dataclass(frozen=True)
@@ -47,5 +35,6 @@ class MaxAge:
 
 
 def read(data):
-    """Return the ``MaxAge`` of the request ``data`` (a dict); raise ``InvalidRequestError``."""
-    return MaxAge(_seconds(data, PARAMETER))
+    """Return the ``MaxAge`` of the checked request ``data`` (a dict)."""
+    value = data.get("max_age")
+    return MaxAge(int(value) if value else None)

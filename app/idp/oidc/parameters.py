@@ -17,6 +17,7 @@ import re
 from urllib.parse import unquote, urlsplit
 
 from authlib.oauth2.rfc6749.errors import InvalidClientError, InvalidRequestError
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from .. import clients
 from . import max_age
@@ -125,3 +126,17 @@ def basic_credentials(headers):
             "'client_id:client_secret' (RFC 6749 section 2.3.1).")) from None
     client_id, colon, secret = decoded.partition(":")
     return unquote(client_id), unquote(secret) if colon else None
+
+
+def client_id_of(request):
+    """Return the client_id a token or revocation request names, or ``None`` if it names none.
+
+    RFC 6749 §2.3.1: HTTP Basic credentials, else the ``client_id`` form field. Unreadable
+    credentials or a body refused unread (``MAX_CONTENT_LENGTH``) name no client: the
+    endpoint itself answers those, naming what is wrong.
+    """
+    try:
+        basic_client_id, _ = basic_credentials(request.headers)
+        return basic_client_id or request.form.get("client_id")
+    except (InvalidClientError, RequestEntityTooLarge):
+        return None

@@ -5,21 +5,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from .. import accounts, bp, consents
 from ..forms import ActionForm, ChangePasswordForm
 from ..models import Client
-from ..oidc.response_modes import NO_STORE
 from ...extensions import db
-
-
-@bp.after_request
-def keep_pages_out_of_caches(response):
-    """Mark every IdP page ``no-store``: each shows someone's account or consent, or a CSRF token.
-
-    A shared computer's back button or a proxy must never show the account page, the consent
-    page or a form to the next person.
-    """
-    if response.mimetype == "text/html":
-        for name, value in NO_STORE:
-            response.headers.setdefault(name, value)
-    return response
 
 
 def _signed_in_user():

@@ -56,7 +56,7 @@ def check_session():
         status=answer.session(), authorization=answer.authorization,
         verify_storage_access=answer.ask_browser_for_storage_access,
         itp_support=request.args.get("itp_support") in ("1", "true"))
-    headers = [("Content-Security-Policy", content_security_policy(origin)), VARY, *NO_STORE,
+    headers = [("Content-Security-Policy", content_security_policy(origin)), VARY,
                *silent.storage_access_retry(origin).items()]
     return page, 200, headers
 
@@ -129,5 +129,4 @@ def session_iframe():
     client_id the message names. The page and its headers are the same for every client.
     """
     page = render_template("idp/session_iframe.html", blocked=silent.cookies_withheld())
-    return page, 200, [("Content-Security-Policy", content_security_policy("*")), VARY,
-                       *NO_STORE]
+    return page, 200, [("Content-Security-Policy", content_security_policy("*")), VARY]

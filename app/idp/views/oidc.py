@@ -23,7 +23,6 @@ from .. import accounts, bp, consents, keys, rate_limits
 from ..forms import ConsentForm
 from ..oidc import claims, max_age, response_modes, silent
 from ..oidc.discovery import provider_metadata
-from ..oidc.response_modes import NO_STORE
 from ..oidc.server import authorization_request, authorization_server, require_token
 
 # Cookie and resumed-request parameter marking a sign-in made for one authorization request.
@@ -150,11 +149,8 @@ def _consent_page(grant, browser_session):
     """Ask the user; the answer goes to ``consent`` with a signed copy of this request."""
     form = ConsentForm(authorization_request=consents.sign_pending_request(
         grant.request.payload.data, browser_session))
-    response = make_response(render_template(
-        "idp/consent.html", client=grant.client, user=browser_session.user,
-        scopes=grant.request.scope.split(), form=form))
-    response.headers.update(NO_STORE)
-    return response
+    return render_template("idp/consent.html", client=grant.client, user=browser_session.user,
+                           scopes=grant.request.scope.split(), form=form)
 
 
 @bp.route("/oidc/authorize/consent", methods=["POST"])
@@ -198,7 +194,7 @@ def _authorize_silently():
     else:
         response = server.create_authorization_response(grant=grant,
                                                         grant_user=grant.request.user)
-    if origin := _registered_origin():
+    if silent.storage_access() == "inactive" and (origin := _registered_origin()):
         response.headers.update(silent.storage_access_retry(origin))
     response.vary.add("Sec-Fetch-Storage-Access")
     return response
@@ -206,9 +202,9 @@ def _authorize_silently():
 
 def _registered_origin():
     """Return the redirect URI's origin if it is a registered web origin of the client."""
-    client = authorization_server().query_client(request.args.get("client_id", ""))
+    client = authorization_server().query_client(request.values.get("client_id", ""))
     try:
-        origin = response_modes.origin_of(request.args.get("redirect_uri", ""))
+        origin = response_modes.origin_of(request.values.get("redirect_uri", ""))
     except ValueError:  # not a URI (an IPv6 host that is none): refused already
         return None
     return origin if client is not None and origin in client.web_origins else None
