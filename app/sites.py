@@ -6,6 +6,7 @@ bound to its host with Werkzeug's host matching, and a request for any other hos
 page that names the two hosts served.
 """
 
+import re
 import secrets
 from urllib.parse import urlsplit
 
@@ -46,6 +47,17 @@ class SiteBlueprint(Blueprint):
 
     def make_setup_state(self, app, options, first_registration=False):
         return _HostBoundSetupState(self, app, options, first_registration)
+
+
+# A path on this site as a URL carries it: printable ASCII, no spaces, so nothing else can
+# go into a Location header (no CR/LF). "//host" and "/\\host" (browsers read a backslash as
+# a slash) lead to someone else's site.
+_LOCAL_PATH = re.compile(r"/(?![/\\])[\x21-\x5b\x5d-\x7e]*")
+
+
+def is_local_path(target):
+    """True if ``target`` is a path on this site, safe to redirect to (``next`` parameters)."""
+    return isinstance(target, str) and _LOCAL_PATH.fullmatch(target) is not None
 
 
 def csp_nonce():

@@ -31,10 +31,15 @@ PROMPT_NONE_ERRORS = frozenset({"login_required", "consent_required", "interacti
 PROMPT_NONE_PENDING = "prompt_none_pending"
 
 
+# Endpoints that need no fresh tokens: static files, and those that sign in or out anyway
+# (a refusal there would sign the supporter out before a logout could use the ID token).
+NO_REFRESH = frozenset({"ngo.static", "ngo.credential", "ngo.logout", "ngo.logout_everywhere"})
+
+
 @bp.before_request
 def keep_tokens_fresh():
-    """Refresh a code-flow sign-in's tokens before they expire (not for static files)."""
-    if request.endpoint != "ngo.static":
+    """Refresh a code-flow sign-in's tokens before they expire."""
+    if request.endpoint not in NO_REFRESH:
         signin.keep_tokens_fresh()
 
 
@@ -99,9 +104,12 @@ def credential():
         if _wants_json():
             return jsonify(error=rejection.code, message=rejection.message), rejection.status
         return _sign_in_failed(rejection.code, rejection.message, rejection.status)
-    signin.sign_in(claims, request.form[credentials.CREDENTIAL_FIELD])
+    return _signed_in(signin.sign_in(claims, request.form[credentials.CREDENTIAL_FIELD]))
+
+
+def _signed_in(supporter):
     if _wants_json():
-        return jsonify(signed_in=True, name=claims.get("name") or claims.get("email"))
+        return jsonify(signed_in=True, name=supporter["name"] or supporter["email"])
     return redirect(url_for("ngo.home"))
 
 

@@ -23,7 +23,7 @@ from werkzeug.http import parse_cache_control_header
 from ..config import NGO_CALLBACK_PATH
 from ..loopback import LoopbackAdapter
 
-_REGISTRY = "authlib.integrations.flask_client"  # where OAuth(app) keeps itself
+CLIENT = "ngo.lxl_client"  # where init_app keeps the registered client, in app.extensions
 FORCED_JWKS_FETCH_INTERVAL = 60  # seconds between fetches for an unknown kid, at least
 
 
@@ -108,7 +108,7 @@ def init_app(app):
     One registry per app: the client caches discovery and the JWKS, so a registry shared by
     two apps would serve one the other's IdP.
     """
-    OAuth(app).register(
+    app.extensions[CLIENT] = OAuth(app).register(
         "lxl",
         client_cls=_IdpApp,
         client_id=app.config["LXL_NGO_CLIENT_ID"],
@@ -121,7 +121,7 @@ def init_app(app):
 
 def idp():
     """Return the registered IdP client of the current app."""
-    return current_app.extensions[_REGISTRY].create_client("lxl")
+    return current_app.extensions[CLIENT]
 
 
 def callback_uri():

@@ -10,13 +10,13 @@ signs the supporter out of the site as well.
 
 import logging
 import time
-from urllib.parse import urlsplit
 
 import requests
 from authlib.integrations.base_client import OAuthError
 from flask import current_app, session
 
 from .. import sessions
+from ..sites import is_local_path
 from . import cookies, supporters
 from .oidc_client import idp
 
@@ -39,11 +39,12 @@ def current_supporter():
 
 
 def sign_in(claims, id_token, tokens=None):
-    """Start a new site session, under a new session id, for the supporter ``claims`` name."""
+    """Start a new site session, under a new session id, for the supporter ``claims`` name;
+    return the supporter (as ``current_supporter`` will)."""
     current_app.session_interface.regenerate(session)
     session.clear()
-    session[USER] = {"sub": claims["sub"], "name": claims.get("name"),
-                     "email": claims.get("email")}
+    supporter = session[USER] = {"sub": claims["sub"], "name": claims.get("name"),
+                                 "email": claims.get("email")}
     session[ID_TOKEN] = id_token
     if tokens and tokens.get("refresh_token"):
         session[TOKENS] = _kept(tokens)
@@ -51,6 +52,7 @@ def sign_in(claims, id_token, tokens=None):
     supporters.welcome(claims["sub"])
     cookies.remember_returning_supporter(id_token)
     log.info("Signed in supporter %s", claims["sub"])
+    return supporter
 
 
 def sign_out():
@@ -96,12 +98,8 @@ def _kept(tokens):
 
 def remember_return_to(path):
     """Remember where to come back to after a round trip to LxL ID (a path of this site)."""
-    path = path or "/"
-    parts = urlsplit(path)
-    # "//host" and "/\\host" leave the site in browsers; only a plain path stays on it.
-    local = (not parts.scheme and not parts.netloc and path.startswith("/")
-             and not path.startswith("//") and "\\" not in path)
-    session[RETURN_TO] = path if local and not path.startswith(NOT_A_RETURN_PATH) else "/"
+    local = is_local_path(path) and not path.startswith(NOT_A_RETURN_PATH)
+    session[RETURN_TO] = path if local else "/"
 
 
 def take_return_to():

@@ -4,7 +4,8 @@ Not a test: nothing here is asserted. It starts the app and Chromium with the br
 harness (tests/browser/harness.py), signs a supporter in once through the site, then, run
 after run, ends the site's own session (LxL ID's lives on) and loads ``/members`` again,
 timing from the navigation's start to the page showing the supporter signed in
-(``[data-lxl-user]`` in the document, noted by an observer installed in every new document). With third-party cookies allowed that is the SDK's hidden frame,
+(``[data-lxl-user]`` in the document, noted by an observer installed in every new document).
+With third-party cookies allowed that is the SDK's hidden frame,
 the credential posted to ``/auth/credential`` and the page redrawn in place; with them blocked,
 the SDK's answer and one top-level ``prompt=none`` round trip (once per browser session, so
 each run starts a fresh browser session by dropping the cookie that remembers it).
@@ -18,7 +19,6 @@ bench/README.md.
 
 import argparse
 import datetime
-import statistics
 import sys
 import tempfile
 from pathlib import Path
@@ -26,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from bench.browser.run import timing_table  # noqa: E402
 from tests.browser.harness import (  # noqa: E402
     across_navigations, expire_site_session, new_browser, sign_in_through_the_site,
     start_live_server)
@@ -75,15 +76,11 @@ def main():
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
     print(f"Measured {datetime.date.today()}, {args.runs} runs per row after one warm-up.\n")
-    print("| reload of /members, site session expired | runs | median ms | p95 ms | min ms |")
-    print("|---|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as folder:
-        for mode in ("allowed", "blocked"):
-            times = sorted(measure(mode, args.runs, Path(folder) / f"{mode}.db"))
-            p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
-            print(f"| third-party cookies {mode} | {len(times)} | "
-                  f"{statistics.median(times):.1f} | {p95:.1f} | {times[0]:.1f} |")
-
+        rows = [(f"third-party cookies {mode}",
+                 measure(mode, args.runs, Path(folder) / f"{mode}.db"))
+                for mode in ("allowed", "blocked")]
+    print(timing_table("reload of /members, site session expired", rows))
 
 if __name__ == "__main__":
     main()

@@ -41,9 +41,6 @@ class LiveSite:
             "LXL_IDP_ORIGIN": self.idp,
             "LXL_NGO_ORIGIN": self.ngo,
             "LXL_PASSWORD_PROFILE": "CHEAPEST",
-            # Browsers send Secure cookies to http://*.localhost (a secure context); requests
-            # sends them over https only.
-            "SESSION_COOKIE_SECURE": False,
         })
         with self.app.app_context():
             upgrade()

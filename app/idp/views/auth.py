@@ -1,28 +1,17 @@
 """Sign up (finished through a mailed link), sign in and sign out at the IdP."""
 
-import re
-from urllib.parse import urlsplit
-
 from flask import flash, redirect, render_template, request, url_for
 
 from .. import accounts, bp, mail, rate_limits, signups
 from ..forms import ActionForm, FinishSignUpForm, SignInForm, SignUpForm
 from ..models import User
-
-
-# A path on this site as a URL carries it: printable ASCII, no spaces. Nothing else can go
-# into a Location header (no CR/LF), and every path we send users on with is URL-encoded.
-_PATH = re.compile(r"/[\x21-\x7e]*")
+from ...sites import is_local_path
 
 
 def _safe_next():
     """Return the ``next`` target if it is a path on this site, else the account page."""
     target = request.values.get("next", "")
-    # Browsers read "/\host" as "//host": a backslash anywhere makes it someone else's URL.
-    if _PATH.fullmatch(target) and not target.startswith("//") and "\\" not in target \
-            and not urlsplit(target).netloc:
-        return target
-    return url_for("idp.account")
+    return target if is_local_path(target) else url_for("idp.account")
 
 
 @bp.route("/signin", methods=["GET", "POST"])

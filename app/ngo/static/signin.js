@@ -22,8 +22,10 @@ const ngo = (() => {
     const answer = await postCredential(response.credential);
     // What our backend said of the credential: the trace's last word on this attempt.
     trace({type: 'backend', ok: answer.ok, error: answer.error, message: answer.message});
-    if (answer.ok) await showSignedIn();
-    else showSignInLink();
+    // nonce_missing: another tab of this browser may have just signed in with the nonce the
+    // tabs share; then redrawing shows the supporter signed in.
+    if (answer.ok || answer.error === 'nonce_missing') await showSignedIn();
+    if (!isSignedIn()) showSignInLink();
   }
 
   /** The SDK's `on_moment`: every step and message, for the trace panel. */
