@@ -16,7 +16,7 @@ import time
 
 from authlib.integrations.flask_client import FlaskOAuth2App, OAuth
 from authlib.integrations.requests_client import OAuth2Session
-from flask import current_app, session
+from flask import current_app, session, url_for
 from werkzeug.datastructures import ResponseCacheControl
 from werkzeug.http import parse_cache_control_header
 
@@ -127,6 +127,12 @@ def idp():
 def callback_uri():
     """The redirect URI registered for the NGO site (CONTRACT.md demo data)."""
     return current_app.config["LXL_NGO_ORIGIN"] + NGO_CALLBACK_PATH
+
+
+def credential_uri():
+    """Where LxL ID posts the button's redirect-mode answer: the SDK's ``login_uri``, and a
+    redirect URI registered for the NGO site (CONTRACT.md demo data)."""
+    return current_app.config["LXL_NGO_ORIGIN"] + url_for("ngo.credential")
 
 
 def origin():
