@@ -104,3 +104,15 @@ def test_seed_demo_moves_ngo_demo_to_the_origin_the_app_runs_on(make_app, origin
         assert client.web_origins == [origin]
         assert client.post_logout_redirect_uris == [f"{origin}/"]
         assert db.session.scalar(db.select(db.func.count(Client.id))) == 1
+
+
+def test_home_signs_in_with_the_popup_and_members_with_the_redirect_mode(http):
+    home, members = http.get(f"{NGO}/").text, http.get(f"{NGO}/members").text
+    for page, path in ((home, "/"), (members, "/members")):
+        assert "lxl.accounts.id.renderButton(button" in page
+        assert 'data-ngo-signin="waiting"' in page and 'role="status"' in page
+        # The plain way in, for no script and for an unreachable LxL ID: the code flow.
+        assert page.count(f'href="/login?next={path}"') == 2
+    assert "ux_mode" not in home and "login_uri" not in home
+    assert "ux_mode: 'redirect'" in members
+    assert f'login_uri: "{NGO}/auth/credential"' in members
