@@ -48,6 +48,7 @@ const ngo = (() => {
 
   /** The button's `click_listener`: a new attempt, so the last one's message goes. */
   function clicked() {
+    trace({type: 'click'});
     say('');
   }
 
