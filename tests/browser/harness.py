@@ -451,10 +451,12 @@ RECORDER = """
     }},
     set: value => { trace = value },
   });
-  // Every message another origin posts to this page, as it arrives.
+  // Every message another origin posts to this page, as it arrives, and whether the page
+  // had the user activation of a click then (a click in a frame activates its ancestors).
   addEventListener('message', event => {
     if (event.origin !== location.origin) {
-      messages.push({origin: event.origin, data: event.data, at: performance.now()});
+      messages.push({origin: event.origin, data: event.data, at: performance.now(),
+                     active: navigator.userActivation.isActive});
     }
   }, true);
 })();

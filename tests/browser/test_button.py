@@ -74,6 +74,9 @@ def test_blocked_one_click_one_popup_then_one_click_and_no_typing(make_browser, 
     response = first_sign_in_with_the_popup(driver, live, email)
     assert response["select_by"] == "btn" and response["client_id"] == "ngo-demo"
     assert claims_of(response["credential"])["email"] == email
+    # The click in LxL ID's frame reached the page as a message within its user activation.
+    click = next(m for m in told(driver)[1] if m["data"].get("type") == "lxl:click")
+    assert click["active"] is True
     assert same_document(driver), "the popup signed the page in without a navigation"
     assert signed_in_name(driver) == live.user(email).name
     wait(driver).until(lambda d: "Signed in with LxL ID’s button" in trace_outcome(d))
@@ -188,6 +191,7 @@ def test_a_blocked_popup_is_popup_blocked_at_once(make_browser, live):
         driver.execute_script("document.querySelector('button').click()")
     failure = wait_told(driver, is_failure("popup_blocked"))
     click = next(m for m in told(driver)[1] if m["data"].get("type") == "lxl:click")
+    assert click["active"] is False  # a click by script activates nothing
     assert failure["at"] - click["at"] < 100, "popup_blocked comes with the click"
     assert len(driver.window_handles) == 1
     assert "blocked" in driver.find_element(*SIGN_IN_STATUS).text
@@ -213,6 +217,8 @@ def test_keyboard_only_tab_into_the_button_and_enter(make_browser, live):
     assert focused == ["BUTTON", True, "solid"]  # a visible focus ring
     keys.send_keys(Keys.ENTER).perform()
     sign_in_in_popup(driver, live, email)
+    click = next(m for m in told(driver)[1] if m["data"].get("type") == "lxl:click")
+    assert click["active"] is True  # Enter activates as a click does
     assert wait_told(driver, is_credential)["select_by"] == "btn"
     assert wait_signed_in(driver)
 
