@@ -10,11 +10,13 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-# CONTRACT.md demo data: the sample NGO site's client at the IdP and its code-flow redirect
-# path. The NGO site signs in with them and the IdP's demo seed registers them; neither site
-# imports the other, both read them here.
+# CONTRACT.md demo data: the sample NGO site's client at the IdP, its code-flow redirect
+# path, and the path its pages post credentials to (the SDK's login_uri, also a redirect URI
+# for response_mode=form_post). The NGO site signs in with them and the IdP's demo seed
+# registers them; neither site imports the other, both read them here.
 DEMO_CLIENT_ID = "ngo-demo"
 NGO_CALLBACK_PATH = "/auth/callback"
+NGO_CREDENTIAL_PATH = "/auth/credential"
 
 
 def load_config(app, test_config=None):

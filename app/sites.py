@@ -79,17 +79,20 @@ def set_security_headers(response):
     return response
 
 
-def content_security_policy(frame_ancestors, embeds=()):
+def content_security_policy(frame_ancestors, embeds=(), inline_style=False):
     """Return the CSP for a page that ``frame_ancestors`` may frame.
 
     ``embeds`` are other origins whose scripts, frames and endpoints the page uses.
+    ``inline_style`` lets the page's ``<style nonce>`` apply, for a page that must render
+    without fetching a stylesheet first (the sign-in button frame).
     """
     sources = " ".join(("'self'", *embeds))
+    styles = f"'self' 'nonce-{csp_nonce()}'" if inline_style else "'self'"
     return (
         "default-src 'self'; "
         f"script-src {sources} 'nonce-{csp_nonce()}'; connect-src {sources}; "
         f"frame-src {sources}; "
-        "style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+        f"style-src {styles}; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
         f"frame-ancestors {frame_ancestors}"
     )
 

@@ -2,7 +2,7 @@
 
 from flask import current_app
 
-from ..config import DEMO_CLIENT_ID, NGO_CALLBACK_PATH
+from ..config import DEMO_CLIENT_ID, NGO_CALLBACK_PATH, NGO_CREDENTIAL_PATH
 from ..extensions import db
 from . import accounts, clients
 from .models import Client, User
@@ -22,7 +22,10 @@ def seed():
             accounts.create_user(email, name, DEMO_PASSWORD)
     ngo = current_app.config["LXL_NGO_ORIGIN"]
     # Checked as a registration is (clients.py): these values reach headers and redirects.
-    uris = {"redirect_uris": [clients.check_uri(ngo + NGO_CALLBACK_PATH)],
+    # The credential path is the SDK's login_uri in ux_mode 'redirect', where the IdP's
+    # form_post delivers the ID token to it as a redirect URI.
+    uris = {"redirect_uris": [clients.check_uri(ngo + path)
+                              for path in (NGO_CALLBACK_PATH, NGO_CREDENTIAL_PATH)],
             "web_origins": [clients.check_origin(ngo)],
             "post_logout_redirect_uris": [clients.check_uri(f"{ngo}/",
                                                             "Post-logout redirect URI")]}

@@ -64,7 +64,9 @@ def test_the_demo_seed_registers_the_client_the_ngo_site_signs_in_with(app):
     with app.test_request_context(f"{NGO}/"):
         client = db.session.scalar(db.select(Client).filter_by(
             client_id=app.config["LXL_NGO_CLIENT_ID"]))
-        assert client is not None and client.redirect_uris == [callback_uri()]
+        # The code flow's redirect URI, and login_uri for the button's redirect mode.
+        assert client is not None and client.redirect_uris == [
+            callback_uri(), callback_uri().replace("/auth/callback", "/auth/credential")]
 
 
 def test_every_page_embeds_the_sdk_with_a_nonce_and_costs_no_stored_session(app, http):
@@ -100,7 +102,7 @@ def test_seed_demo_moves_ngo_demo_to_the_origin_the_app_runs_on(make_app, origin
     assert result.exit_code == 0, result.output
     with app.app_context():
         client = db.session.scalar(db.select(Client).filter_by(client_id="ngo-demo"))
-        assert client.redirect_uris == [f"{origin}/auth/callback"]
+        assert client.redirect_uris == [f"{origin}/auth/callback", f"{origin}/auth/credential"]
         assert client.web_origins == [origin]
         assert client.post_logout_redirect_uris == [f"{origin}/"]
         assert db.session.scalar(db.select(db.func.count(Client.id))) == 1

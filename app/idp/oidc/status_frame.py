@@ -22,7 +22,8 @@ LOGGED_IN, LOGGED_OUT, UNKNOWN = "logged_in", "logged_out", "unknown"
 
 
 class FrameRefused(Exception):
-    """This client may not use the frame from this origin; ``reason`` is from reasons.py."""
+    """The frame is refused: ``reason`` is from reasons.py when this client may not use it
+    from this origin, or ``invalid_request`` when a frame's own parameter is malformed."""
 
     def __init__(self, reason, description):
         super().__init__(description)

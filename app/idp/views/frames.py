@@ -3,10 +3,12 @@
 - ``/oidc/iframe/check_session``: LxL's status frame (docs/silent-sign-in.md), which can also
   carry the whole silent authorization, so one frame does the product page's whole sequence;
 - ``/oidc/iframe/session``: the standard ``check_session_iframe`` (OIDC Session Management 1.0);
+- ``/oidc/iframe/button``: the SDK's sign-in button, a click in the IdP's own document;
 - ``/oidc/iframe/status`` and ``/oidc/iframe/action``: same-origin calls of the status frame;
 - ``/oidc/client-check``: why a frame was refused, for the SDK and the standard frame.
 
-What they answer is decided in ``oidc/status_frame.py``; here it is only rendered.
+What they answer is decided in ``oidc/status_frame.py`` (the button's options in
+``oidc/button_frame.py``); here it is only rendered.
 """
 
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
@@ -15,18 +17,20 @@ from flask import jsonify, render_template, request
 from ...extensions import csrf
 from ...sites import content_security_policy
 from .. import bp, rate_limits
-from ..oidc import silent, status_frame
+from ..oidc import button_frame, silent, status_frame
 from ..oidc.response_modes import NO_STORE
 from ..oidc.status_frame import FrameRefused
 
 # The frames' answers depend on the IdP's cookies and on whether the browser sent them.
 VARY = ("Vary", "Cookie, Sec-Fetch-Storage-Access")
+# Frames whose refusal is a page (the others are fetched, and answer JSON).
+FRAME_PAGES = ("idp.check_session", "idp.sign_in_button")
 
 
 @bp.errorhandler(FrameRefused)
 def frame_refused(error):
     """Render a ``FrameRefused``: a page for the frame, JSON for the endpoints that fetch."""
-    if request.endpoint == "idp.check_session":
+    if request.endpoint in FRAME_PAGES:
         page = render_template("error.html", title="This frame is not allowed here",
                                message=error.description, error=error.reason)
         # Framed by nobody, and it posts nothing: an unregistered origin learns nothing.
@@ -58,6 +62,26 @@ def check_session():
         itp_support=request.args.get("itp_support") in ("1", "true"))
     headers = [("Content-Security-Policy", content_security_policy(origin)), VARY,
                *silent.storage_access_retry(origin).items()]
+    return page, 200, headers
+
+
+@bp.route("/oidc/iframe/button")
+def sign_in_button():
+    """The SDK's ``renderButton``: one button whose click happens in the IdP's document.
+
+    Nothing about this browser is looked at here: the page is the same for everyone until the
+    click, whose storage-access finish asks ``/oidc/iframe/status``.
+    """
+    origin = request.args.get("origin")
+    client = status_frame.registered_client(request.args.get("client_id"), origin)
+    button = button_frame.read(request.args)
+    page = render_template("idp/button_frame.html", origin=origin, client_id=client.client_id,
+                           button=button,
+                           authorization=button_frame.authorization_params(request.args))
+    # Its style is inline: the button must show without waiting for a stylesheet. Like every
+    # IdP page it is no-store (idp/__init__.py), and it carries the frames' one Vary.
+    headers = [("Content-Security-Policy", content_security_policy(origin, inline_style=True)),
+               VARY]
     return page, 200, headers
 
 

@@ -1,0 +1,97 @@
+"""The sign-in button frame (``/oidc/iframe/button``): who may frame it, and its options.
+
+The SDK's ``renderButton`` frames this page so that the click, and so
+``document.requestStorageAccess()``, happens in the IdP's own document. It may be framed only
+by a registered web origin of the client (``status_frame.registered_client``, the status
+frame's rule); its options are Google Identity Services' names (CONTRACT.md "SDK surface"),
+each checked here: a bad value refuses the frame with a message naming the parameter.
+"""
+
+import re
+from dataclasses import dataclass
+
+from .status_frame import AUTHORIZATION_PARAMS, FrameRefused
+
+# The button's words, by its ``text`` option (the first is the default).
+LABELS = {
+    "signin_with": "Sign in with LxL ID",
+    "signup_with": "Sign up with LxL ID",
+    "continue_with": "Continue with LxL ID",
+    "signin": "Sign in",
+}
+# Each option's values; the first is the default. ``theme`` has none: without it the button
+# follows the person's ``prefers-color-scheme`` (outline when light, filled_black when dark).
+CHOICES = {
+    "type": ("standard", "icon"),
+    "theme": ("outline", "filled_blue", "filled_black"),
+    "size": ("large", "medium", "small"),
+    "text": tuple(LABELS),
+    "shape": ("rectangular", "pill", "circle", "square"),
+    "logo_alignment": ("left", "center"),
+}
+MIN_WIDTH, MAX_WIDTH = 120, 400
+_WIDTH = re.compile(r"[0-9]{1,3}")
+# The SDK's switches: "1" (or "true") on, "0" (or "false") or absent off.
+FLAGS = ("itp_support", "ask_storage_access")
+_ON, _OFF = ("1", "true"), ("0", "false")
+INVALID_OPTION = "invalid_request"
+
+
+@dataclass(frozen=True)
+class Button:
+    """The checked options of one button frame."""
+
+    type: str
+    theme: str | None
+    size: str
+    text: str
+    shape: str
+    logo_alignment: str
+    width: int | None
+    itp_support: bool
+    ask_storage_access: bool
+
+    @property
+    def label(self):
+        """The button's words (also the accessible name of the logo-only ``icon`` type)."""
+        return LABELS[self.text]
+
+
+def read(args):
+    """Return the ``Button`` the query ``args`` (a ``MultiDict``) asks for; else refuse."""
+    chosen = {}
+    for name, values in CHOICES.items():
+        value = _single(args, name)
+        if value is not None and value not in values:
+            raise FrameRefused(INVALID_OPTION,
+                               f"'{name}' must be one of: {', '.join(values)}.")
+        chosen[name] = value if value is not None or name == "theme" else values[0]
+    width = _single(args, "width")
+    if width is not None and not (_WIDTH.fullmatch(width) and
+                                  MIN_WIDTH <= int(width) <= MAX_WIDTH):
+        raise FrameRefused(INVALID_OPTION, f"'width' must be a whole number of pixels from "
+                                           f"{MIN_WIDTH} to {MAX_WIDTH}.")
+    for name in FLAGS:
+        value = _single(args, name)
+        if value is not None and value not in _ON + _OFF:
+            raise FrameRefused(INVALID_OPTION, f"'{name}' must be 1 or 0.")
+        chosen[name] = value in _ON
+    return Button(width=None if width is None else int(width), **chosen)
+
+
+def authorization_params(args):
+    """Return the query's authorization request, as ``(name, value)`` pairs.
+
+    The frame sends them unchanged to ``/oidc/iframe/status`` once storage access is granted,
+    where they meet the same checks as the status frame's (a repeated one stays repeated, so
+    it is refused there); the button's page itself decides nothing with them.
+    """
+    return [(name, value) for name in AUTHORIZATION_PARAMS for value in args.getlist(name)]
+
+
+def _single(args, name):
+    """Return the one value of ``name`` (``None`` if absent or empty); refuse a repeat."""
+    values = [value for value in args.getlist(name) if value != ""]
+    if len(values) > 1:
+        raise FrameRefused(INVALID_OPTION, f"Repeated '{name}' parameter: send it once.")
+    return values[0] if values else None
