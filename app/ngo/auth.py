@@ -17,7 +17,7 @@ from authlib.integrations.base_client import OAuthError
 from flask import jsonify, redirect, render_template, request, session, url_for
 from joserfc.errors import JoseError
 
-from ..config import NGO_CALLBACK_PATH
+from ..config import NGO_CALLBACK_PATH, NGO_CREDENTIAL_PATH
 from ..extensions import csrf
 from . import bp, cookies, credentials, signin
 from .oidc_client import callback_uri, idp, origin
@@ -92,7 +92,7 @@ def callback():
     return redirect(return_to)
 
 
-@bp.route("/auth/credential", methods=["POST"])
+@bp.route(NGO_CREDENTIAL_PATH, methods=["POST"])
 @csrf.exempt  # its CSRF defence is the g_csrf_token double-submit (credentials.py)
 def credential():
     """Sign in with a credential: the SDK's (JSON for the page's fetch, a redirect for its

@@ -22,6 +22,8 @@ from datetime import datetime, timedelta, timezone
 from flask import after_this_request, current_app, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from ..config import NGO_CREDENTIAL_PATH
+
 NONCE = "ngo_nonce"
 RETURN_TO = "ngo_return_to"
 RETURNING = "ngo_returning"
@@ -37,7 +39,7 @@ RETURNING_LIFETIME = timedelta(days=90)
 NONCE_SAME_SITE = "None"
 # Where /auth/credential sends a redirect-mode sign-in back to: the page it started on. It
 # comes back on the same cross-site POST, so SameSite=None too; only its own path gets it.
-RETURN_TO_PATH = "/auth/credential"
+RETURN_TO_PATH = NGO_CREDENTIAL_PATH
 
 
 def _serializer(name):

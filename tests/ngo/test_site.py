@@ -59,14 +59,13 @@ def test_ngo_pages_may_embed_the_idp_but_nobody_may_frame_them(http):
 def test_the_demo_seed_registers_the_client_the_ngo_site_signs_in_with(app):
     from app.extensions import db
     from app.idp.models import Client
-    from app.ngo.oidc_client import callback_uri
+    from app.ngo.oidc_client import callback_uri, credential_uri
 
     with app.test_request_context(f"{NGO}/"):
         client = db.session.scalar(db.select(Client).filter_by(
             client_id=app.config["LXL_NGO_CLIENT_ID"]))
         # The code flow's redirect URI, and login_uri for the button's redirect mode.
-        assert client is not None and client.redirect_uris == [
-            callback_uri(), callback_uri().replace("/auth/callback", "/auth/credential")]
+        assert client is not None and client.redirect_uris == [callback_uri(), credential_uri()]
 
 
 def test_every_page_embeds_the_sdk_with_a_nonce_and_costs_no_stored_session(app, http):
