@@ -29,7 +29,8 @@ declare namespace lxl.accounts.id {
    * The callback's argument on success. `credential` is an ID token (a JWT) whose `iss`,
    * `aud`/`azp`, `nonce` and `exp` the SDK checked, but NOT its signature: your backend must
    * verify it against `<IdP>/oidc/jwks` before trusting any claim.
-   * @see https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation OIDC Core §3.1.3.7
+   * @see OIDC Core §3.1.3.7:
+   *   https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
    */
   interface CredentialResponse {
     credential: string;
@@ -68,7 +69,10 @@ declare namespace lxl.accounts.id {
    */
   interface FrameMessage {
     type: 'message';
-    /** `lxl:hello`, `lxl:session`, `authorization_response`, `lxl:auto_select_disabled`, `lxl:revoked`. */
+    /**
+     * `lxl:hello`, `lxl:session`, `authorization_response`, `lxl:auto_select_disabled`,
+     * `lxl:revoked`; from the button's frame `lxl:resize`, `lxl:click`, `lxl:storage_access`.
+     */
     message: string;
     /**
      * Which frame: the status frame (`check_session`; on a first attempt its request also
@@ -108,7 +112,8 @@ declare namespace lxl.accounts.id {
      * Use the Storage Access API where third-party cookies are blocked (`itp_support=1`): the
      * status frame uses access the person granted before; the button's frame asks for it on a
      * click, then signs in without a popup when granted. Default false.
-     * @see https://privacycg.github.io/storage-access/ Storage Access API
+     * @see Storage Access API:
+     *   https://privacycg.github.io/storage-access/
      */
     itp_support?: boolean;
     /** Space-separated, must include `openid`. Default `openid email profile`. */
@@ -125,12 +130,19 @@ declare namespace lxl.accounts.id {
      * With `ux_mode: 'redirect'` the IdP itself POSTs `id_token` and `state` there (a
      * cross-site POST: the `g_csrf_token` cookie is then `SameSite=None; Secure`, and `state`
      * equals it).
-     * @see https://openid.net/specs/oauth-v2-form-post-response-mode-1_0.html Form Post Response Mode
+     * @see Form Post Response Mode:
+     *   https://openid.net/specs/oauth-v2-form-post-response-mode-1_0.html
      */
     login_uri?: string;
-    /** Budget of one attempt in ms (100–60000); a step that runs out fails with `timeout`. Default 5000. */
+    /**
+     * Budget of one attempt in ms (100–60000); a step that runs out fails with `timeout`.
+     * Default 5000.
+     */
     timeout_ms?: number;
-    /** Observability: steps, each message from the IdP's frames and results, each stamped (`Moment`). */
+    /**
+     * Observability: steps, each message from the IdP's frames and results, each stamped
+     * (`Moment`).
+     */
     on_moment?: (moment: Moment) => void;
     /** `'silent'` suppresses the one console warning per failure. Default `'warn'`. */
     log_level?: 'warn' | 'silent';
@@ -138,8 +150,10 @@ declare namespace lxl.accounts.id {
      * How the button signs a person in: `'popup'` (default) opens the IdP's sign-in window
      * over the page, which answers by web message; `'redirect'` takes the whole page to the
      * IdP, which answers by a form POST to `login_uri` (required then).
-     * @see https://datatracker.ietf.org/doc/html/draft-sakimura-oauth-wmrm-00 OAuth 2.0 Web Message Response Mode
-     * @see https://openid.net/specs/oauth-v2-form-post-response-mode-1_0.html Form Post Response Mode
+     * @see OAuth 2.0 Web Message Response Mode:
+     *   https://datatracker.ietf.org/doc/html/draft-sakimura-oauth-wmrm-00
+     * @see Form Post Response Mode:
+     *   https://openid.net/specs/oauth-v2-form-post-response-mode-1_0.html
      */
     ux_mode?: 'popup' | 'redirect';
   }
@@ -191,8 +205,10 @@ declare namespace lxl.accounts.id {
    * `access_denied`, and `idp_unreachable` when the button's code could not load.
    * May be called before that code has loaded: the calls wait for it.
    * @throws {TypeError} when initialize() was not called first, or `parent` is no Element.
-   * @see https://privacycg.github.io/storage-access/ Storage Access API
-   * @see https://datatracker.ietf.org/doc/html/draft-sakimura-oauth-wmrm-00 OAuth 2.0 Web Message Response Mode
+   * @see Storage Access API:
+   *   https://privacycg.github.io/storage-access/
+   * @see OAuth 2.0 Web Message Response Mode:
+   *   https://datatracker.ietf.org/doc/html/draft-sakimura-oauth-wmrm-00
    */
   function renderButton(parent: HTMLElement, options?: GsiButtonConfiguration): void;
   /**
@@ -209,7 +225,8 @@ declare namespace lxl.accounts.id {
   function cancel(): void;
   /**
    * Revoke this client's grant for a user, through the IdP's status frame.
-   * @see https://openid.net/specs/openid-connect-session-1_0.html OIDC Session Management (the status frame)
+   * @see OIDC Session Management (the status frame):
+   *   https://openid.net/specs/openid-connect-session-1_0.html
    * @param hint an ID token issued to this client, or its `sub`.
    */
   function revoke(hint: string, done?: (response: RevocationResponse) => void): void;
@@ -233,7 +250,8 @@ declare namespace lxl.core {
 
   /**
    * An authorization response (web_message or the button frame's storage-access finish).
-   * @see https://openid.net/specs/openid-connect-core-1_0.html#ImplicitAuthResponse OIDC Core §3.2.2.5
+   * @see OIDC Core §3.2.2.5:
+   *   https://openid.net/specs/openid-connect-core-1_0.html#ImplicitAuthResponse
    */
   interface AuthorizationResponse {
     state?: string;
@@ -272,7 +290,8 @@ declare namespace lxl.core {
   /**
    * A fresh authorization request for this page; `request` goes into the query of
    * `/oidc/authorize` or of the button frame.
-   * @see https://openid.net/specs/openid-connect-core-1_0.html#ImplicitAuthRequest OIDC Core §3.2.2.1
+   * @see OIDC Core §3.2.2.1:
+   *   https://openid.net/specs/openid-connect-core-1_0.html#ImplicitAuthRequest
    */
   interface AuthorizationRequest {
     request: {

@@ -96,7 +96,7 @@
   let lastStatus;
   /** What the status frame compares to tell "unchanged". @type {string | undefined} */
   let sessionState;
-  /** The claims of the credential the page holds, to renew it in time. @type {IdTokenClaims | undefined} */
+  /** The claims of the page's credential, to renew it in time. @type {IdTokenClaims | undefined} */
   let heldClaims;
   /** To the site's other tabs: sign-out, and a credential a waiting tab may reuse. */
   /** @type {BroadcastChannel | undefined} */
@@ -141,7 +141,10 @@
     siteMisconfigured = false;
     heldClaims = lastStatus = undefined;
     listenToOtherTabs(configured.client_id);
-    if (configured.auto_select) whenDocumentReady(() => options == configured && startSilentSignIn());
+    // A later initialize() replaces these options; the attempt they asked for is then void.
+    if (configured.auto_select) {
+      whenDocumentReady(() => options == configured && startSilentSignIn());
+    }
   }
 
   /**
@@ -443,7 +446,8 @@
     abortAttempt();
     heldClaims = claims;
     const credential = /** @type {string} */ (response.id_token);
-    deliver({credential, select_by: selectBy, client_id: /** @type {Options} */ (options).client_id});
+    const clientId = /** @type {Options} */ (options).client_id;
+    deliver({credential, select_by: selectBy, client_id: clientId});
   }
 
   /** @param {string} reason @param {string} [detail] */
