@@ -98,15 +98,16 @@
   let sessionState;
   /** The claims of the page's credential, to renew it in time. @type {IdTokenClaims | undefined} */
   let heldClaims;
-  /** To the site's other tabs: sign-out, and a credential a waiting tab may reuse. */
-  /** @type {BroadcastChannel | undefined} */
+  /** To the site's other tabs: sign-out, and a credential a waiting tab may reuse.
+   * @type {BroadcastChannel | undefined} */
   let tabsChannel;
   let siteMisconfigured = false;
-  /** The button code (sdk/lxl-id-button.js) once it installed itself. */
-  /** @type {lxl.core.Part | undefined} */ let part;
+  /** The button's code (sdk/lxl-id-button.js) once it installed itself.
+   * @type {lxl.core.Part | undefined} */
+  let part;
   /** @type {HTMLScriptElement | undefined} */ let partScript;
-  /** renderButton() calls made before the part arrived. */
-  /** @type {[HTMLElement, lxl.accounts.id.GsiButtonConfiguration | undefined][]} */
+  /** renderButton() calls made before the part arrived.
+   * @type {[HTMLElement, lxl.accounts.id.GsiButtonConfiguration | undefined][]} */
   let pendingButtons = [];
 
   /**
@@ -455,8 +456,7 @@
     fail({reason, detail}, 'sign-in');
   }
 
-  /** What the part needs of the core: sdk/lxl-id.d.ts `lxl.core.Core`. */
-  /** @type {lxl.core.Core} */
+  /** What the part needs of the core: sdk/lxl-id.d.ts `lxl.core.Core`. @type {lxl.core.Core} */
   const core = Object.freeze({
     idp: IDP,
     origin: PAGE_ORIGIN,
@@ -558,8 +558,8 @@
     /** @type {lxl.core.FrameMessage[]} */ const inbox = [];
     /** @type {Set<(timedOut?: Failure) => void>} */ const waiters = new Set();
     const wakeWaiters = () => waiters.forEach(waiter => waiter());
-    /** Why nothing more will come: refused, unreachable or closed. */
-    /** @type {Failure | undefined} */ let frameFailure;
+    /** Why nothing more will come: refused, unreachable or closed. @type {Failure | undefined} */
+    let frameFailure;
     let greeted = false;
 
     /** @param {MessageEvent} event */
@@ -669,8 +669,8 @@
     moment({type: 'step', step});
   }
 
-  /** The step's duration as a performance measure `lxl:<step>`, for DevTools. */
-  /** @param {string} step */
+  /** The step's duration as a performance measure `lxl:<step>`, for DevTools.
+   * @param {string} step */
   function stepEnds(step) {
     performance.measure('lxl:' + step, 'lxl:' + step);
   }
@@ -712,8 +712,8 @@
     return crypto.getRandomValues(new Uint32Array(4)).join('');
   }
 
-  /** Run the site's code (a callback): its errors are the site's, reported, never ours. */
-  /** @param {() => unknown} siteCode */
+  /** Run the site's code (a callback): its errors are the site's, reported, never ours.
+   * @param {() => unknown} siteCode */
   function runSiteCode(siteCode) {
     try {
       siteCode();

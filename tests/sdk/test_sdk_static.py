@@ -109,3 +109,15 @@ def test_sdk_type_checks_clean():
     done = subprocess.run([str(tsc), "-p", "tsconfig.sdk.json"], cwd=ROOT, capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_type_check_covers_every_sdk_source():
+    """tsc skips a .js that has a .d.ts of the same name unless listed in "files": list it."""
+    tsc = ROOT / "node_modules" / ".bin" / "tsc"
+    if not tsc.exists():
+        pytest.skip("TypeScript is not installed: run `npm install` (bin/test does)")
+    done = subprocess.run([str(tsc), "-p", "tsconfig.sdk.json", "--listFilesOnly"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120, check=True)
+    checked = {Path(line) for line in done.stdout.splitlines()}
+    for source in (ROOT / "sdk").glob("*.js"):
+        assert source in checked, f"tsconfig.sdk.json does not type-check {source.name}"
