@@ -121,3 +121,14 @@ def test_the_type_check_covers_every_sdk_source():
     checked = {Path(line) for line in done.stdout.splitlines()}
     for source in (ROOT / "sdk").glob("*.js"):
         assert source in checked, f"tsconfig.sdk.json does not type-check {source.name}"
+
+
+def test_sdk_files_are_cached_for_a_day_and_revalidated_by_etag(http):
+    """Each built file has an ETag of its bytes; a matching If-None-Match gets 304, no body."""
+    names = ["lxl-id.js"] + ([BUTTON_PART.name] if BUTTON_PART.exists() else [])
+    for name in names:
+        response = http.get(f"{IDP}/static/{name}")
+        assert response.headers["Cache-Control"] == "public, max-age=86400"
+        etag = response.headers["ETag"]
+        again = http.get(f"{IDP}/static/{name}", headers={"If-None-Match": etag})
+        assert again.status_code == 304 and again.data == b""
