@@ -3,7 +3,9 @@
 // Load the SDK from the IdP, which it derives from the script's own src:
 //   <script src="https://id.littlexlittle.org/static/lxl-id.js"></script>
 // It defines the global `lxl.accounts.id`. Wire protocol: docs/silent-sign-in.md.
-// The docs for sites live here; the IdP serves the SDK minified (app/idp/views/sdk.py).
+// The docs for sites live here. The IdP serves the SDK minified from its readable source
+// (sdk/lxl-id.js, built by sdk/build.mjs into sdk/dist/); the button's code
+// (sdk/lxl-id-button.js) loads from the IdP on the first renderButton() call.
 
 declare namespace lxl.accounts.id {
   /**
@@ -13,19 +15,27 @@ declare namespace lxl.accounts.id {
   type FailureReason =
     | 'no_session' | 'session_expired' | 'auto_select_disabled' | 'consent_required'
     | 'third_party_cookies_blocked' | 'unknown_client' | 'origin_not_allowed'
-    | 'idp_unreachable' | 'timeout' | 'popup_closed' | 'popup_blocked' | 'invalid_response';
+    | 'idp_unreachable' | 'timeout' | 'popup_closed' | 'popup_blocked' | 'access_denied'
+    | 'invalid_response';
 
-  /** A step of an attempt, as in `on_moment` and `performance.measure('lxl:<step>')`. */
-  type Step = 'check_session' | 'authorize' | 'callback';
+  /**
+   * A step of an attempt, as in `on_moment` and `performance.measure('lxl:<step>')`: the
+   * silent path's `check_session` and `authorize`; the button's `button` (its frame) and
+   * `popup`; `callback` in both.
+   */
+  type Step = 'check_session' | 'authorize' | 'button' | 'popup' | 'callback';
 
   /**
    * The callback's argument on success. `credential` is an ID token (a JWT) whose `iss`,
    * `aud`/`azp`, `nonce` and `exp` the SDK checked, but NOT its signature: your backend must
-   * verify it against `<IdP>/oidc/jwks` before trusting any claim (OIDC Core §3.1.3.7).
+   * verify it against `<IdP>/oidc/jwks` before trusting any claim.
+   * @see OIDC Core §3.1.3.7:
+   *   https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
    */
   interface CredentialResponse {
     credential: string;
-    select_by: 'auto';
+    /** `auto`: silent sign-in; `btn`: the rendered button (through its frame or its popup). */
+    select_by: 'auto' | 'btn';
     client_id: string;
   }
 
@@ -59,13 +69,17 @@ declare namespace lxl.accounts.id {
    */
   interface FrameMessage {
     type: 'message';
-    /** `lxl:hello`, `lxl:session`, `authorization_response`, `lxl:auto_select_disabled`, `lxl:revoked`. */
+    /**
+     * `lxl:hello`, `lxl:session`, `authorization_response`, `lxl:auto_select_disabled`,
+     * `lxl:revoked`; from the button's frame `lxl:resize`, `lxl:click`, `lxl:storage_access`.
+     */
     message: string;
     /**
      * Which frame: the status frame (`check_session`; on a first attempt its request also
-     * carried the authorization request) or a one-off authorization frame (`authorize`).
+     * carried the authorization request), a one-off authorization frame (`authorize`), the
+     * button's frame (`button`) or the button's popup (`popup`).
      */
-    frame: 'check_session' | 'authorize';
+    frame: 'check_session' | 'authorize' | 'button' | 'popup';
     /** `lxl:session` only: `logged_in`, `logged_out`, `unchanged` or `unknown`. */
     status?: string;
     /** The failure reason, as the IdP sent it (`lxl:session` or the authorization response). */
@@ -94,7 +108,13 @@ declare namespace lxl.accounts.id {
      * expiring. Never polls. Default false.
      */
     auto_select?: boolean;
-    /** Ask the IdP frame to use the Storage Access API where the user granted it (`itp_support=1`). Default false. */
+    /**
+     * Use the Storage Access API where third-party cookies are blocked (`itp_support=1`): the
+     * status frame uses access the person granted before; the button's frame asks for it on a
+     * click, then signs in without a popup when granted. Default false.
+     * @see Storage Access API:
+     *   https://privacycg.github.io/storage-access/
+     */
     itp_support?: boolean;
     /** Space-separated, must include `openid`. Default `openid email profile`. */
     scope?: string;
@@ -107,14 +127,62 @@ declare namespace lxl.accounts.id {
      * A URL on this page's origin. Without `callback`, a credential is POSTed there as a form
      * (fields `credential` and `g_csrf_token`, plus a `g_csrf_token` cookie with the same
      * value: double-submit CSRF, as Google Identity Services does). Failures are not POSTed.
+     * With `ux_mode: 'redirect'` the IdP itself POSTs `id_token` and `state` there (a
+     * cross-site POST: the `g_csrf_token` cookie is then `SameSite=None; Secure`, and `state`
+     * equals it).
+     * @see Form Post Response Mode:
+     *   https://openid.net/specs/oauth-v2-form-post-response-mode-1_0.html
      */
     login_uri?: string;
-    /** Budget of one attempt in ms (100–60000); a step that runs out fails with `timeout`. Default 5000. */
+    /**
+     * Budget of one attempt in ms (100–60000); a step that runs out fails with `timeout`.
+     * Default 5000.
+     */
     timeout_ms?: number;
-    /** Observability: steps, each message from the IdP's frames and results, each stamped (`Moment`). */
+    /**
+     * Observability: steps, each message from the IdP's frames and results, each stamped
+     * (`Moment`).
+     */
     on_moment?: (moment: Moment) => void;
     /** `'silent'` suppresses the one console warning per failure. Default `'warn'`. */
     log_level?: 'warn' | 'silent';
+    /**
+     * How the button signs a person in: `'popup'` (default) opens the IdP's sign-in window
+     * over the page, which answers by web message; `'redirect'` takes the whole page to the
+     * IdP, which answers by a form POST to `login_uri` (required then).
+     * @see OAuth 2.0 Web Message Response Mode:
+     *   https://datatracker.ietf.org/doc/html/draft-sakimura-oauth-wmrm-00
+     * @see Form Post Response Mode:
+     *   https://openid.net/specs/oauth-v2-form-post-response-mode-1_0.html
+     */
+    ux_mode?: 'popup' | 'redirect';
+  }
+
+  /**
+   * Options of `renderButton()`, named as Google Identity Services names them
+   * (GsiButtonConfiguration). Invalid values are reported as a TypeError (reportError and the
+   * console) when the button's code has loaded; the button is then not rendered.
+   */
+  interface GsiButtonConfiguration {
+    /** `standard` (default): logo and text; `icon`: the logo alone, in a square. */
+    type?: 'standard' | 'icon';
+    /** Default: `outline` in a light color scheme, `filled_black` in a dark one. */
+    theme?: 'outline' | 'filled_blue' | 'filled_black';
+    /** Height 40, 32 or 24 px. Default `large`. */
+    size?: 'large' | 'medium' | 'small';
+    /**
+     * `signin_with` (default): "Sign in with LxL ID"; `signup_with`: "Sign up with LxL ID";
+     * `continue_with`: "Continue with LxL ID"; `signin`: "Sign in".
+     */
+    text?: 'signin_with' | 'signup_with' | 'continue_with' | 'signin';
+    /** `rectangular` (default) or `pill` for `standard`; `square` or `circle` for `icon`. */
+    shape?: 'rectangular' | 'pill' | 'circle' | 'square';
+    /** Where the logo sits in a `standard` button. Default `left`. */
+    logo_alignment?: 'left' | 'center';
+    /** The button's width in px, 120–400. */
+    width?: number;
+    /** Called on each click of the button, before the sign-in starts. */
+    click_listener?: () => void;
   }
 
   interface RevocationResponse {
@@ -129,6 +197,21 @@ declare namespace lxl.accounts.id {
    */
   function initialize(config: IdConfiguration): void;
   /**
+   * Render the "Sign in with LxL ID" button into `parent` (a real `<button>` in a frame the
+   * IdP serves). A click asks for storage access inside that frame where `itp_support` is on
+   * and third-party cookies are blocked, and signs in without a popup when granted; otherwise
+   * it opens the IdP's sign-in popup (or, with `ux_mode: 'redirect'`, goes to the IdP). The
+   * callback then gets `select_by: 'btn'`, or a failure: `popup_closed`, `popup_blocked`,
+   * `access_denied`, and `idp_unreachable` when the button's code could not load.
+   * May be called before that code has loaded: the calls wait for it.
+   * @throws {TypeError} when initialize() was not called first, or `parent` is no Element.
+   * @see Storage Access API:
+   *   https://privacycg.github.io/storage-access/
+   * @see OAuth 2.0 Web Message Response Mode:
+   *   https://datatracker.ietf.org/doc/html/draft-sakimura-oauth-wmrm-00
+   */
+  function renderButton(parent: HTMLElement, options?: GsiButtonConfiguration): void;
+  /**
    * Sign-out: the IdP stops silent sign-in for this client until the user signs in again
    * (the next attempt fails with `auto_select_disabled`); the cached credential is forgotten
    * here and in the site's other tabs (their `on_moment` gets `signed_out`); an attempt in
@@ -142,9 +225,126 @@ declare namespace lxl.accounts.id {
   function cancel(): void;
   /**
    * Revoke this client's grant for a user, through the IdP's status frame.
+   * @see OIDC Session Management (the status frame):
+   *   https://openid.net/specs/openid-connect-session-1_0.html
    * @param hint an ID token issued to this client, or its `sub`.
    */
   function revoke(hint: string, done?: (response: RevocationResponse) => void): void;
   /** @internal The failure reasons, in the order of docs/silent-sign-in.md (for tests). */
   const _reasons: readonly FailureReason[];
+}
+
+/**
+ * Types only (no such global exists): the interface between the SDK's core (lxl-id.js) and
+ * the button's code (lxl-id-button.js), which the core loads from the IdP on the first
+ * renderButton() call. The core sets `lxlCore` (a `Core`) on that script element; the part
+ * reads `document.currentScript.lxlCore` as it starts and calls `core.install({renderButton})`.
+ */
+declare namespace lxl.core {
+  /** A failure on its way to the callback: a reason, and for the console a step or detail. */
+  interface Failure {
+    reason?: string;
+    step?: string;
+    detail?: string;
+  }
+
+  /**
+   * An authorization response (web_message or the button frame's storage-access finish).
+   * @see OIDC Core §3.2.2.5:
+   *   https://openid.net/specs/openid-connect-core-1_0.html#ImplicitAuthResponse
+   */
+  interface AuthorizationResponse {
+    state?: string;
+    id_token?: string;
+    session_state?: string;
+    /** An OAuth error such as `login_required` or `access_denied`. */
+    error?: string;
+    /** The IdP's failure reason beside `error`. */
+    reason?: string;
+  }
+
+  /** What an IdP frame posted: a `type`, and for `authorization_response` the `response`. */
+  interface FrameMessage {
+    type: string;
+    response?: AuthorizationResponse;
+    [field: string]: unknown;
+  }
+
+  /** An IdP frame opened by the core; every message it collects came from it and the IdP. */
+  interface Frame {
+    /** The iframe element (for a visible frame, the part sets its size and title). */
+    element: HTMLIFrameElement;
+    /** postMessage to the frame, with the IdP's origin as targetOrigin. */
+    post(message: object): void;
+    /**
+     * The next message of `type` (earliest first; other types stay queued). Rejects with a
+     * Failure: `timeout` (with `step`) after `ms` if given, the IdP's refusal found by
+     * client-check (`unknown_client`, `origin_not_allowed`, `idp_unreachable`), or
+     * `{reason: 'cancelled'}` after close().
+     */
+    next(type: string, step: string, ms?: number): Promise<FrameMessage>;
+    /** Remove the frame and its message listener; pending next() calls reject. */
+    close(): void;
+  }
+
+  /**
+   * A fresh authorization request for this page; `request` goes into the query of
+   * `/oidc/authorize` or of the button frame.
+   * @see OIDC Core §3.2.2.1:
+   *   https://openid.net/specs/openid-connect-core-1_0.html#ImplicitAuthRequest
+   */
+  interface AuthorizationRequest {
+    request: {
+      response_type: 'id_token'; scope: string; nonce: string; state: string;
+      redirect_uri: string; client_id: string;
+    };
+    state: string;
+    nonce: string;
+  }
+
+  /** localStorage under the client's own key prefix; each call may throw. */
+  interface SiteStorage {
+    getItem(name: string): string | null;
+    setItem(name: string, value: string): void;
+    removeItem(name: string): void;
+  }
+
+  /** What the part installs. */
+  interface Part {
+    renderButton(parent: HTMLElement, options?: lxl.accounts.id.GsiButtonConfiguration): void;
+  }
+
+  /** What the core gives the part. */
+  interface Core {
+    /** The IdP's origin. */
+    readonly idp: string;
+    /** This page's origin. */
+    readonly origin: string;
+    /** A copy of the current initialize() options, validated, defaults applied. */
+    options(): lxl.accounts.id.IdConfiguration & {
+      scope: string; timeout_ms: number; ux_mode: 'popup' | 'redirect';
+    };
+    /**
+     * Open an IdP frame at `path?query`. Without `container`: hidden, in the body. With one:
+     * shown inside it. `name` labels its moments (`frame`) and a timeout (`step`).
+     */
+    openFrame(path: string, query: Record<string, string>, name: string,
+      container?: HTMLElement): Frame;
+    authorizationRequest(): AuthorizationRequest;
+    /**
+     * Check `response` against the request it answers (state, then the ID token's iss, aud,
+     * azp, nonce, exp), then deliver the credential or the failure to the site.
+     */
+    finish(response: AuthorizationResponse, request: {state: string; nonce: string},
+      select_by: 'btn'): void;
+    /** Deliver a failure (a FailureReason; any other becomes `invalid_response`). */
+    failure(reason: string, detail?: string): void;
+    /** Tell the site's on_moment (the core stamps `ms`). */
+    moment(moment: object): void;
+    /** 128 random bits as decimal digits. */
+    random(): string;
+    /** Undefined where localStorage is unavailable. */
+    readonly storage: SiteStorage | undefined;
+    install(part: Part): void;
+  }
 }

@@ -1,238 +1,767 @@
-/*! LxL ID browser SDK. Readable source: sdk/lxl-id.js; docs: docs/silent-sign-in.md, lxl-id.d.ts */
+/*! LxL ID browser SDK (core). Readable source: sdk/lxl-id.js, minified by sdk/build.mjs;
+ types and docs: lxl-id.d.ts, docs/silent-sign-in.md */
+// The silent path of docs/silent-sign-in.md, in the order it runs: initialize() → the status
+// frame ("signed in at the IdP?") → the authorization request (an ID token, no page shown) →
+// deliver (callback or login_uri). Then the button, whose code loads from the IdP on first use,
+// then the smaller public calls, then helpers. Public types: sdk/lxl-id.d.ts.
 (() => {
-  const win = /** @type {any} */ (window), doc = document, ORIGIN = location.origin;
-  if (win.lxl?.accounts?.id) return;
-  // Served by the IdP: our src names it
-  const SRC = doc.currentScript?.getAttribute('src'), IDP = SRC ? new URL(SRC, location.href).origin : '';
+  /** The global object, untyped: the SDK adds `lxl` to it and reads site globals by name. */
+  const page = /** @type {any} */ (window);
+  // A second copy of this script (two tags, or a bundle that includes it again) keeps the
+  // first copy's state: its frames, listeners and any attempt in flight.
+  if (page.lxl?.accounts?.id) return;
+
+  const PAGE_ORIGIN = location.origin;
+  // The IdP serves this script, so its own src names the IdP: a site configures nothing else.
+  // currentScript is only set while the script first runs, so read it now.
+  const ownScript = /** @type {HTMLScriptElement | null} */ (document.currentScript);
+  const ownSrc = ownScript?.getAttribute('src');
+  const IDP = ownSrc ? new URL(ownSrc, location.href).origin : '';
+
+  // Why no credential came: the IdP's reasons, then the SDK's, in the order of
+  // docs/silent-sign-in.md; app/idp/oidc/reasons.py holds the same list (tests check both).
   const REASONS = Object.freeze(['no_session', 'session_expired', 'auto_select_disabled',
     'consent_required', 'third_party_cookies_blocked', 'unknown_client', 'origin_not_allowed',
-    'idp_unreachable', 'timeout', 'popup_closed', 'popup_blocked', 'invalid_response']);
-  const CANCELLED = {}, MISCONFIGURED = /^(unknown_client|origin_not_allowed)$/;
-  /** @typedef {{post(m: object): void, next(type: string, step: string, ms: number): Promise<any>, close(): void, ready?: Promise<any>}} Frame */
-  /** @type {Frame=} */ let statusFrame;
-  let [options, attempt, lastStatus, cached, sessionState, channel] = /** @type {any[]} */ ([]);
-  let misconfigured = false;
+    'idp_unreachable', 'timeout', 'popup_closed', 'popup_blocked', 'access_denied',
+    'invalid_response']);
+  // The IdP refused the site itself: nothing changes until its registration does, so a tab
+  // that got one of these stops re-checking when it becomes visible again.
+  const SITE_MISCONFIGURED = ['unknown_client', 'origin_not_allowed'];
 
-  const usageError = (what, how) => new TypeError(`lxl-id: ${what} ${how}`);
-  const isText = v => typeof v == 'string' && v != '';
-  const isFunction = v => typeof v == 'function';
-  /** @type {Record<string, [(v: any) => boolean, string]>} */
-  const OPTIONS = {
-    client_id: [isText, 'your client_id'],
-    callback: [isFunction, 'a function (or set login_uri)'],
-    auto_select: [v => v === !!v, 'true or false'],
-    itp_support: [v => v === !!v, 'true or false'],
-    scope: [v => isText(v) && v.split(' ').includes('openid'), 'a string with "openid"'],
+  // One attempt's whole budget unless the site sets timeout_ms: a hidden frame costs about
+  // 20 ms on a fast line (BROWSER_NOTES.md), so 5 s only runs out when the IdP is in trouble.
+  const DEFAULT_TIMEOUT_MS = 5000;
+  // client-check is one small uncredentialed GET, asked only after a frame loaded in silence;
+  // an IdP that cannot answer it within 0.9 s counts as unreachable, well inside the budget.
+  const CLIENT_CHECK_TIMEOUT_MS = 900;
+  // The tab that held the lock broadcast its credential just before releasing the lock, but
+  // BroadcastChannel delivers in a later task: a waiting tab gives that message 50 ms.
+  const SHARED_CREDENTIAL_WAIT_MS = 50;
+  // On return to a tab, a credential within the last 20% of its lifetime is renewed, so the
+  // site never holds one that expires while the person reads the page.
+  const RENEW_IN_LAST_PART_OF_LIFETIME = 0.2;
+  // How frame.next() rejects once its frame was closed: the attempt was dropped on purpose,
+  // so nobody is told.
+  const CANCELLED = Object.freeze({reason: 'cancelled'});
+
+  /** @typedef {lxl.accounts.id.IdConfiguration & {scope: string, timeout_ms: number,
+   *   ux_mode: 'popup' | 'redirect'}} Options the site's options, defaults applied */
+  /** @typedef {lxl.core.Frame} Frame */
+  /** @typedef {Frame & {ready: Promise<SessionStatus>}} StatusFrame */
+  /** @typedef {lxl.core.Failure} Failure */
+  /** @typedef {lxl.core.AuthorizationResponse} AuthorizationResponse */
+  /** @typedef {lxl.core.FrameMessage & {status?: string, reason?: string,
+   *   session_state?: string}} SessionStatus what an `lxl:session` message says */
+  /** @typedef {{[claim: string]: any}} IdTokenClaims JSON from the token: any shape at all */
+  /** @typedef {{credential: string, claims: IdTokenClaims}} SignedIn */
+  /**
+   * @typedef {object} Attempt one silent sign-in
+   * @property {boolean} cancelled set by cancel(): the attempt must tell nobody anything
+   * @property {string} [heard] a credential another tab of the site broadcast meanwhile
+   * @property {() => void} [wakeUp] ends the wait for that broadcast early
+   * @property {Frame} [authorizeFrame] its one-off authorization frame, if it opened one
+   */
+  /** @typedef {lxl.accounts.id.CredentialResponse | lxl.accounts.id.FailureResponse} Response */
+  /** @typedef {[(value: any) => boolean, string, ((given: any) => boolean)?]} OptionRule
+   *   is the value valid; what it must be (for the error); is it required given the others */
+
+  const isText = (/** @type {unknown} */ value) => typeof value == 'string' && value != '';
+  const isFunction = (/** @type {unknown} */ value) => typeof value == 'function';
+  const isBoolean = (/** @type {unknown} */ value) => value === true || value === false;
+  /** @type {Record<string, OptionRule>} */
+  const OPTION_RULES = {
+    client_id: [isText, 'your client_id', () => true],
+    callback: [isFunction, 'a function (or set login_uri)', given => !given.login_uri],
+    auto_select: [isBoolean, 'true or false'],
+    itp_support: [isBoolean, 'true or false'],
+    scope: [value => isText(value) && value.split(' ').includes('openid'),
+      'a string with "openid"'],
     nonce: [isText, 'a non-empty string'],
-    login_uri: [v => isText(v) && new URL(v, location.href).origin == ORIGIN, 'a URL on ' + ORIGIN],
-    timeout_ms: [v => Number.isInteger(v) && v >= 100 && v <= 6e4, 'an integer 100-60000'],
+    // Same origin only: the credential must never be POSTed to another site. new URL() throws
+    // on a malformed value, which initialize() reports like any invalid one.
+    login_uri: [value => isText(value) && new URL(value, location.href).origin == PAGE_ORIGIN,
+      `a URL on ${PAGE_ORIGIN} (ux_mode "redirect" needs one)`,
+      given => given.ux_mode == 'redirect'],
+    timeout_ms: [value => Number.isInteger(value) && value >= 100 && value <= 60000,
+      'an integer 100-60000'],
     on_moment: [isFunction, 'a function'],
-    log_level: [v => v == 'warn' || v == 'silent', '"warn" or "silent"'],
+    log_level: [value => value == 'warn' || value == 'silent', '"warn" or "silent"'],
+    ux_mode: [value => value == 'popup' || value == 'redirect', '"popup" or "redirect"'],
   };
-  const onReady = f => doc.readyState == 'loading' ? doc.addEventListener('DOMContentLoaded', f, {once: true}) : f();
-  const random = () => crypto.getRandomValues(new Uint32Array(4)).join('');
-  const known = (r, d) => REASONS.includes(r) ? r : d;
-  // f: site code, whose errors are the site's
-  const guard = f => { try { f() } catch (e) { reportError(e) } };
-  // Stamped as it happens, so a page can draw the sequence without timing anything itself
-  const moment = m => guard(() => options.on_moment?.({...m, ms: performance.now()}));
-  const step = s => { performance.mark('lxl:' + s); moment({type: 'step', step: s}) };
-  const measure = s => performance.measure('lxl:' + s, 'lxl:' + s);
-  /** @param {string} what @param {any} e */
-  const warn = (what, {reason: r, step, detail}) => options.log_level != 'silent' && console.warn(
-    `lxl-id: ${what} failed: ${r} ${step || ''} ${detail || ''}. ` + (/** @type {any} */ ({
-      origin_not_allowed: `Register ${ORIGIN} as a web origin of client ${options.client_id}.`,
-      unknown_client: `Check client_id ${options.client_id}.`,
-      third_party_cookies_blocked: 'Try itp_support: true.',
-      invalid_response: `Is ${IDP} the issuer? Is the clock right?`,
-    })[r] || (/unre|tim/.test(r) ? `Is ${IDP} up?` : 'Show a sign-in button.')));
 
-  /** @param {string} path @param {Record<string, string>} q @param {string} step @returns {Frame} */
-  function openFrame(path, q, step) {
-    const f = doc.createElement('iframe'), inbox = [], waiters = new Set();
-    const wakeAll = () => waiters.forEach(w => w());
-    let fail, greeted = 0;
-    const on = e => {
-      const m = e.data;
-      if (e.source === f.contentWindow && e.origin === IDP && m?.type) {
-        // What the frame said, never the credential it carried
-        const {status, reason, error} = m.response || m;
-        moment({type: 'message', message: m.type, frame: step, ...status && {status}, ...reason && {reason}, ...error && {error}});
-        greeted = inbox.push(m); wakeAll();
-      }
-    };
-    addEventListener('message', on);
-    // Loaded, no hello yet: refused, IdP down, or hello in flight. client-check says which;
-    // "ok": the frame is ours, so its hello is awaited.
-    f.onload = () => greeted || fetch(`${IDP}/oidc/client-check?` + new URLSearchParams({client_id: options.client_id, origin: ORIGIN}),
-      {credentials: 'omit', signal: AbortSignal.timeout(900)}).then(r => r.json()).then(j => j.ok || j.error, () => 0)
-      .then(r => { greeted || r === true || (fail = {reason: MISCONFIGURED.test(r) ? r : 'idp_unreachable', step}, wakeAll()) });
-    Object.assign(f, {src: IDP + path + '?' + new URLSearchParams(q), hidden: true, width: 0, height: 0, ariaHidden: 'true'});
-    doc.body.append(f);
-    return {
-      post: m => f.contentWindow?.postMessage(m, IDP),
-      next: (type, st, ms) => new Promise((res, rej) => {
-        const w = to => {
-          const i = inbox.findIndex(m => m.type == type), e = to || fail;
-          if (i >= 0 || e) { clearTimeout(t); waiters.delete(w); i < 0 ? rej(e) : res(inbox.splice(i, 1)[0]) }
-        }, t = setTimeout(w, ms, {reason: 'timeout', step: st});
-        waiters.add(w); w(0);
-      }),
-      close: () => { removeEventListener('message', on); f.remove(); fail = CANCELLED; wakeAll() },
-    };
-  }
-
-  /** @param {Record<string, string>} [request] */
-  function openStatusFrame(request) {
-    const frame = statusFrame = openFrame('/oidc/iframe/check_session',
-      {client_id: options.client_id, origin: ORIGIN, ...options.itp_support && {itp_support: '1'}, ...request}, 'check_session');
-    (frame.ready = frame.next('lxl:session', 'check_session', options.timeout_ms).then(remember)).catch(() => statusFrame == frame && closeStatusFrame());
-    return frame;
-  }
-  const closeStatusFrame = () => { statusFrame?.close(); statusFrame = undefined };
-  const remember = s => { if (s.status != 'unchanged') lastStatus = s; sessionState = s.session_state || sessionState; return s };
-  const stale = () => !(Date.now() / 1e3 < cached?.exp - (cached?.exp - cached?.iat) / 5);
-
-  // One attempt in all tabs; a waiter gives the holder's broadcast 50 ms
-  /** @param {boolean} [recheck] */
-  function start(recheck) {
-    if (attempt) return;
-    const run = attempt = /** @type {any} */ ({}), locks = navigator.locks, name = 'lxl:silent:' + options.client_id,
-      go = async (waited = 0) => (waited && !run.heard && !options.nonce &&
-        await new Promise(r => setTimeout(run.wake = r, 50)), run.cancelled || signInSilently(run, recheck));
-    (locks?.request(name, {ifAvailable: true}, lock => lock ? go() : locks.request(name, () => go(1))) || go())
-      .then(signedIn => run.cancelled || signedIn && (cached = signedIn[1], deliver({credential: signedIn[0], select_by: 'auto', client_id: options.client_id})), e => run.cancelled || fail(e)).finally(() => attempt == run && (attempt = undefined));
-  }
-
-  /** Steps 1-3 @param {any} run @param {boolean} [recheck] @returns {Promise<any>} */
-  async function signInSilently(run, recheck) {
-    if (run.heard && !options.nonce) try { return [run.heard, checkIdToken(run.heard)] } catch {}
-    const deadline = Date.now() + options.timeout_ms, left = () => deadline - Date.now(), state = random(), nonce = options.nonce || random();
-    const request = {response_type: 'id_token', scope: options.scope, nonce, state, redirect_uri: ORIGIN};
-    const fresh = !statusFrame, frame = statusFrame || openStatusFrame(request);
-    step('check_session');
-    let status = await frame.ready, response;
-    if (!fresh) {
-      frame.post({type: 'lxl:check', session_state: sessionState});
-      status = remember(await frame.next('lxl:session', 'check_session', left()).catch(e => { statusFrame == frame && closeStatusFrame(); throw e }));
-    }
-    measure('check_session');
-    if (recheck && status.status == 'unchanged' && !(lastStatus.status == 'logged_in' && stale())) return;
-    if (lastStatus.status != 'logged_in') {
-      cached = undefined; // "can't tell" is never "logged out"
-      throw {reason: lastStatus.status == 'logged_out' ? known(lastStatus.reason, 'no_session') : 'third_party_cookies_blocked'};
-    }
-    step('authorize');
-    const authorizeFrame = fresh ? frame : run.frame = openFrame('/oidc/authorize', {...request, client_id: options.client_id, response_mode: 'web_message', prompt: 'none'}, 'authorize');
-    try { response = (await authorizeFrame.next('authorization_response', 'authorize', left())).response || {} } finally { fresh || authorizeFrame.close() }
-    measure('authorize');
-    if (response.state !== state) throw {reason: 'invalid_response', detail: 'state'};
-    if (response.error) throw {reason: known(response.reason, known(response.error, 'no_session')), detail: response.error};
-    sessionState = response.session_state || sessionState;
-    const claims = checkIdToken(response.id_token, nonce);
-    options.nonce || run.cancelled || channel?.postMessage({type: 'credential', credential: response.id_token});
-    return [response.id_token, claims];
-  }
-
-  /** OIDC Core §3.1.3.7; the backend checks the signature @param {string} token @param {string} [nonce] */
-  function checkIdToken(token, nonce) {
-    let claims = {};
-    try { claims = JSON.parse(atob(token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/'))) } catch {}
-    const id = options.client_id, aud = [claims.aud].flat();
-    const bad = claims.iss !== IDP ? 'iss' : !aud.includes(id) || aud[1] && claims.azp !== id ? 'aud' :
-      nonce && claims.nonce !== nonce ? 'nonce' : claims.exp * 1e3 > Date.now() ? '' : 'exp';
-    if (bad) throw {reason: 'invalid_response', detail: bad};
-    return claims;
-  }
-
-  function fail(e) {
-    const reason = known(e.reason, 'invalid_response');
-    misconfigured = MISCONFIGURED.test(reason);
-    warn('silent sign-in', {...e, reason, detail: e.detail || e.message});
-    deliver({credential: undefined, error: 'login_required', reason, ...reason == 'timeout' && {step: e.step}});
-  }
-
-  function deliver(r) {
-    step('callback');
-    guard(() => options.callback ? options.callback(r) : r.credential && postToLoginUri(r.credential));
-    measure('callback');
-    moment({type: 'result', ok: !!r.credential, ...r.reason && {reason: r.reason}});
-  }
-
-  function postToLoginUri(credential) {
-    const f = doc.createElement('form'), g_csrf_token = random();
-    doc.cookie = `g_csrf_token=${g_csrf_token};path=/;SameSite=Strict` + (isSecureContext ? ';Secure' : '');
-    Object.assign(f, {method: 'post', action: options.login_uri, hidden: true});
-    for (const [name, value] of Object.entries({credential, g_csrf_token})) f.append(Object.assign(doc.createElement('input'), {type: 'hidden', name, value}));
-    doc.body.append(f); f.submit();
-  }
-
-  function tellStatusFrame(m, reply, done) {
-    if (!options) throw usageError('initialize()', 'must come first');
-    const s = statusFrame || openStatusFrame();
-    /** @type {Promise<any>} */ (s.ready).then(() => (s.post(m), s.next(reply, reply, options.timeout_ms))).then(
-      m => m.ok ? {successful: true} : {successful: false, error: m.error || 'refused'},
-      e => e != CANCELLED && {successful: false, error: e.reason}).then(r => r && guard(() => done(r)));
-  }
-  const abort = () => { if (attempt) { attempt.cancelled = 1; attempt.frame?.close(); attempt = undefined } };
+  /** @type {Options | undefined} */ let options;
+  /** @type {StatusFrame | undefined} */ let statusFrame;
+  /** @type {Attempt | undefined} */ let attempt;
+  /** The last status that was not "unchanged". @type {SessionStatus | undefined} */
+  let lastStatus;
+  /** What the status frame compares to tell "unchanged". @type {string | undefined} */
+  let sessionState;
+  /** The claims of the page's credential, to renew it in time. @type {IdTokenClaims | undefined} */
+  let heldClaims;
+  /** To the site's other tabs: sign-out, and a credential a waiting tab may reuse.
+   * @type {BroadcastChannel | undefined} */
+  let tabsChannel;
+  let siteMisconfigured = false;
+  /** The button's code (sdk/lxl-id-button.js) once it installed itself.
+   * @type {lxl.core.Part | undefined} */
+  let part;
+  /** @type {HTMLScriptElement | undefined} */ let partScript;
+  /** renderButton() calls made before the part arrived.
+   * @type {[HTMLElement, lxl.accounts.id.GsiButtonConfiguration | undefined][]} */
+  let pendingButtons = [];
 
   /**
-   * @param {lxl.accounts.id.IdConfiguration} config @throws {TypeError} naming the bad option
+   * Configure the SDK; a second call cancels what the first started.
+   * @param {Record<string, unknown> | undefined} config an IdConfiguration, checked here
+   * @throws {TypeError} naming the option at fault and what it must be
    */
   function initialize(config) {
-    const c = /** @type {any} */ (config || {}), o = /** @type {any} */ ({scope: 'openid email profile', timeout_ms: 5e3});
-    for (const k in c) if (!OPTIONS[k]) throw usageError(`initialize({${k}})`, 'is no option; use ' + Object.keys(OPTIONS));
-    for (const [k, [valid, what]] of Object.entries(OPTIONS)) {
-      const v = c[k];
-      let ok = v === undefined && k != 'client_id' && (k != 'callback' || c.login_uri);
-      try { ok = ok || valid(v) } catch {}
-      if (!ok) throw usageError(`initialize({${k}})`, `must be ${what}, not ${JSON.stringify(v) ?? typeof v}`);
-      if (v !== undefined) o[k] = v;
+    const given = config || {};
+    const validated = /** @type {Record<string, any>} */ (
+      {scope: 'openid email profile', timeout_ms: DEFAULT_TIMEOUT_MS, ux_mode: 'popup'});
+    for (const name in given) {
+      if (!OPTION_RULES[name]) {
+        throw usageError(`initialize({${name}})`, 'is no option; use ' + Object.keys(OPTION_RULES));
+      }
+    }
+    for (const [name, [isValid, mustBe, isRequired]] of Object.entries(OPTION_RULES)) {
+      const value = given[name];
+      let valid = value === undefined && !isRequired?.(given);
+      try {
+        valid = valid || isValid(value);
+      } catch {}
+      if (!valid) {
+        const shown = JSON.stringify(value) ?? typeof value;
+        throw usageError(`initialize({${name}})`, `must be ${mustBe}, not ${shown}`);
+      }
+      if (value !== undefined) validated[name] = value;
     }
     if (!IDP) throw usageError('lxl-id.js', 'must load by <script src>');
     cancel();
-    options = o; misconfigured = false; cached = lastStatus = undefined;
-    channel?.close();
-    if (channel = win.BroadcastChannel && new BroadcastChannel('lxl:' + o.client_id)) channel.onmessage = ({data: m}) => {
-      if (m.type == 'signed_out') { cached = undefined; moment(m) }
-      if (m.type == 'credential' && attempt) attempt.heard = m.credential, attempt.wake?.();
-    };
-    if (o.auto_select) onReady(() => options == o && start());
+    const configured = options = /** @type {Options} */ (validated);
+    siteMisconfigured = false;
+    heldClaims = lastStatus = undefined;
+    listenToOtherTabs(configured.client_id);
+    // A later initialize() replaces these options; the attempt they asked for is then void.
+    if (configured.auto_select) {
+      whenDocumentReady(() => options == configured && startSilentSignIn());
+    }
   }
+
+  /**
+   * Start a silent sign-in unless one is running. The site's tabs take turns (Web Locks): the
+   * first asks the IdP while it holds the lock; the others wait, then reuse the credential it
+   * broadcast, so tabs opened together cost the IdP one authorization, not one each.
+   * @param {boolean} [recheck] on return to the tab: deliver nothing if nothing changed
+   */
+  function startSilentSignIn(recheck) {
+    if (attempt || !options) return;
+    const run = attempt = /** @type {Attempt} */ ({cancelled: false});
+    const site = options;
+    const locks = navigator.locks;
+    const lockName = 'lxl:silent:' + site.client_id;
+    /** @param {boolean} waitedForLock @returns {Promise<SignedIn | undefined>} */
+    const signInHoldingLock = async waitedForLock => {
+      if (waitedForLock && !run.heard && !site.nonce) {
+        await new Promise(resolve => {
+          run.wakeUp = () => resolve(undefined);
+          setTimeout(resolve, SHARED_CREDENTIAL_WAIT_MS);
+        });
+      }
+      return run.cancelled ? undefined : signInSilently(run, site, recheck);
+    };
+    const signingIn = /** @type {Promise<SignedIn | undefined>} */ (locks
+      ? locks.request(lockName, {ifAvailable: true}, lock => lock
+        ? signInHoldingLock(false)
+        : locks.request(lockName, () => signInHoldingLock(true)))
+      : signInHoldingLock(false));
+    signingIn.then(signedIn => {
+      if (run.cancelled || !signedIn) return;
+      heldClaims = signedIn.claims;
+      deliver({credential: signedIn.credential, select_by: 'auto', client_id: site.client_id});
+    }, error => run.cancelled || fail(error, 'silent sign-in')).finally(() => {
+      if (attempt == run) attempt = undefined;
+    });
+  }
+
+  /**
+   * Steps 1–3 of docs/silent-sign-in.md: is the person signed in at the IdP (status frame),
+   * then an ID token for this site (authorization request, prompt=none), then its checks.
+   * @param {Attempt} run @param {Options} site @param {boolean} [recheck]
+   * @returns {Promise<SignedIn | undefined>} undefined: a re-check found nothing changed
+   */
+  async function signInSilently(run, site, recheck) {
+    // Another tab broadcast a credential meanwhile: use it if it passes the same checks (the
+    // nonce aside: it was that tab's).
+    if (run.heard && !site.nonce) {
+      try {
+        return {credential: run.heard, claims: checkIdToken(run.heard)};
+      } catch {}
+    }
+    const deadline = Date.now() + site.timeout_ms;
+    const timeLeft = () => deadline - Date.now();
+    const {request, state, nonce} = authorizationRequest();
+    // A first status frame carries the authorization request too: one frame load answers
+    // both questions. Later attempts ask the frame already there, then open a one-off frame.
+    const isFirstFrame = !statusFrame;
+    const frame = statusFrame || openStatusFrame(request);
+    stepStarts('check_session');
+    let status = await frame.ready;
+    if (!isFirstFrame) {
+      frame.post({type: 'lxl:check', session_state: sessionState});
+      const answer = await frame.next('lxl:session', 'check_session', timeLeft()).catch(error => {
+        if (statusFrame == frame) closeStatusFrame();
+        throw error;
+      });
+      status = rememberStatus(answer);
+    }
+    stepEnds('check_session');
+    const stillSignedIn = lastStatus?.status == 'logged_in';
+    if (recheck && status.status == 'unchanged' && !(stillSignedIn && credentialIsAging())) {
+      return undefined;
+    }
+    if (!stillSignedIn) {
+      heldClaims = undefined;
+      // "unknown" means the frame could not read its cookies: say that, never "logged out".
+      throw {reason: lastStatus?.status == 'logged_out'
+        ? knownReason(lastStatus.reason, 'no_session')
+        : 'third_party_cookies_blocked'};
+    }
+
+    stepStarts('authorize');
+    const authorizeFrame = isFirstFrame ? frame : run.authorizeFrame = openFrame('/oidc/authorize',
+      {...request, response_mode: 'web_message', prompt: 'none'}, 'authorize');
+    /** @type {AuthorizationResponse} */ let response;
+    try {
+      const message = await authorizeFrame.next('authorization_response', 'authorize', timeLeft());
+      response = message.response || {};
+    } finally {
+      if (!isFirstFrame) authorizeFrame.close();
+    }
+    stepEnds('authorize');
+    const claims = checkAuthorizationResponse(response, state, nonce);
+    const credential = /** @type {string} */ (response.id_token);
+    // Only a credential bound to the SDK's own nonce may serve other tabs: a site nonce
+    // belongs to the one page load whose backend is waiting for it.
+    if (!site.nonce && !run.cancelled) tabsChannel?.postMessage({type: 'credential', credential});
+    return {credential, claims};
+  }
+
+  /**
+   * The status frame: it stays for the page's life and answers `lxl:check` on each return to
+   * the tab (OIDC Session Management's check_session_iframe, with postMessage both ways).
+   * @param {Record<string, string>} [request] the first attempt's authorization request
+   * @returns {StatusFrame}
+   */
+  function openStatusFrame(request) {
+    const site = /** @type {Options} */ (options);
+    const query = {client_id: site.client_id, origin: PAGE_ORIGIN,
+      ...(site.itp_support ? {itp_support: '1'} : {}), ...request};
+    const frame = openFrame('/oidc/iframe/check_session', query, 'check_session');
+    const ready = frame.next('lxl:session', 'check_session', site.timeout_ms).then(rememberStatus);
+    const opened = statusFrame = {...frame, ready};
+    // A frame that never said how the session is, is of no use later either.
+    ready.catch(() => statusFrame == opened && closeStatusFrame());
+    return opened;
+  }
+
+  function closeStatusFrame() {
+    statusFrame?.close();
+    statusFrame = undefined;
+  }
+
+  /** @param {lxl.core.FrameMessage} message an `lxl:session` message */
+  function rememberStatus(message) {
+    const status = /** @type {SessionStatus} */ (message);
+    if (status.status != 'unchanged') lastStatus = status;
+    sessionState = status.session_state || sessionState;
+    return status;
+  }
+
+  /** Is the page's credential missing, of unknown lifetime, or near its end? */
+  function credentialIsAging() {
+    const {exp, iat} = heldClaims || /** @type {IdTokenClaims} */ ({});
+    return !(Date.now() / 1000 < exp - (exp - iat) * RENEW_IN_LAST_PART_OF_LIFETIME);
+  }
+
+  /**
+   * A fresh authorization request for this page (OIDC Core §3.2.2.1 with response_mode
+   * web_message): the IdP answers to this page's origin.
+   * @returns {lxl.core.AuthorizationRequest}
+   */
+  function authorizationRequest() {
+    const site = /** @type {Options} */ (options);
+    const state = randomToken();
+    const nonce = site.nonce || randomToken();
+    return {state, nonce, request: {response_type: 'id_token', scope: site.scope, nonce, state,
+      redirect_uri: PAGE_ORIGIN, client_id: site.client_id}};
+  }
+
+  /**
+   * State first (a response to another request is refused whatever it says), then the error,
+   * then the ID token's claims.
+   * @param {AuthorizationResponse} response @param {string} state @param {string} nonce
+   * @returns {IdTokenClaims}
+   */
+  function checkAuthorizationResponse(response, state, nonce) {
+    if (response.state !== state) throw {reason: 'invalid_response', detail: 'state'};
+    if (response.error) {
+      const reason = knownReason(response.reason, knownReason(response.error, 'no_session'));
+      throw {reason, detail: response.error};
+    }
+    sessionState = response.session_state || sessionState;
+    return checkIdToken(response.id_token, nonce);
+  }
+
+  /**
+   * The checks of OIDC Core §3.1.3.7 a page can make: iss, aud, azp, nonce, exp. Not the
+   * signature: the site's backend verifies that against the IdP's keys.
+   * @param {string | undefined} token @param {string} [nonce] none: a token another tab got
+   * @returns {IdTokenClaims}
+   */
+  function checkIdToken(token, nonce) {
+    /** @type {IdTokenClaims} */ let claims = {};
+    try {
+      const payload = String(token).split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+      claims = JSON.parse(atob(payload));
+    } catch {}
+    const clientId = /** @type {Options} */ (options).client_id;
+    const audiences = [claims.aud].flat();
+    const badClaim = claims.iss !== IDP ? 'iss'
+      : !audiences.includes(clientId) || audiences.length > 1 && claims.azp !== clientId ? 'aud'
+        : nonce && claims.nonce !== nonce ? 'nonce'
+          : claims.exp * 1000 > Date.now() ? '' : 'exp';
+    if (badClaim) throw {reason: 'invalid_response', detail: badClaim};
+    return claims;
+  }
+
+  /**
+   * Tell the site: its callback, else a form POST of the credential to login_uri (a failure
+   * posts nothing). Moments bracket the callback so a page can time it.
+   * @param {Response} response
+   */
+  function deliver(response) {
+    const site = /** @type {Options} */ (options);
+    stepStarts('callback');
+    runSiteCode(() => {
+      if (site.callback) site.callback(response);
+      else if (response.credential) postToLoginUri(response.credential);
+    });
+    stepEnds('callback');
+    moment(response.credential === undefined
+      ? {type: 'result', ok: false, reason: response.reason}
+      : {type: 'result', ok: true});
+  }
+
+  /**
+   * Deliver a failure and say once on the console why, and what the site could do.
+   * @param {Failure & {message?: string}} error a Failure, or an Error from a bug
+   * @param {string} what what failed, for the console
+   */
+  function fail(error, what) {
+    const reason = knownReason(error.reason, 'invalid_response');
+    siteMisconfigured = SITE_MISCONFIGURED.includes(reason);
+    warn(what, {...error, reason, detail: error.detail || error.message});
+    deliver({credential: undefined, error: 'login_required', reason,
+      ...(reason == 'timeout' ? {step: /** @type {any} */ (error.step)} : {})});
+  }
+
+  /**
+   * Without a callback: POST the credential to login_uri with a double-submit CSRF token (a
+   * field and a cookie of equal value), as Google Identity Services does. Same origin, so a
+   * Strict cookie comes along; Secure wherever the page may set it.
+   * @param {string} credential
+   */
+  function postToLoginUri(credential) {
+    const form = document.createElement('form');
+    const csrfToken = randomToken();
+    document.cookie = `g_csrf_token=${csrfToken};path=/;SameSite=Strict` +
+      (isSecureContext ? ';Secure' : '');
+    Object.assign(form, {method: 'post', action: options?.login_uri, hidden: true});
+    for (const [name, value] of Object.entries({credential, g_csrf_token: csrfToken})) {
+      form.append(Object.assign(document.createElement('input'), {type: 'hidden', name, value}));
+    }
+    document.body.append(form);
+    form.submit();
+  }
+
+  /**
+   * Render the "Sign in with LxL ID" button into `parent`. The button, its popup and redirect
+   * mode live in sdk/lxl-id-button.js, which the IdP serves and this loads on the first call;
+   * calls made before it arrives wait for it. Its options are checked there.
+   * @param {HTMLElement} parent @param {lxl.accounts.id.GsiButtonConfiguration} [buttonOptions]
+   */
+  function renderButton(parent, buttonOptions) {
+    if (!options) throw usageError('initialize()', 'must come first');
+    // nodeType, not instanceof: an element from another frame's realm is an element too.
+    if (parent?.nodeType !== 1) throw usageError('renderButton(parent)', 'must be an Element');
+    if (part) return part.renderButton(parent, buttonOptions);
+    pendingButtons.push([parent, buttonOptions]);
+    loadPart();
+  }
+
+  /** Load the button part once; it reads `lxlCore` off its script element and installs. */
+  function loadPart() {
+    if (partScript) return;
+    const script = partScript = document.createElement('script');
+    script.src = IDP + '/static/lxl-id-button.js';
+    // A site with a nonce-based Content-Security-Policy gave this script its nonce; the part
+    // needs the same to run. (A script added by code never blocks the parser: no async needed.)
+    if (ownScript?.nonce) script.nonce = ownScript.nonce;
+    /** @type {any} */ (script).lxlCore = core;
+    // The part installs itself as it runs, before its load event. An error event means the IdP
+    // did not serve it; a load without install, that it served something else (an error page
+    // fails to parse as a script, and load still fires). A later renderButton tries again.
+    script.onload = script.onerror = () => {
+      if (part) return;
+      script.remove();
+      partScript = undefined;
+      pendingButtons = [];
+      fail({reason: 'idp_unreachable', detail: 'lxl-id-button.js'}, 'renderButton');
+    };
+    document.head.append(script);
+  }
+
+  /** @param {lxl.core.Part} installed */
+  function install(installed) {
+    part = installed;
+    for (const [parent, buttonOptions] of pendingButtons.splice(0)) {
+      runSiteCode(() => installed.renderButton(parent, buttonOptions));
+    }
+  }
+
+  /**
+   * The button's answer (from its frame or its popup): the same checks as the silent path's,
+   * then the callback. A silent attempt still in flight is dropped: one sign-in, one credential.
+   * @param {AuthorizationResponse} response
+   * @param {{state: string, nonce: string}} request what authorizationRequest() returned
+   * @param {'btn'} selectBy
+   */
+  function finish(response, request, selectBy) {
+    /** @type {IdTokenClaims} */ let claims;
+    try {
+      claims = checkAuthorizationResponse(response || {}, request.state, request.nonce);
+    } catch (error) {
+      return fail(/** @type {Failure} */ (error), 'sign-in');
+    }
+    abortAttempt();
+    heldClaims = claims;
+    const credential = /** @type {string} */ (response.id_token);
+    const clientId = /** @type {Options} */ (options).client_id;
+    deliver({credential, select_by: selectBy, client_id: clientId});
+  }
+
+  /** @param {string} reason @param {string} [detail] */
+  function failure(reason, detail) {
+    fail({reason, detail}, 'sign-in');
+  }
+
+  /** What the part needs of the core: sdk/lxl-id.d.ts `lxl.core.Core`. @type {lxl.core.Core} */
+  const core = Object.freeze({
+    idp: IDP,
+    origin: PAGE_ORIGIN,
+    options: () => /** @type {Options} */ ({...options}),
+    openFrame,
+    authorizationRequest,
+    finish,
+    failure,
+    moment,
+    random: randomToken,
+    storage: siteStorage(),
+    install,
+  });
 
   /** Sign-out in all tabs: the next attempt fails with auto_select_disabled. */
   function disableAutoSelect() {
-    abort(); cached = undefined;
-    channel?.postMessage({type: 'signed_out'});
-    tellStatusFrame({type: 'lxl:disable_auto_select'}, 'lxl:auto_select_disabled', r => r.successful || warn('disableAutoSelect', {reason: r.error}));
+    abortAttempt();
+    heldClaims = undefined;
+    tabsChannel?.postMessage({type: 'signed_out'});
+    tellStatusFrame({type: 'lxl:disable_auto_select'}, 'lxl:auto_select_disabled',
+      result => result.successful || warn('disableAutoSelect', {reason: result.error}));
   }
 
-  /** Removes every frame and listener; a cancelled attempt calls no callback. */
-  function cancel() { abort(); closeStatusFrame() }
+  /** Remove every frame and listener; a cancelled attempt calls no callback. */
+  function cancel() {
+    abortAttempt();
+    closeStatusFrame();
+  }
 
   /**
-   * @param {string} hint ID token or sub @param {(r: lxl.accounts.id.RevocationResponse) => void} [done]
+   * Revoke this client's grant for a person, through the status frame.
+   * @param {string} hint an ID token or a sub
+   * @param {(response: lxl.accounts.id.RevocationResponse) => void} [done]
    */
   function revoke(hint, done) {
     if (!isText(hint)) throw usageError('revoke(hint)', 'must be an ID token or a sub');
     if (done && !isFunction(done)) throw usageError('revoke(hint, done)', 'must be a function');
-    cached = undefined;
-    tellStatusFrame({type: 'lxl:revoke', hint}, 'lxl:revoked', r => done?.(r));
+    heldClaims = undefined;
+    tellStatusFrame({type: 'lxl:revoke', hint}, 'lxl:revoked', result => done?.(result));
   }
 
-  doc.addEventListener('visibilitychange', () => {
-    if (doc.visibilityState == 'visible' && options?.auto_select && !misconfigured && (statusFrame || stale())) start(true);
-  });
+  /**
+   * Send the status frame a request and hand its reply to `done`, as {successful, error}.
+   * @param {object} message @param {string} replyType
+   * @param {(result: lxl.accounts.id.RevocationResponse) => void} done
+   */
+  function tellStatusFrame(message, replyType, done) {
+    if (!options) throw usageError('initialize()', 'must come first');
+    const site = options;
+    const frame = statusFrame || openStatusFrame();
+    frame.ready
+      .then(() => {
+        frame.post(message);
+        return frame.next(replyType, replyType, site.timeout_ms);
+      })
+      .then(reply => reply.ok ? {successful: true}
+        : {successful: false, error: /** @type {string} */ (reply.error) || 'refused'},
+      error => error != CANCELLED && {successful: false, error: String(error.reason)})
+      .then(result => result && runSiteCode(() => done(result)));
+  }
 
-  onReady(() => {
-    const el = doc.getElementById('lxl_id_onload'), c = /** @type {any} */ ({});
-    if (!el) return;
-    for (const k in OPTIONS) {
-      const v = el.dataset[k];
-      if (v) c[k] = /callback|moment/.test(k) ? win[v] || v : v == 'true' || v != 'false' && (k == 'timeout_ms' ? +v : v);
+  function abortAttempt() {
+    if (!attempt) return;
+    attempt.cancelled = true;
+    attempt.authorizeFrame?.close();
+    attempt = undefined;
+  }
+
+  /** @param {string} clientId */
+  function listenToOtherTabs(clientId) {
+    tabsChannel?.close();
+    // No BroadcastChannel (Safari before 15.4): each tab on its own.
+    tabsChannel = page.BroadcastChannel && new BroadcastChannel('lxl:' + clientId);
+    if (!tabsChannel) return;
+    tabsChannel.onmessage = ({data: message}) => {
+      if (message.type == 'signed_out') {
+        heldClaims = undefined;
+        moment(message);
+      }
+      if (message.type == 'credential' && attempt) {
+        attempt.heard = message.credential;
+        attempt.wakeUp?.();
+      }
+    };
+  }
+
+  // Helpers.
+
+  /**
+   * An IdP frame, and what it says. A message counts only if it comes from this frame's window
+   * and from the IdP's origin: the page may hold other frames, and any of them may post.
+   * @param {string} path @param {Record<string, string>} query
+   * @param {string} name what the frame is for, told in its moments and a timeout's `step`
+   * @param {HTMLElement} [container] show the frame there; without one it is hidden in body
+   * @returns {Frame}
+   */
+  function openFrame(path, query, name, container) {
+    const iframe = document.createElement('iframe');
+    /** @type {lxl.core.FrameMessage[]} */ const inbox = [];
+    /** @type {Set<(timedOut?: Failure) => void>} */ const waiters = new Set();
+    const wakeWaiters = () => waiters.forEach(waiter => waiter());
+    /** Why nothing more will come: refused, unreachable or closed. @type {Failure | undefined} */
+    let frameFailure;
+    let greeted = false;
+
+    /** @param {MessageEvent} event */
+    const receive = event => {
+      const message = event.data;
+      if (event.source !== iframe.contentWindow || event.origin !== IDP || !message?.type) return;
+      // Told as it arrives: what the frame said, never the credential it carried.
+      const {status, reason, error} = message.response || message;
+      moment({type: 'message', message: message.type, frame: name, ...(status ? {status} : {}),
+        ...(reason ? {reason} : {}), ...(error ? {error} : {})});
+      greeted = true;
+      inbox.push(message);
+      wakeWaiters();
+    };
+    addEventListener('message', receive);
+
+    // Loaded without a word: the IdP refused to be framed here (its refusal page cannot post),
+    // the IdP is down, or the hello is still on its way (Chromium may deliver a cross-site
+    // frame's first message after the frame's load event). client-check says which, without
+    // cookies; "ok" means the frame is ours, so its hello is awaited as usual.
+    iframe.onload = () => {
+      if (greeted) return;
+      const check = new URLSearchParams({client_id: /** @type {Options} */ (options).client_id,
+        origin: PAGE_ORIGIN});
+      fetch(`${IDP}/oidc/client-check?${check}`,
+        {credentials: 'omit', signal: AbortSignal.timeout(CLIENT_CHECK_TIMEOUT_MS)})
+        .then(answer => answer.json())
+        .then(verdict => verdict.ok || verdict.error, () => undefined)
+        .then(verdict => {
+          if (greeted || verdict === true) return;
+          const reason = SITE_MISCONFIGURED.includes(verdict) ? verdict : 'idp_unreachable';
+          frameFailure = {reason, step: name};
+          wakeWaiters();
+        });
+    };
+    iframe.src = IDP + path + '?' + new URLSearchParams(query);
+    if (container) {
+      container.append(iframe);
+    } else {
+      // Hidden by attributes, not an inline style: a site's CSP need not allow inline styles.
+      Object.assign(iframe, {hidden: true, width: 0, height: 0, ariaHidden: 'true'});
+      document.body.append(iframe);
     }
-    initialize(c);
+
+    return {
+      element: iframe,
+      post: message => iframe.contentWindow?.postMessage(message, IDP),
+      next: (type, step, ms) => new Promise((resolve, reject) => {
+        /** @param {Failure} [timedOut] */
+        const settleIfDue = timedOut => {
+          const index = inbox.findIndex(message => message.type == type);
+          const failed = timedOut || frameFailure;
+          if (index < 0 && !failed) return;
+          clearTimeout(timer);
+          waiters.delete(settleIfDue);
+          if (index >= 0) resolve(inbox.splice(index, 1)[0]);
+          else reject(failed);
+        };
+        const timer = ms === undefined ? undefined
+          : setTimeout(settleIfDue, ms, {reason: 'timeout', step});
+        waiters.add(settleIfDue);
+        settleIfDue();
+      }),
+      close: () => {
+        removeEventListener('message', receive);
+        iframe.remove();
+        frameFailure = CANCELLED;
+        wakeWaiters();
+      },
+    };
+  }
+
+  /**
+   * localStorage under this client's prefix, for the part's memory across visits (a refused
+   * storage-access prompt). Undefined where reading localStorage throws (storage blocked for
+   * the site, sandboxed frames); any call may throw too (quota, private modes).
+   * @returns {lxl.core.SiteStorage | undefined}
+   */
+  function siteStorage() {
+    /** @type {Storage} */ let local;
+    try {
+      local = page.localStorage;
+    } catch {
+      return undefined;
+    }
+    if (!local) return undefined;
+    const key = (/** @type {string} */ name) => `lxl:${options?.client_id}:${name}`;
+    return {
+      getItem: name => local.getItem(key(name)),
+      setItem: (name, value) => local.setItem(key(name), value),
+      removeItem: name => local.removeItem(key(name)),
+    };
+  }
+
+  /**
+   * Stamped as it happens, so a page can draw the sequence without timing anything itself.
+   * @param {object} happened a Moment without its `ms`
+   */
+  function moment(happened) {
+    runSiteCode(() => options?.on_moment?.(
+      /** @type {lxl.accounts.id.Moment} */ ({...happened, ms: performance.now()})));
+  }
+
+  /** @param {string} step */
+  function stepStarts(step) {
+    performance.mark('lxl:' + step);
+    moment({type: 'step', step});
+  }
+
+  /** The step's duration as a performance measure `lxl:<step>`, for DevTools.
+   * @param {string} step */
+  function stepEnds(step) {
+    performance.measure('lxl:' + step, 'lxl:' + step);
+  }
+
+  /** @param {string} what @param {Failure} failed */
+  function warn(what, {reason, step, detail}) {
+    if (options?.log_level == 'silent') return;
+    console.warn(`lxl-id: ${what} failed: ${reason} ${step || ''} ${detail || ''}. ` +
+      hintFor(String(reason), what));
+  }
+
+  /** What the site can do about a failure. @param {string} reason @param {string} what */
+  function hintFor(reason, what) {
+    const clientId = options?.client_id;
+    /** @type {Record<string, string>} */
+    const hints = {
+      origin_not_allowed: `Register ${PAGE_ORIGIN} as a web origin of client ${clientId}.`,
+      unknown_client: `Check client_id ${clientId}.`,
+      third_party_cookies_blocked: 'Try itp_support: true.',
+      invalid_response: `Is ${IDP} the issuer? Is the clock right?`,
+      idp_unreachable: `Is ${IDP} up?`,
+      timeout: `Is ${IDP} up?`,
+    };
+    return hints[reason] || (what == 'silent sign-in' ? 'Show a sign-in button.' : '');
+  }
+
+  /**
+   * A reason from the list, else `fallback`.
+   * @param {unknown} reason @param {lxl.accounts.id.FailureReason} fallback
+   * @returns {lxl.accounts.id.FailureReason}
+   */
+  function knownReason(reason, fallback) {
+    const listed = /** @type {readonly unknown[]} */ (REASONS).includes(reason);
+    return listed ? /** @type {lxl.accounts.id.FailureReason} */ (reason) : fallback;
+  }
+
+  /** 128 random bits as digits: safe in a URL, a cookie and a form without any encoding. */
+  function randomToken() {
+    return crypto.getRandomValues(new Uint32Array(4)).join('');
+  }
+
+  /** Run the site's code (a callback): its errors are the site's, reported, never ours.
+   * @param {() => unknown} siteCode */
+  function runSiteCode(siteCode) {
+    try {
+      siteCode();
+    } catch (error) {
+      reportError(error);
+    }
+  }
+
+  /** @param {() => void} then */
+  function whenDocumentReady(then) {
+    if (document.readyState == 'loading') {
+      document.addEventListener('DOMContentLoaded', then, {once: true});
+    } else {
+      then();
+    }
+  }
+
+  /** @param {string} what @param {string} how */
+  function usageError(what, how) {
+    return new TypeError(`lxl-id: ${what} ${how}`);
+  }
+
+  // Wiring, once per page.
+
+  page.lxl = {...page.lxl, accounts: {...page.lxl?.accounts, id: Object.freeze({
+    initialize, renderButton, disableAutoSelect, cancel, revoke, _reasons: REASONS,
+  })}};
+
+  // Returning to the tab is the moment to re-check (never a timer): the session may have
+  // ended or changed elsewhere, or the credential may be near its end.
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState != 'visible' || !options?.auto_select || siteMisconfigured) return;
+    if (statusFrame || credentialIsAging()) startSilentSignIn(true);
   });
 
-  win.lxl = {...win.lxl, accounts: {...win.lxl?.accounts, id: Object.freeze({initialize, disableAutoSelect, cancel, revoke, _reasons: REASONS})}};
+  // The HTML API: <div id="lxl_id_onload" data-client_id="…" data-callback="globalName" …>.
+  whenDocumentReady(() => {
+    const element = document.getElementById('lxl_id_onload');
+    if (!element) return;
+    /** @type {Record<string, unknown>} */ const config = {};
+    for (const name in OPTION_RULES) {
+      const value = element.dataset[name];
+      if (!value) continue;
+      // Functions are named globals; an unknown name stays a string for initialize() to report.
+      if (name == 'callback' || name == 'on_moment') config[name] = page[value] || value;
+      else if (value == 'true' || value == 'false') config[name] = value == 'true';
+      else config[name] = name == 'timeout_ms' ? Number(value) : value;
+    }
+    initialize(config);
+  });
 })();

@@ -7,7 +7,7 @@ lxl.accounts.id.initialize({
   callback(r) {
     if (r.credential !== undefined) {
       const token: string = r.credential;
-      const by: 'auto' = r.select_by;
+      const by: 'auto' | 'btn' = r.select_by;
       void token; void by;
     } else {
       const reason: lxl.accounts.id.FailureReason = r.reason;
@@ -24,6 +24,14 @@ lxl.accounts.id.initialize({
   },
 });
 lxl.accounts.id.initialize({client_id: 'ngo-demo', login_uri: '/auth/credential', log_level: 'silent'});
+lxl.accounts.id.initialize({client_id: 'ngo-demo', login_uri: '/auth/credential', ux_mode: 'redirect'});
+lxl.accounts.id.renderButton(document.body);
+lxl.accounts.id.renderButton(document.createElement('div'), {
+  type: 'standard', theme: 'filled_blue', size: 'medium', text: 'continue_with', shape: 'pill',
+  logo_alignment: 'center', width: 240, click_listener: () => {},
+});
+const denied: lxl.accounts.id.FailureReason = 'access_denied';
+void denied;
 lxl.accounts.id.revoke('sub-123', r => { if (!r.successful) void r.error });
 lxl.accounts.id.disableAutoSelect();
 lxl.accounts.id.cancel();
@@ -36,3 +44,11 @@ lxl.accounts.id.initialize({client_id: 'ngo-demo', auto_select: 'true'});
 // @ts-expect-error not a failure reason
 const bad: lxl.accounts.id.FailureReason = 'login_required';
 void bad;
+// @ts-expect-error ux_mode is 'popup' or 'redirect'
+lxl.accounts.id.initialize({client_id: 'ngo-demo', callback() {}, ux_mode: 'modal'});
+// @ts-expect-error renderButton needs an element
+lxl.accounts.id.renderButton('#signin');
+// @ts-expect-error size is large, medium or small
+lxl.accounts.id.renderButton(document.body, {size: 'huge'});
+// @ts-expect-error width is a number of px
+lxl.accounts.id.renderButton(document.body, {width: '200px'});

@@ -1,6 +1,6 @@
 // A minimal fake browser for running the real sdk/lxl-id.js under node:vm.
-// Only what the SDK touches is modelled; frames never load anything: tests play the IdP
-// by dispatching `message` and `load` events themselves.
+// Only what the SDK touches is modelled; frames and scripts never load anything: tests play
+// the IdP by dispatching `message`, `load` and `error` events themselves.
 import {webcrypto} from 'node:crypto';
 import fs from 'node:fs';
 import vm from 'node:vm';
@@ -31,6 +31,7 @@ class Element extends Target {
   constructor(tag, doc) {
     super();
     this.tagName = tag.toUpperCase();
+    this.nodeType = 1; // Node.ELEMENT_NODE
     this.attributes = {};
     this.children = [];
     this.dataset = {};
@@ -54,7 +55,7 @@ class Element extends Target {
 /** Build a fake page, run the SDK in it, return handles for the test. */
 export function load({
   src = IDP + '/sdk/lxl-id.js', readyState = 'complete', onload = null, fetch, locks,
-  BroadcastChannel, globals = {},
+  BroadcastChannel, globals = {}, scriptNonce = '', setUp = () => {},
 } = {}) {
   const doc = new Target();
   const win = new Target();
@@ -64,11 +65,12 @@ export function load({
   const errors = []; // reportError(): site bugs the SDK caught and reported
   Object.assign(doc, {
     readyState, visibilityState: 'visible', cookies: [], submitted: [],
-    currentScript: src == null ? null : {getAttribute: k => (k == 'src' ? src : null)},
+    currentScript: src == null ? null : {getAttribute: k => (k == 'src' ? src : null), nonce: scriptNonce},
     createElement: tag => new Element(tag, doc),
     getElementById: id => (onload && id == 'lxl_id_onload' ? onload : null),
   });
   Object.defineProperty(doc, 'cookie', {set(v) { doc.cookies.push(v) }, get() { return '' }});
+  doc.head = new Element('head', doc);
   doc.body = new Element('body', doc);
   const ctx = {
     document: doc,
@@ -95,12 +97,15 @@ export function load({
     ...globals,
   };
   ctx.window = ctx;
+  setUp(ctx); // e.g. a global whose getter throws, which spreading `globals` would call
   vm.createContext(ctx);
   vm.runInContext(SDK_SOURCE, ctx, {filename: SDK_PATH});
   const env = {
     ctx, doc, win, warns, marks, fetches, errors,
     get api() { return ctx.lxl.accounts.id },
     frames: () => doc.body.children.filter(n => n.tagName == 'IFRAME'),
+    /** The scripts the SDK added (the button part's). */
+    scripts: () => doc.head.children.filter(n => n.tagName == 'SCRIPT'),
     query: f => Object.fromEntries(new URL(f.src).searchParams),
     /** Post a message to the page as if from frame `f`. */
     msg(f, data, origin = IDP, source = f.contentWindow) {

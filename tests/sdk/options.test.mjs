@@ -26,6 +26,8 @@ const BAD = [
   [{...good, on_moment: {}}, 'on_moment', 'a function'],
   [{...good, log_level: 'debug'}, 'log_level', '"warn" or "silent"'],
   [{...good, clientId: 'ngo-demo'}, 'clientId', 'is no option; use client_id,callback'],
+  [{...good, ux_mode: 'modal'}, 'ux_mode', '"popup" or "redirect"'],
+  [{...good, ux_mode: 'redirect'}, 'login_uri', 'ux_mode "redirect" needs one), not undefined'],
 ];
 
 for (const [opts, name, how] of BAD) {
@@ -51,6 +53,8 @@ test('good options are accepted, including explicit undefined and a same-origin 
   api.initialize({...good, scope: undefined, nonce: undefined});
   api.initialize({client_id: 'ngo-demo', login_uri: '/auth/credential', timeout_ms: 100, log_level: 'silent'});
   api.initialize({client_id: 'ngo-demo', login_uri: 'http://ngo.localhost:5000/auth/credential'});
+  api.initialize({...good, ux_mode: 'popup'});
+  api.initialize({client_id: 'ngo-demo', login_uri: '/auth/credential', ux_mode: 'redirect'});
 });
 
 test('the IdP origin comes from the script src; without one initialize says so', () => {

@@ -15,6 +15,8 @@ ORIGIN_NOT_ALLOWED = "origin_not_allowed"
 
 IDP_REASONS = (NO_SESSION, SESSION_EXPIRED, AUTO_SELECT_DISABLED, CONSENT_REQUIRED,
                THIRD_PARTY_COOKIES_BLOCKED, UNKNOWN_CLIENT, ORIGIN_NOT_ALLOWED)
+# access_denied: the person pressed Deny in the button's popup (the OAuth error of that name).
 # invalid_response: the frame answered, but state or the ID token's claims failed a check.
-SDK_REASONS = ("idp_unreachable", "timeout", "popup_closed", "popup_blocked", "invalid_response")
+SDK_REASONS = ("idp_unreachable", "timeout", "popup_closed", "popup_blocked", "access_denied",
+               "invalid_response")
 ALL_REASONS = IDP_REASONS + SDK_REASONS

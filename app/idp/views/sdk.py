@@ -1,10 +1,12 @@
 """The browser SDK, served from its own folder at the paths CONTRACT.md fixes.
 
-``sdk/lxl-id.js`` is written to be read: comments, JSDoc types for ``tsc --checkJs``. What
-browsers download is that source minified by rjsmin (comments and layout go, every name and
-every behaviour stays), made once when the IdP starts and kept in memory; restart the app to
-serve an edited source. The size budget is held on these served bytes
-(tests/sdk/test_sdk_static.py).
+``sdk/lxl-id.js`` (the core: silent sign-in) and ``sdk/lxl-id-button.js`` (the button, its
+popup and redirect mode, which the core loads from here on first use) are written to be read.
+What browsers download is their minified build in ``sdk/dist/``, made by ``npm run build:sdk``
+(``sdk/build.mjs``, terser) and committed, so the IdP runs without Node. The files are read
+once when the IdP starts and kept in memory; restart the app to serve a new build.
+tests/sdk/test_sdk_static.py checks that the served files are exactly what the sources build
+to, and holds the core to its size budget.
 """
 
 import hashlib
@@ -12,45 +14,63 @@ import io
 from pathlib import Path
 from typing import NamedTuple
 
-import rjsmin
-from flask import current_app, send_file, send_from_directory
+from flask import abort, current_app, send_file, send_from_directory
 
 from .. import bp
 
 SDK_FOLDER = Path(__file__).resolve().parents[3] / "sdk"
-SDK_SOURCE = SDK_FOLDER / "lxl-id.js"
+BUILD_FOLDER = SDK_FOLDER / "dist"
+CORE = "lxl-id.js"
+BUTTON_PART = "lxl-id-button.js"
 # A day: sites embed the SDK on every page, and a fix reaches every one of them by the next.
 CACHE_SECONDS = 24 * 3600
 _EXTENSION = "lxl_sdk"
 
 
-class SdkBuild(NamedTuple):
-    """The SDK as served: the minified script, its ETag and its source's modification time."""
+class SdkFile(NamedTuple):
+    """One built SDK file as served: its bytes, their ETag and the build's modification time."""
 
     script: bytes
     etag: str
     modified: float
 
 
-def build_sdk(source=SDK_SOURCE):
-    """Minify the SDK's source, keeping its ``/*! … */`` banner that says where the source is."""
-    script = rjsmin.jsmin(source.read_text(encoding="utf-8"), keep_bang_comments=True)
-    data = script.encode("utf-8")
-    return SdkBuild(data, hashlib.sha256(data).hexdigest()[:32], source.stat().st_mtime)
+def load_build(folder=BUILD_FOLDER):
+    """Read the built SDK files that exist in ``folder``, by name."""
+    files = {}
+    for name in (CORE, BUTTON_PART):
+        path = folder / name
+        if path.exists():
+            data = path.read_bytes()
+            files[name] = SdkFile(data, hashlib.sha256(data).hexdigest()[:32], path.stat().st_mtime)
+    if CORE not in files:
+        raise RuntimeError(f"{folder / CORE} is missing: build the SDK with `npm run build:sdk`")
+    return files
 
 
 @bp.record_once
-def _build_at_start_up(state):
-    state.app.extensions[_EXTENSION] = build_sdk()
+def _load_at_start_up(state):
+    state.app.extensions[_EXTENSION] = load_build()
+
+
+def _serve(name):
+    built = current_app.extensions[_EXTENSION].get(name)
+    if built is None:
+        abort(404)
+    return send_file(io.BytesIO(built.script), mimetype="text/javascript", download_name=name,
+                     etag=built.etag, last_modified=built.modified, max_age=CACHE_SECONDS)
 
 
 @bp.route("/static/lxl-id.js")
 def sdk_script():
-    """The SDK itself (``window.lxl.accounts.id``), minified."""
-    build = current_app.extensions[_EXTENSION]
-    return send_file(io.BytesIO(build.script), mimetype="text/javascript",
-                     download_name=SDK_SOURCE.name, etag=build.etag,
-                     last_modified=build.modified, max_age=CACHE_SECONDS)
+    """The SDK's core (``window.lxl.accounts.id``), minified."""
+    return _serve(CORE)
+
+
+@bp.route("/static/lxl-id-button.js")
+def sdk_button_script():
+    """The button part, which the core loads on the first ``renderButton()``, minified."""
+    return _serve(BUTTON_PART)
 
 
 @bp.route("/static/lxl-id.d.ts")
