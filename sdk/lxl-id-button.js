@@ -9,13 +9,16 @@
   const core = script?.lxlCore ?? loadedAlone();
   /** @returns {never} */
   function loadedAlone() {
-    throw new Error('lxl-id-button.js is loaded by lxl-id.js when a page calls renderButton(); do not include it yourself');
+    throw new Error('lxl-id-button.js is loaded by lxl-id.js when a page calls renderButton(); '
+      + 'do not include it yourself');
   }
 
   /** @typedef {lxl.accounts.id.GsiButtonConfiguration} ButtonOptions */
 
-  /** Each option with what it must be; the IdP's button frame draws from the same names. */
-  /** @type {Record<keyof ButtonOptions, {valid(value: unknown): boolean, must: string}>} */
+  /**
+   * Each option with what it must be; the IdP's button frame checks the same names and values.
+   * @type {Record<keyof ButtonOptions, {valid(value: unknown): boolean, must: string}>}
+   */
   const OPTION_RULES = {
     type: oneOf('standard', 'icon'),
     theme: oneOf('outline', 'filled_blue', 'filled_black'),
@@ -23,9 +26,13 @@
     text: oneOf('signin_with', 'signup_with', 'continue_with', 'signin'),
     shape: oneOf('rectangular', 'pill', 'circle', 'square'),
     logo_alignment: oneOf('left', 'center'),
-    width: {valid: value => Number.isInteger(value) && Number(value) >= 120 && Number(value) <= 400, must: 'an integer from 120 to 400 (px)'},
+    width: {
+      valid: value => typeof value == 'number' && Number.isInteger(value) && value >= 120 && value <= 400,
+      must: 'an integer from 120 to 400 (px)',
+    },
     click_listener: {valid: value => typeof value == 'function', must: 'a function'},
   };
+  const OPTION_NAMES = /** @type {(keyof ButtonOptions)[]} */ (Object.keys(OPTION_RULES));
   // The heights the IdP draws for each size: the frame starts at its final height so the page
   // does not shift when the frame reports its size.
   const BUTTON_HEIGHT_PX = {large: 40, medium: 32, small: 24};
@@ -46,11 +53,15 @@
   // which Chromium requires before it shows the storage-access prompt at all.
   const STORAGE_ACCESS_KEY = 'storage_access';
 
-  /** Buttons rendered, by parent: rendering into the same parent again replaces the button. */
-  /** @type {WeakMap<Element, () => void>} */
+  /**
+   * Buttons rendered, by parent: rendering into the same parent again replaces the button.
+   * @type {WeakMap<Element, () => void>}
+   */
   const removeButtonIn = new WeakMap();
-  /** The one sign-in popup open, if any: a second click focuses it instead of opening another. */
-  /** @type {Window | undefined} */
+  /**
+   * The one sign-in popup open, if any: a second click focuses it instead of opening another.
+   * @type {Window | undefined}
+   */
   let openPopup;
 
   /**
@@ -66,7 +77,8 @@
     const settings = core.options();
     // Used only if a click gets storage access and the frame can finish the sign-in itself.
     const {request} = core.authorizationRequest();
-    const frame = core.openFrame('/oidc/iframe/button', {...frameQuery(options, settings), ...request}, 'button', parent);
+    const query = {...frameQuery(options, settings), ...request};
+    const frame = core.openFrame('/oidc/iframe/button', query, 'button', parent);
     const iframe = frame.element;
     const height = BUTTON_HEIGHT_PX[options.size || 'large'];
     Object.assign(iframe, {title: FRAME_TITLE, height: String(height),
@@ -76,13 +88,12 @@
     /** @param {MessageEvent} event */
     const onFrameMessage = event => {
       if (event.source !== iframe.contentWindow || event.origin !== core.idp) return;
-      const message = event.data;
-      switch (message?.type) {
-        case 'lxl:resize': return fitFrame(iframe, message);
-        case 'lxl:click': return onClick(options.click_listener);
-        case 'lxl:storage_access': return message.granted || remember('refused');
-        case 'authorization_response': return core.finish(message.response || {}, request, 'btn');
-      }
+      const message = event.data, type = message?.type;
+      if (type == 'lxl:resize') fitFrame(iframe, message);
+      else if (type == 'lxl:click') onClick(options.click_listener);
+      // Refused: never ask again here. Granted: nothing to do, the credential follows.
+      else if (type == 'lxl:storage_access' && !message.granted) remember('refused');
+      else if (type == 'authorization_response') core.finish(message.response || {}, request, 'btn');
     };
     const remove = () => {
       removeEventListener('message', onFrameMessage);
@@ -97,17 +108,21 @@
     frame.next('lxl:hello', 'button', settings.timeout_ms).catch(error => {
       if (removeButtonIn.get(parent) != remove) return; // replaced meanwhile: not a failure
       remove();
-      core.failure(error.reason, error.detail || error.step);
+      core.failure(error.reason, error.detail);
     });
   }
 
   /** @param {Record<string, any>} options @returns {string | undefined} */
   function findBadOption(options) {
-    if (typeof options != 'object' || options === null) return 'renderButton(parent, options): options must be an object';
-    for (const name in options) {
+    if (typeof options != 'object' || options === null) {
+      return 'renderButton(parent, options): options must be an object';
+    }
+    for (const [name, value] of Object.entries(options)) {
+      // includes(), not OPTION_RULES[name]: a name such as "toString" would find Object's
+      if (!OPTION_NAMES.includes(/** @type {keyof ButtonOptions} */ (name))) {
+        return `renderButton({${name}}) is no option; use ${OPTION_NAMES.join(', ')}`;
+      }
       const rule = OPTION_RULES[/** @type {keyof ButtonOptions} */ (name)];
-      if (!rule) return `renderButton({${name}}) is no option; use ${Object.keys(OPTION_RULES).join(', ')}`;
-      const value = options[name];
       if (value !== undefined && !rule.valid(value)) {
         return `renderButton({${name}}) must be ${rule.must}, not ${JSON.stringify(value) ?? typeof value}`;
       }
@@ -138,8 +153,7 @@
    * @param {HTMLIFrameElement} iframe @param {{width?: unknown, height?: unknown}} size
    */
   function fitFrame(iframe, {width, height}) {
-    const isPixels = (/** @type {unknown} */ value) => typeof value == 'number' && value >= 0 && value < Infinity;
-    if (isPixels(width) && isPixels(height)) {
+    if (isPixelCount(width) && isPixelCount(height)) {
       Object.assign(iframe, {width: String(Math.ceil(Number(width))), height: String(Math.ceil(Number(height)))});
     }
   }
@@ -170,7 +184,8 @@
     const {request, state} = core.authorizationRequest();
     // 10 minutes to sign in at the IdP; the site's nonce cookie lives as long.
     document.cookie = `g_csrf_token=${state}; Path=/; Max-Age=600; SameSite=None; Secure`;
-    location.assign(authorizeUrl({...request, redirect_uri: new URL(loginUri, location.href).href, response_mode: 'form_post'}));
+    const redirectUri = new URL(loginUri, location.href).href;
+    location.assign(authorizeUrl({...request, redirect_uri: redirectUri, response_mode: 'form_post'}));
   }
 
   /**
@@ -181,7 +196,8 @@
   function signInWithPopup() {
     if (openPopup) return openPopup.focus();
     const {request} = core.authorizationRequest();
-    const popup = window.open(authorizeUrl({...request, response_mode: 'web_message', display: 'popup'}), POPUP.name, popupFeatures());
+    const url = authorizeUrl({...request, response_mode: 'web_message', display: 'popup'});
+    const popup = window.open(url, POPUP.name, popupFeatures());
     // null: the browser blocked it (no user activation reached us). Nothing will come; say so now.
     if (!popup) return core.failure('popup_blocked');
     openPopup = popup;
@@ -193,18 +209,22 @@
       popup.close();
       const response = event.data.response || {};
       const {error, reason} = response;
-      core.moment({type: 'message', message: 'authorization_response', frame: 'popup', ...error && {error}, ...reason && {reason}});
+      // What the popup said, never the credential it carried (as the core tells its frames')
+      core.moment({type: 'message', message: 'authorization_response', frame: 'popup',
+        ...error && {error}, ...reason && {reason}});
       if (response.id_token && recall() != 'refused') remember('worth_asking');
       core.finish(response, request, 'btn');
     };
+    // The IdP's answer page posts its answer, then closes itself: `closed` may turn true just
+    // before that message is dispatched here, so a closed popup gets one more poll to answer.
     let closedSeen = false;
     const watchClosed = setInterval(() => {
       if (!popup.closed) return;
-      // The IdP's answer page posts its answer, then closes itself: `closed` may turn true just
-      // before that message is dispatched here, so a closed popup gets one more poll to answer.
-      if (!closedSeen) return void (closedSeen = true);
-      stopWatching();
-      core.failure('popup_closed');
+      if (closedSeen) {
+        stopWatching();
+        core.failure('popup_closed');
+      }
+      closedSeen = true;
     }, POPUP_POLL_MS);
     const stopWatching = () => {
       removeEventListener('message', onPopupMessage);
@@ -213,6 +233,9 @@
     };
     addEventListener('message', onPopupMessage);
   }
+
+  /** @param {unknown} value */
+  const isPixelCount = value => typeof value == 'number' && value >= 0 && value < Infinity;
 
   /** @param {Record<string, string>} params */
   const authorizeUrl = params => core.idp + '/oidc/authorize?' + new URLSearchParams(params);
