@@ -5,7 +5,7 @@
 (() => {
   // The core sets `lxlCore` on this script's element before appending it, so it is there
   // while this file runs (document.currentScript is null once it has).
-  const script = /** @type {(HTMLScriptElement & {lxlCore?: lxl.internal.Core}) | null} */ (document.currentScript);
+  const script = /** @type {(HTMLScriptElement & {lxlCore?: lxl.core.Core}) | null} */ (document.currentScript);
   const core = script?.lxlCore ?? loadedAlone();
   /** @returns {never} */
   function loadedAlone() {
@@ -33,8 +33,8 @@
     click_listener: {valid: value => typeof value == 'function', must: 'a function'},
   };
   const OPTION_NAMES = /** @type {(keyof ButtonOptions)[]} */ (Object.keys(OPTION_RULES));
-  // The heights the IdP draws for each size: the frame starts at its final height so the page
-  // does not shift when the frame reports its size.
+  // The heights the IdP draws for each size: the frame starts at the button's height, so the
+  // page barely shifts when the frame reports its size (with room for the focus ring).
   const BUTTON_HEIGHT_PX = {large: 40, medium: 32, small: 24};
   // Until the frame reports its size, it gets the widest a button may be, so that the button
   // inside lays out at its natural width rather than squeezed by a narrow frame.
@@ -55,7 +55,7 @@
 
   /**
    * Buttons rendered, by parent: rendering into the same parent again replaces the button.
-   * @type {WeakMap<Element, () => void>}
+   * @type {WeakMap<HTMLElement, () => void>}
    */
   const removeButtonIn = new WeakMap();
   /**
@@ -67,7 +67,7 @@
   /**
    * Render the IdP's sign-in button into `parent` (the core checked `parent` and initialize()).
    * A bad option is the site's bug: reported as a TypeError, and no button is drawn.
-   * @param {Element} parent @param {ButtonOptions} [options]
+   * @param {HTMLElement} parent @param {ButtonOptions} [options]
    */
   function renderButton(parent, options = {}) {
     const problem = findBadOption(options);
@@ -76,8 +76,8 @@
 
     const settings = core.options();
     // Used only if a click gets storage access and the frame can finish the sign-in itself.
-    const {request} = core.authorizationRequest();
-    const query = {...frameQuery(options, settings), ...request};
+    const authorization = core.authorizationRequest();
+    const query = {...frameQuery(options, settings), ...authorization.request};
     const frame = core.openFrame('/oidc/iframe/button', query, 'button', parent);
     const iframe = frame.element;
     const height = BUTTON_HEIGHT_PX[options.size || 'large'];
@@ -91,9 +91,10 @@
       const message = event.data, type = message?.type;
       if (type == 'lxl:resize') fitFrame(iframe, message);
       else if (type == 'lxl:click') onClick(options.click_listener);
-      // Refused: never ask again here. Granted: nothing to do, the credential follows.
+      // Refused: never ask again here. Granted: nothing to remember; the frame's answer (or,
+      // not signed in at the IdP, its lxl:click) follows.
       else if (type == 'lxl:storage_access' && !message.granted) remember('refused');
-      else if (type == 'authorization_response') core.finish(message.response || {}, request, 'btn');
+      else if (type == 'authorization_response') core.finish(message.response || {}, authorization, 'btn');
     };
     const remove = () => {
       removeEventListener('message', onFrameMessage);
@@ -102,10 +103,11 @@
     };
     addEventListener('message', onFrameMessage);
     removeButtonIn.set(parent, remove);
-    // The core's frame says who answered: the IdP's hello, or (by client-check) a refusal
-    // (unknown client, origin not registered) or an IdP out of reach. Without a button, the
-    // site's callback must hear why.
-    frame.next('lxl:hello', 'button', settings.timeout_ms).catch(error => {
+    // The core's frame tells who answered: the IdP's hello, or (by client-check once the frame
+    // loaded) a refusal (unknown client, origin not registered) or an IdP out of reach. Without
+    // a button, the site's callback must hear why. No time limit: a slow IdP's button still
+    // works when it comes.
+    frame.next('lxl:hello', 'button').catch(error => {
       if (removeButtonIn.get(parent) != remove) return; // replaced meanwhile: not a failure
       remove();
       core.failure(error.reason, error.detail);
@@ -133,7 +135,7 @@
    * The frame's query: the registered parameters only (never click_listener, a function).
    * Options the site left out stay out: their defaults are the IdP's (the theme follows the
    * person's colour scheme).
-   * @param {ButtonOptions} options @param {lxl.internal.Options} settings
+   * @param {ButtonOptions} options @param {ReturnType<lxl.core.Core['options']>} settings
    */
   function frameQuery(options, settings) {
     /** @type {Record<string, string>} */
@@ -195,8 +197,8 @@
    */
   function signInWithPopup() {
     if (openPopup) return openPopup.focus();
-    const {request} = core.authorizationRequest();
-    const url = authorizeUrl({...request, response_mode: 'web_message', display: 'popup'});
+    const authorization = core.authorizationRequest();
+    const url = authorizeUrl({...authorization.request, response_mode: 'web_message', display: 'popup'});
     const popup = window.open(url, POPUP.name, popupFeatures());
     // null: the browser blocked it (no user activation reached us). Nothing will come; say so now.
     if (!popup) return core.failure('popup_blocked');
@@ -213,7 +215,7 @@
       core.moment({type: 'message', message: 'authorization_response', frame: 'popup',
         ...error && {error}, ...reason && {reason}});
       if (response.id_token && recall() != 'refused') remember('worth_asking');
-      core.finish(response, request, 'btn');
+      core.finish(response, authorization, 'btn');
     };
     // The IdP's answer page posts its answer, then closes itself. No spec orders that message
     // before `closed` turns true here (Chromium did in 25 of 25 runs), so a closed popup gets

@@ -40,6 +40,7 @@ class FakePopup {
 
 /**
  * Build a fake page with a fake core, run the part in it, return handles for the test.
+ * Frames never load: a test settles `frame.waits` itself (the core's next()).
  * @param {object} [setup]
  * @param {object} [setup.options] initialize() options as the core would hand them over
  * @param {boolean} [setup.blockPopups] window.open returns null, as a popup blocker does
@@ -66,10 +67,10 @@ export function loadPart({options = {}, blockPopups = false, storage = new Map()
         },
         post() {},
         close() {
-          // As the core does: a closed frame's waits end with its CANCELLED token, no reason.
+          // As the core does: a closed frame's waits end, rejected as cancelled.
           frame.closed = true;
           element.remove();
-          for (const wait of frame.waits) wait.reject({});
+          for (const wait of frame.waits) wait.reject({reason: 'cancelled'});
         },
       };
       env.frames.push(frame);
