@@ -63,6 +63,8 @@
    * @type {Window | undefined}
    */
   let openPopup;
+  /** Closes the open popup and stops waiting for it, telling nobody (cancel()). @type {() => void} */
+  let dropPopup = () => {};
 
   /**
    * Render the IdP's sign-in button into `parent` (the core checked `parent` and initialize()).
@@ -233,6 +235,11 @@
       removeEventListener('message', onPopupMessage);
       clearInterval(watchClosed);
       openPopup = undefined;
+      dropPopup = () => {};
+    };
+    dropPopup = () => {
+      stopWatching();
+      popup.close();
     };
     addEventListener('message', onPopupMessage);
   }
@@ -270,5 +277,5 @@
     };
   }
 
-  core.install({renderButton});
+  core.install({renderButton, cancel: () => dropPopup()});
 })();

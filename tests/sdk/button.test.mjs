@@ -13,9 +13,9 @@ function clickOpen(env, buttonOptions) {
   return {frame, popup: env.popups.at(-1)};
 }
 
-test('the part installs renderButton on the core; loaded on its own it says how to load it', () => {
+test('the part installs renderButton and cancel on the core; loaded on its own it says how to load it', () => {
   const env = loadPart();
-  assert.deepEqual(Object.keys(env.installed), ['renderButton']);
+  assert.deepEqual(Object.keys(env.installed), ['renderButton', 'cancel']);
   assert.throws(() => loadPart({withCore: false}), /loaded by lxl-id\.js when a page calls renderButton\(\)/);
 });
 
@@ -335,4 +335,17 @@ test('ux_mode is read at click time: a later initialize() switches the button', 
   env.click(frame);
   assert.equal(env.popups.length, 0);
   assert.equal(env.queryOf(env.assigned[0]).redirect_uri, ORIGIN + '/auth/credential');
+});
+
+test('cancel(): the open popup is closed and its answer or closing tells nobody', async () => {
+  const env = loadPart();
+  const {frame, popup} = clickOpen(env, {});
+  env.installed.cancel();
+  assert.equal(popup.closed, true);
+  await env.sleep(250);
+  env.answer(popup, {id_token: ID_TOKEN, state: 'state2'});
+  assert.deepEqual(env.finished, []);
+  assert.deepEqual(env.failures, []);
+  env.click(frame);
+  assert.equal(env.popups.length, 2, 'the next click opens a new popup');
 });
