@@ -312,6 +312,8 @@ declare namespace lxl.core {
   /** What the part installs. */
   interface Part {
     renderButton(parent: HTMLElement, options?: lxl.accounts.id.GsiButtonConfiguration): void;
+    /** Close the sign-in popup, if one is open, without telling the site (`cancel()`). */
+    cancel(): void;
   }
 
   /** What the core gives the part. */

@@ -120,7 +120,8 @@
     const validated = /** @type {Record<string, any>} */ (
       {scope: 'openid email profile', timeout_ms: DEFAULT_TIMEOUT_MS, ux_mode: 'popup'});
     for (const name in given) {
-      if (!OPTION_RULES[name]) {
+      // Own names only: `toString` and the like are on every object, and are no options.
+      if (!Object.keys(OPTION_RULES).includes(name)) {
         throw usageError(`initialize({${name}})`, 'is no option; use ' + Object.keys(OPTION_RULES));
       }
     }
@@ -484,6 +485,7 @@
   function cancel() {
     abortAttempt();
     closeStatusFrame();
+    part?.cancel();
   }
 
   /**
@@ -678,8 +680,8 @@
   /** @param {string} what @param {Failure} failed */
   function warn(what, {reason, step, detail}) {
     if (options?.log_level == 'silent') return;
-    console.warn(`lxl-id: ${what} failed: ${reason} ${step || ''} ${detail || ''}. ` +
-      hintFor(String(reason), what));
+    const said = [reason, step, detail].filter(Boolean).join(' ');
+    console.warn(`lxl-id: ${what} failed: ${said}. ${hintFor(String(reason), what)}`.trim());
   }
 
   /** What the site can do about a failure. @param {string} reason @param {string} what */

@@ -26,6 +26,7 @@ const BAD = [
   [{...good, on_moment: {}}, 'on_moment', 'a function'],
   [{...good, log_level: 'debug'}, 'log_level', '"warn" or "silent"'],
   [{...good, clientId: 'ngo-demo'}, 'clientId', 'is no option; use client_id,callback'],
+  [{...good, toString: 1}, 'toString', 'is no option; use client_id,callback'],
   [{...good, ux_mode: 'modal'}, 'ux_mode', '"popup" or "redirect"'],
   [{...good, ux_mode: 'redirect'}, 'login_uri', 'ux_mode "redirect" needs one), not undefined'],
 ];

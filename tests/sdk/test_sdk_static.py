@@ -18,17 +18,21 @@ BUTTON_PART = ROOT / "sdk" / "lxl-id-button.js"
 BUDGET = 5120  # bytes of `gzip -9` output of the served (minified) core
 
 
-def run_node_tests(sdk_file=None):
-    """Run `node --test` on tests/sdk/*.test.mjs against ``sdk_file`` (default: the source)."""
+def run_node_tests(sdk_file=None, part_file=None):
+    """Run `node --test` on tests/sdk/*.test.mjs against ``sdk_file`` and ``part_file``
+    (default: the sources)."""
     node = shutil.which("node")
     if node is None:
         pytest.skip("node is not installed: the SDK unit tests (tests/sdk/*.test.mjs) need Node 18+")
     # Files, not the directory: Node 18 and 20 search a directory argument for tests, Node 21
     # and later take it as a glob naming the directory itself and fail (nodejs/node#50219).
     files = sorted(str(f.relative_to(ROOT)) for f in (ROOT / "tests" / "sdk").glob("*.test.mjs"))
-    env = {k: v for k, v in os.environ.items() if k != "LXL_SDK_FILE"}
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("LXL_SDK_FILE", "LXL_SDK_BUTTON_FILE")}
     if sdk_file is not None:
         env["LXL_SDK_FILE"] = str(sdk_file)  # read by tests/sdk/harness.mjs
+    if part_file is not None:
+        env["LXL_SDK_BUTTON_FILE"] = str(part_file)  # read by tests/sdk/button-harness.mjs
     done = subprocess.run(
         [node, "--test", *files], cwd=ROOT, capture_output=True, text=True, timeout=120, env=env
     )
@@ -65,8 +69,11 @@ def test_served_sdk_passes_the_same_node_unit_tests(http, tmp_path):
     """The minified SDK the IdP serves behaves as its source: the same tests, the same results."""
     served = tmp_path / "lxl-id.served.js"
     served.write_bytes(served_sdk(http))
+    served_part = tmp_path / "lxl-id-button.served.js"
+    served_part.write_bytes(served_sdk(http, BUTTON_PART.name))
     assert served.stat().st_size < SDK.stat().st_size, "the IdP serves the SDK minified"
-    run_node_tests(served)
+    assert served_part.stat().st_size < BUTTON_PART.stat().st_size
+    run_node_tests(served, served_part)
 
 
 def test_served_sdk_is_exactly_what_the_sources_build_to(http, tmp_path):

@@ -1,0 +1,281 @@
+/*! LxL ID browser SDK, button part. Readable source: sdk/lxl-id-button.js; types: lxl-id.d.ts */
+// Loaded by the core (sdk/lxl-id.js) from the IdP the first time a page calls renderButton():
+// the sign-in button (a frame served by the IdP), its popup and redirect mode. The order below
+// follows a click: render the frame → the frame's messages → popup or redirect → finish.
+(() => {
+  // The core sets `lxlCore` on this script's element before appending it, so it is there
+  // while this file runs (document.currentScript is null once it has).
+  const script = /** @type {(HTMLScriptElement & {lxlCore?: lxl.core.Core}) | null} */ (document.currentScript);
+  const core = script?.lxlCore ?? loadedAlone();
+  /** @returns {never} */
+  function loadedAlone() {
+    throw new Error('lxl-id-button.js is loaded by lxl-id.js when a page calls renderButton(); '
+      + 'do not include it yourself');
+  }
+
+  /** @typedef {lxl.accounts.id.GsiButtonConfiguration} ButtonOptions */
+
+  /**
+   * Each option with what it must be; the IdP's button frame checks the same names and values.
+   * @type {Record<keyof ButtonOptions, {valid(value: unknown): boolean, must: string}>}
+   */
+  const OPTION_RULES = {
+    type: oneOf('standard', 'icon'),
+    theme: oneOf('outline', 'filled_blue', 'filled_black'),
+    size: oneOf('large', 'medium', 'small'),
+    text: oneOf('signin_with', 'signup_with', 'continue_with', 'signin'),
+    shape: oneOf('rectangular', 'pill', 'circle', 'square'),
+    logo_alignment: oneOf('left', 'center'),
+    width: {
+      valid: value => typeof value == 'number' && Number.isInteger(value) && value >= 120 && value <= 400,
+      must: 'an integer from 120 to 400 (px)',
+    },
+    click_listener: {valid: value => typeof value == 'function', must: 'a function'},
+  };
+  const OPTION_NAMES = /** @type {(keyof ButtonOptions)[]} */ (Object.keys(OPTION_RULES));
+  // The heights the IdP draws for each size: the frame starts at the button's height, so the
+  // page barely shifts when the frame reports its size (with room for the focus ring).
+  const BUTTON_HEIGHT_PX = {large: 40, medium: 32, small: 24};
+  // Until the frame reports its size, it gets the widest a button may be, so that the button
+  // inside lays out at its natural width rather than squeezed by a narrow frame.
+  const WIDEST_BUTTON_PX = 400;
+  const FRAME_TITLE = 'Sign in with LxL ID';
+
+  // A sign-in dialog's size, centred on the page's window as a dialog would be.
+  const POPUP = {name: 'lxl_id_signin', width: 480, height: 640};
+  // No event tells an opener that a cross-origin popup closed: `closed` is all it can read.
+  // 100 ms is below what a person notices, and a read costs nothing.
+  const POPUP_POLL_MS = 100;
+
+  // What this site learnt about asking for storage access (core.storage is per client):
+  // 'refused': the person refused it once, so the button never asks again here;
+  // 'worth_asking': the person signed in through the popup, so the IdP was visited top-level,
+  // which Chromium requires before it shows the storage-access prompt at all.
+  const STORAGE_ACCESS_KEY = 'storage_access';
+
+  /**
+   * Buttons rendered, by parent: rendering into the same parent again replaces the button.
+   * @type {WeakMap<HTMLElement, () => void>}
+   */
+  const removeButtonIn = new WeakMap();
+  /**
+   * The one sign-in popup open, if any: a second click focuses it instead of opening another.
+   * @type {Window | undefined}
+   */
+  let openPopup;
+  /** Closes the open popup and stops waiting for it, telling nobody (cancel()). @type {() => void} */
+  let dropPopup = () => {};
+
+  /**
+   * Render the IdP's sign-in button into `parent` (the core checked `parent` and initialize()).
+   * A bad option is the site's bug: reported as a TypeError, and no button is drawn.
+   * @param {HTMLElement} parent @param {ButtonOptions} [options]
+   */
+  function renderButton(parent, options = {}) {
+    const problem = findBadOption(options);
+    if (problem) return reportError(new TypeError('lxl-id: ' + problem));
+    removeButtonIn.get(parent)?.();
+
+    const settings = core.options();
+    // Used only if a click gets storage access and the frame can finish the sign-in itself.
+    const authorization = core.authorizationRequest();
+    const query = {...frameQuery(options, settings), ...authorization.request};
+    const frame = core.openFrame('/oidc/iframe/button', query, 'button', parent);
+    const iframe = frame.element;
+    const height = BUTTON_HEIGHT_PX[options.size || 'large'];
+    Object.assign(iframe, {title: FRAME_TITLE, height: String(height),
+      width: String(options.width || (options.type == 'icon' ? height : WIDEST_BUTTON_PX))});
+    iframe.style.border = '0'; // CSSOM, not a style attribute: allowed under a strict CSP
+
+    /** @param {MessageEvent} event */
+    const onFrameMessage = event => {
+      if (event.source !== iframe.contentWindow || event.origin !== core.idp) return;
+      const message = event.data, type = message?.type;
+      if (type == 'lxl:resize') fitFrame(iframe, message);
+      else if (type == 'lxl:click') onClick(options.click_listener);
+      // Refused: never ask again here. Granted: nothing to remember; the frame's answer (or,
+      // not signed in at the IdP, its lxl:click) follows.
+      else if (type == 'lxl:storage_access' && !message.granted) remember('refused');
+      else if (type == 'authorization_response') core.finish(message.response || {}, authorization, 'btn');
+    };
+    const remove = () => {
+      removeEventListener('message', onFrameMessage);
+      removeButtonIn.delete(parent);
+      frame.close();
+    };
+    addEventListener('message', onFrameMessage);
+    removeButtonIn.set(parent, remove);
+    // The core's frame tells who answered: the IdP's hello, or (by client-check once the frame
+    // loaded) a refusal (unknown client, origin not registered) or an IdP out of reach. Without
+    // a button, the site's callback must hear why. No time limit: a slow IdP's button still
+    // works when it comes.
+    frame.next('lxl:hello', 'button').catch(error => {
+      if (removeButtonIn.get(parent) != remove) return; // replaced meanwhile: not a failure
+      remove();
+      core.failure(error.reason, error.detail);
+    });
+  }
+
+  /** @param {Record<string, any>} options @returns {string | undefined} */
+  function findBadOption(options) {
+    if (typeof options != 'object' || options === null) {
+      return 'renderButton(parent, options): options must be an object';
+    }
+    for (const [name, value] of Object.entries(options)) {
+      // includes(), not OPTION_RULES[name]: a name such as "toString" would find Object's
+      if (!OPTION_NAMES.includes(/** @type {keyof ButtonOptions} */ (name))) {
+        return `renderButton({${name}}) is no option; use ${OPTION_NAMES.join(', ')}`;
+      }
+      const rule = OPTION_RULES[/** @type {keyof ButtonOptions} */ (name)];
+      if (value !== undefined && !rule.valid(value)) {
+        return `renderButton({${name}}) must be ${rule.must}, not ${JSON.stringify(value) ?? typeof value}`;
+      }
+    }
+  }
+
+  /**
+   * The frame's query: the registered parameters only (never click_listener, a function).
+   * Options the site left out stay out: their defaults are the IdP's (the theme follows the
+   * person's colour scheme).
+   * @param {ButtonOptions} options @param {ReturnType<lxl.core.Core['options']>} settings
+   */
+  function frameQuery(options, settings) {
+    /** @type {Record<string, string>} */
+    const query = {client_id: settings.client_id, origin: core.origin};
+    for (const [name, value] of Object.entries(options)) {
+      if (name != 'click_listener' && value !== undefined) query[name] = String(value);
+    }
+    if (settings.itp_support) {
+      query.itp_support = '1';
+      if (recall() == 'worth_asking') query.ask_storage_access = '1';
+    }
+    return query;
+  }
+
+  /**
+   * Size the frame to the button the IdP drew (its text, font and focus ring).
+   * @param {HTMLIFrameElement} iframe @param {{width?: unknown, height?: unknown}} size
+   */
+  function fitFrame(iframe, {width, height}) {
+    if (isPixelCount(width) && isPixelCount(height)) {
+      Object.assign(iframe, {width: String(Math.ceil(Number(width))), height: String(Math.ceil(Number(height)))});
+    }
+  }
+
+  /**
+   * A click in the IdP's frame reached us as a message, still within the click's user
+   * activation (measured in Chromium: docs/browser-facts.md), so the popup must open now,
+   * synchronously: no await before window.open.
+   * @param {(() => void) | undefined} clickListener
+   */
+  function onClick(clickListener) {
+    if (clickListener) {
+      try { clickListener() } catch (error) { reportError(error) } // the site's bug, not a reason to stop
+    }
+    const settings = core.options();
+    if (settings.ux_mode == 'redirect') redirectToSignIn(/** @type {string} */ (settings.login_uri));
+    else signInWithPopup();
+  }
+
+  /**
+   * Redirect mode: the IdP answers with a form POSTed to login_uri (OAuth 2.0 Form Post
+   * Response Mode). That POST is cross-site, so it carries neither SameSite=Strict nor Lax
+   * cookies: the double-submit cookie must be SameSite=None (which requires Secure).
+   * @see https://openid.net/specs/oauth-v2-form-post-response-mode-1_0.html
+   * @param {string} loginUri
+   */
+  function redirectToSignIn(loginUri) {
+    const {request, state} = core.authorizationRequest();
+    // 10 minutes to sign in at the IdP; the site's nonce cookie lives as long.
+    document.cookie = `g_csrf_token=${state}; Path=/; Max-Age=600; SameSite=None; Secure`;
+    const redirectUri = new URL(loginUri, location.href).href;
+    location.assign(authorizeUrl({...request, redirect_uri: redirectUri, response_mode: 'form_post'}));
+  }
+
+  /**
+   * Popup mode: the IdP's authorize page, top-level in a popup (so its cookies are first-party),
+   * answers by web message to its opener, this page.
+   * @see https://datatracker.ietf.org/doc/html/draft-sakimura-oauth-wmrm-00
+   */
+  function signInWithPopup() {
+    if (openPopup) return openPopup.focus();
+    const authorization = core.authorizationRequest();
+    const url = authorizeUrl({...authorization.request, response_mode: 'web_message', display: 'popup'});
+    const popup = window.open(url, POPUP.name, popupFeatures());
+    // null: the browser blocked it (no user activation reached us). Nothing will come; say so now.
+    if (!popup) return core.failure('popup_blocked');
+    openPopup = popup;
+
+    /** @param {MessageEvent} event */
+    const onPopupMessage = event => {
+      if (event.source !== popup || event.origin !== core.idp || event.data?.type != 'authorization_response') return;
+      stopWatching();
+      popup.close();
+      const response = event.data.response || {};
+      const {error, reason} = response;
+      // What the popup said, never the credential it carried (as the core tells its frames')
+      core.moment({type: 'message', message: 'authorization_response', frame: 'popup',
+        ...error && {error}, ...reason && {reason}});
+      if (response.id_token && recall() != 'refused') remember('worth_asking');
+      core.finish(response, authorization, 'btn');
+    };
+    // The IdP's answer page posts its answer, then closes itself. No spec orders that message
+    // before `closed` turns true here (Chromium did in 25 of 25 runs), so a closed popup gets
+    // one more poll for its answer: popup_closed comes 100-200 ms after the close.
+    let closedSeen = false;
+    const watchClosed = setInterval(() => {
+      if (!popup.closed) return;
+      if (closedSeen) {
+        stopWatching();
+        core.failure('popup_closed');
+      }
+      closedSeen = true;
+    }, POPUP_POLL_MS);
+    const stopWatching = () => {
+      removeEventListener('message', onPopupMessage);
+      clearInterval(watchClosed);
+      openPopup = undefined;
+      dropPopup = () => {};
+    };
+    dropPopup = () => {
+      stopWatching();
+      popup.close();
+    };
+    addEventListener('message', onPopupMessage);
+  }
+
+  /** @param {unknown} value */
+  const isPixelCount = value => typeof value == 'number' && value >= 0 && value < Infinity;
+
+  /** @param {Record<string, string>} params */
+  const authorizeUrl = params => core.idp + '/oidc/authorize?' + new URLSearchParams(params);
+
+  /** `window.open` features: a popup window of the dialog's size, centred on this one. */
+  function popupFeatures() {
+    const left = Math.round(window.screenX + (window.outerWidth - POPUP.width) / 2);
+    const top = Math.round(window.screenY + (window.outerHeight - POPUP.height) / 2);
+    return `popup,width=${POPUP.width},height=${POPUP.height},left=${left},top=${top}`;
+  }
+
+  // core.storage is undefined where the page has no localStorage, and may throw (storage
+  // disabled, quota): then nothing is remembered and the button behaves as on a first visit.
+  /** @returns {string | null | undefined} */
+  function recall() {
+    try { return core.storage?.getItem(STORAGE_ACCESS_KEY) } catch { return undefined }
+  }
+  /** @param {'refused' | 'worth_asking'} fact */
+  function remember(fact) {
+    try { core.storage?.setItem(STORAGE_ACCESS_KEY, fact) } catch { /* as on a first visit */ }
+  }
+
+  /** @param {...string} values */
+  function oneOf(...values) {
+    const quoted = values.map(value => JSON.stringify(value));
+    return {
+      valid: (/** @type {unknown} */ value) => values.includes(/** @type {string} */ (value)),
+      must: `one of ${quoted.slice(0, -1).join(', ')} or ${quoted[quoted.length - 1]}`,
+    };
+  }
+
+  core.install({renderButton, cancel: () => dropPopup()});
+})();
