@@ -2,7 +2,8 @@
 
 Three ways in, one site session (signin.py):
 - ``POST /auth/credential``: the SDK's credential, posted by the page's callback (or by the
-  SDK's form with ``data-login_uri``), verified in credentials.py;
+  SDK's form with ``data-login_uri``), or LxL ID's form_post when the SDK's button runs in
+  redirect mode; verified in credentials.py;
 - ``/login`` → ``/auth/callback``: the visible sign-in, the code flow with PKCE;
 - ``/auth/silent`` → ``/auth/callback``: the same code flow with ``prompt=none``, for a
   returning supporter whose browser hides LxL ID's cookies from its frame (third-party
@@ -16,7 +17,7 @@ from authlib.integrations.base_client import OAuthError
 from flask import jsonify, redirect, render_template, request, session, url_for
 from joserfc.errors import JoseError
 
-from ..config import NGO_CALLBACK_PATH
+from ..config import NGO_CALLBACK_PATH, NGO_CREDENTIAL_PATH
 from ..extensions import csrf
 from . import bp, cookies, credentials, signin
 from .oidc_client import callback_uri, idp, origin
@@ -91,26 +92,26 @@ def callback():
     return redirect(return_to)
 
 
-@bp.route("/auth/credential", methods=["POST"])
-@csrf.exempt  # its CSRF defence is the g_csrf_token double-submit (CONTRACT.md)
+@bp.route(NGO_CREDENTIAL_PATH, methods=["POST"])
+@csrf.exempt  # its CSRF defence is the g_csrf_token double-submit (credentials.py)
 def credential():
-    """Sign in with the SDK's credential; JSON for the page's fetch, a redirect for a form."""
+    """Sign in with a credential: the SDK's (JSON for the page's fetch, a redirect for its
+    form), or LxL ID's form_post in redirect mode (a redirect back to the page it left)."""
+    shape = credentials.shape_of(request.form)
     try:
-        credentials.check_double_submit(request.form, request.cookies)
-        claims = credentials.verify(request.form.get(credentials.CREDENTIAL_FIELD),
-                                    cookies.take_nonce())
+        credentials.check_double_submit(request.form, request.cookies, shape)
+        credentials.check_no_error(request.form)
+        id_token = request.form.get(shape.credential_field)
+        claims = credentials.verify(id_token, cookies.take_nonce(), shape)
     except credentials.Rejected as rejection:
         log.warning("Refused a credential: %s", rejection)
         if _wants_json():
             return jsonify(error=rejection.code, message=rejection.message), rejection.status
         return _sign_in_failed(rejection.code, rejection.message, rejection.status)
-    return _signed_in(signin.sign_in(claims, request.form[credentials.CREDENTIAL_FIELD]))
-
-
-def _signed_in(supporter):
+    supporter = signin.sign_in(claims, id_token)
     if _wants_json():
         return jsonify(signed_in=True, name=supporter["name"] or supporter["email"])
-    return redirect(url_for("ngo.home"))
+    return redirect(cookies.take_form_post_return_to() or url_for("ngo.home"), 303)
 
 
 @bp.route("/logout", methods=["POST"])

@@ -3,9 +3,13 @@
 None of them costs a stored session row (app/sessions.py keeps a session on the server only
 once someone signed in):
 
-- ``ngo_nonce``: the nonce this browser's silent sign-ins carry. A page hands it to the SDK;
+- ``ngo_nonce``: the nonce this browser's sign-ins carry. A page hands it to the SDK;
   ``/auth/credential`` accepts only a credential with it. Shared by the browser's tabs and
   renewed when half its lifetime is gone, so that a tab loaded a moment earlier still works.
+  ``SameSite=None`` (see ``NONCE_SAME_SITE``).
+- ``ngo_return_to``: the page a redirect-mode sign-in started from, so that LxL ID's
+  cross-site form post lands back there (``SameSite=None`` too, and only sent to
+  ``/auth/credential``).
 - ``ngo_returning``: this browser signed in here before. It carries the last ID token, as
   ``id_token_hint`` for the top-level ``prompt=none`` round trip; signing out deletes it.
 - ``ngo_prompt_none_tried``: that round trip was made in this browser session (the cookie
@@ -18,11 +22,24 @@ from datetime import datetime, timedelta, timezone
 from flask import after_this_request, current_app, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from ..config import NGO_CREDENTIAL_PATH
+
 NONCE = "ngo_nonce"
+RETURN_TO = "ngo_return_to"
 RETURNING = "ngo_returning"
 PROMPT_NONE_TRIED = "ngo_prompt_none_tried"
 NONCE_LIFETIME = timedelta(minutes=10)
 RETURNING_LIFETIME = timedelta(days=90)
+# In redirect mode (ux_mode 'redirect') LxL ID answers with its form_post: a cross-site POST
+# to /auth/credential, which carries no Lax or Strict cookie at all. The nonce must come back
+# on it, so its cookie is SameSite=None (and so Secure, which browsers require of None). That
+# gives an attacker nothing: the cookie is HttpOnly and signed, signs in once, lives ten
+# minutes, and proves nothing alone: a credential must carry the same nonce, and the post
+# must carry the state this browser's g_csrf_token cookie holds (credentials.py).
+NONCE_SAME_SITE = "None"
+# Where /auth/credential sends a redirect-mode sign-in back to: the page it started on. It
+# comes back on the same cross-site POST, so SameSite=None too; only its own path gets it.
+RETURN_TO_PATH = NGO_CREDENTIAL_PATH
 
 
 def _serializer(name):
@@ -42,22 +59,26 @@ def _read(name, max_age):
     return value, (datetime.now(timezone.utc) - signed_at).total_seconds()
 
 
-def _set(name, value, max_age=None):
+def _attributes(same_site, path):
+    """Return the attributes of a cookie; ``SameSite=None`` is only ever sent ``Secure``."""
+    secure = same_site == "None" or current_app.config["SESSION_COOKIE_SECURE"]
+    return {"httponly": True, "samesite": same_site, "secure": secure, "path": path}
+
+
+def _set(name, value, max_age=None, same_site="Lax", path="/"):
     """Set the cookie on this request's response (``max_age`` None: ends with the browser)."""
     signed = _serializer(name).dumps(value)
 
     @after_this_request
     def set_cookie(response):
-        response.set_cookie(name, signed, max_age=max_age, httponly=True, samesite="Lax",
-                            secure=current_app.config["SESSION_COOKIE_SECURE"])
+        response.set_cookie(name, signed, max_age=max_age, **_attributes(same_site, path))
         return response
 
 
-def _delete(name):
+def _delete(name, same_site="Lax", path="/"):
     @after_this_request
     def delete_cookie(response):
-        response.delete_cookie(name, httponly=True, samesite="Lax",
-                               secure=current_app.config["SESSION_COOKIE_SECURE"])
+        response.delete_cookie(name, **_attributes(same_site, path))
         return response
 
 
@@ -66,7 +87,7 @@ def page_nonce():
     nonce, age = _read(NONCE, NONCE_LIFETIME)
     if nonce is None or age > NONCE_LIFETIME.total_seconds() / 2:
         nonce = secrets.token_urlsafe(24)
-        _set(NONCE, nonce, max_age=NONCE_LIFETIME)
+        _set(NONCE, nonce, max_age=NONCE_LIFETIME, same_site=NONCE_SAME_SITE)
     return nonce
 
 
@@ -74,8 +95,21 @@ def take_nonce():
     """Return this browser's nonce, or ``None``, and forget it: a nonce signs in once."""
     nonce, _ = _read(NONCE, NONCE_LIFETIME)
     if nonce is not None:
-        _delete(NONCE)
+        _delete(NONCE, same_site=NONCE_SAME_SITE)
     return nonce
+
+
+def remember_form_post_return_to(path):
+    """Remember ``path`` (this page's) as where a redirect-mode sign-in comes back to."""
+    _set(RETURN_TO, path, max_age=NONCE_LIFETIME, same_site="None", path=RETURN_TO_PATH)
+
+
+def take_form_post_return_to():
+    """Return (once) the path a redirect-mode sign-in started from, or ``None``."""
+    path, _ = _read(RETURN_TO, NONCE_LIFETIME)
+    if path is not None:
+        _delete(RETURN_TO, same_site="None", path=RETURN_TO_PATH)
+    return path
 
 
 def remember_returning_supporter(id_token):

@@ -1,16 +1,27 @@
-"""Verify a credential (an ID token from the SDK) before signing anyone in with it.
+"""Verify a credential (an ID token from LxL ID) before signing anyone in with it.
 
-OIDC Core §3.2.2.11 (ID token validation, implicit flow), done by Authlib's client with
-joserfc: the signature against the IdP's JWKS (found through discovery), ``iss`` = the
-issuer, ``aud`` = this site's client_id, ``exp`` and ``iat`` with a small leeway, and the
-``nonce`` this browser was given. Before that, the double-submit CSRF check of Google
-Identity Services: the ``g_csrf_token`` field must equal the ``g_csrf_token`` cookie.
+It arrives in one of two shapes (``shape_of``):
+- the SDK's: fields ``credential`` and ``g_csrf_token``, posted by the page's callback or by
+  the SDK's form (``login_uri``);
+- the standard form_post (OAuth 2.0 Form Post Response Mode §2): fields ``id_token`` and
+  ``state``, or ``error`` and ``state``, posted by LxL ID's own page when the SDK's button
+  runs in redirect mode. That is a cross-site POST.
+
+First the double-submit CSRF check of Google Identity Services: the ``g_csrf_token`` field,
+or the ``state`` field, must equal the ``g_csrf_token`` cookie, which the page set (in
+redirect mode, ``SameSite=None`` so that it comes back on the cross-site POST; another site
+can neither read nor set it). Then OIDC Core §3.2.2.11 (ID token validation, implicit flow),
+done by Authlib's client with joserfc: the signature against the IdP's JWKS (found through
+discovery), ``iss`` = the issuer, ``aud`` = this site's client_id, ``exp`` and ``iat`` with a
+small leeway, and the ``nonce`` this browser was given (its cookie, cookies.py).
 
 Every refusal is a ``Rejected`` with a code of its own, a message that says what to do and
 an HTTP status: nothing a browser can send makes this module fail in any other way.
 """
 
 import hmac
+import re
+from typing import NamedTuple
 
 import requests
 from joserfc.errors import (
@@ -19,8 +30,20 @@ from joserfc.errors import (
 
 from .oidc_client import idp
 
-CSRF_FIELD = CSRF_COOKIE = "g_csrf_token"
-CREDENTIAL_FIELD = "credential"
+CSRF_COOKIE = "g_csrf_token"
+
+
+class Shape(NamedTuple):
+    """Where a posted sign-in keeps its ID token and its CSRF token."""
+
+    credential_field: str
+    csrf_field: str
+
+
+SDK_SHAPE = Shape("credential", CSRF_COOKIE)
+FORM_POST_SHAPE = Shape("id_token", "state")
+# An OAuth error code (RFC 6749 §4.2.2.1) as this site shows it; anything else is not one.
+_ERROR_CODE = re.compile(r"[a-z_]{1,64}")
 # Clock skew allowed between the IdP and this server, in seconds (OIDC Core §3.1.3.7).
 LEEWAY = 60
 
@@ -44,23 +67,66 @@ class Rejected(Exception):
         self.code, self.message, self.status = code, message, status
 
 
-def check_double_submit(form, cookies):
-    """Refuse the request unless its ``g_csrf_token`` field equals its cookie."""
-    field, cookie = form.get(CSRF_FIELD), cookies.get(CSRF_COOKIE)
+def shape_of(form):
+    """Return the shape of a posted sign-in: only LxL ID's form_post carries ``state``."""
+    return FORM_POST_SHAPE if FORM_POST_SHAPE.csrf_field in form \
+        or FORM_POST_SHAPE.credential_field in form else SDK_SHAPE
+
+
+def check_double_submit(form, cookies, shape):
+    """Refuse the request unless its CSRF field (per ``shape``) equals the cookie."""
+    field, cookie = form.get(shape.csrf_field), cookies.get(CSRF_COOKIE)
+    if shape == FORM_POST_SHAPE:
+        _check_state(field, cookie)
+        return
     if not field or not cookie:
         missing = " and ".join(name for name, value in (("field", field), ("cookie", cookie))
                                if not value)
         raise Rejected("csrf_token_missing", f"No 'g_csrf_token' {missing}: send the same "
                        "random value as the form field and the cookie 'g_csrf_token'.", 403)
-    # Bytes: compare_digest refuses str with anything but ASCII in it.
-    if not hmac.compare_digest(field.encode(), cookie.encode()):
+    if not _equal(field, cookie):
         raise Rejected("csrf_token_mismatch", "The 'g_csrf_token' field differs from the "
                        "'g_csrf_token' cookie: send the same value in both.", 403)
 
 
-def verify(credential, nonce):
+def _check_state(state, cookie):
+    """The form_post's ``state`` must be the one this browser's page sent (its cookie)."""
+    if not state:
+        raise Rejected("state_missing", "LxL ID's answer has no 'state' field, so it cannot "
+                       "be matched to a sign-in started on this site: sign in again.", 403)
+    if not cookie:
+        raise Rejected("state_cookie_missing", "This browser has no 'g_csrf_token' cookie to "
+                       "check the answer's 'state' against (it lasts ten minutes, and only "
+                       "the sign-in button sets it): sign in again from the button.", 403)
+    if not _equal(state, cookie):
+        raise Rejected("state_mismatch", "The answer's 'state' differs from this browser's "
+                       "'g_csrf_token' cookie: it answers a sign-in this browser did not "
+                       "start (or a newer one started since). Sign in again.", 403)
+
+
+def _equal(field, cookie):
+    # Bytes: compare_digest refuses str with anything but ASCII in it.
+    return hmac.compare_digest(field.encode(), cookie.encode())
+
+
+def check_no_error(form):
+    """Refuse a form_post that carries LxL ID's error instead of an ID token."""
+    error = form.get("error")
+    if error is None:
+        return
+    if error == "access_denied":
+        raise Rejected("access_denied", "You chose not to sign in with LxL ID here (Deny): "
+                       "nothing was shared with this site.", 403)
+    shown = error if _ERROR_CODE.fullmatch(error) else "an error this site does not know"
+    raise Rejected("idp_error", f"LxL ID did not sign you in ({shown}): try again.", 400)
+
+
+def verify(credential, nonce, shape=SDK_SHAPE):
     """Return the claims of ``credential`` if it is a valid ID token for this site and page."""
     if not credential:
+        if shape == FORM_POST_SHAPE:
+            raise Rejected("credential_missing", "LxL ID's answer has no 'id_token' field: "
+                           "sign in again.")
         raise Rejected("credential_missing", "No 'credential' field: post the ID token the "
                        "SDK's callback received.")
     if not nonce:

@@ -20,7 +20,7 @@ from flask import current_app, session
 from werkzeug.datastructures import ResponseCacheControl
 from werkzeug.http import parse_cache_control_header
 
-from ..config import NGO_CALLBACK_PATH
+from ..config import NGO_CALLBACK_PATH, NGO_CREDENTIAL_PATH
 from ..loopback import LoopbackAdapter
 
 CLIENT = "ngo.lxl_client"  # where init_app keeps the registered client, in app.extensions
@@ -127,6 +127,12 @@ def idp():
 def callback_uri():
     """The redirect URI registered for the NGO site (CONTRACT.md demo data)."""
     return current_app.config["LXL_NGO_ORIGIN"] + NGO_CALLBACK_PATH
+
+
+def credential_uri():
+    """Where LxL ID posts the button's redirect-mode answer: the SDK's ``login_uri``, and a
+    redirect URI registered for the NGO site (CONTRACT.md demo data)."""
+    return current_app.config["LXL_NGO_ORIGIN"] + NGO_CREDENTIAL_PATH
 
 
 def origin():

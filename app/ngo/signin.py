@@ -96,10 +96,15 @@ def _kept(tokens):
             "expires_at": tokens["expires_at"]}
 
 
+def return_path(path):
+    """Return ``path`` if a round trip to LxL ID may come back to it, else the home page."""
+    local = is_local_path(path) and not path.startswith(NOT_A_RETURN_PATH)
+    return path if local else "/"
+
+
 def remember_return_to(path):
     """Remember where to come back to after a round trip to LxL ID (a path of this site)."""
-    local = is_local_path(path) and not path.startswith(NOT_A_RETURN_PATH)
-    session[RETURN_TO] = path if local else "/"
+    session[RETURN_TO] = return_path(path)
 
 
 def take_return_to():

@@ -3,6 +3,7 @@
 from flask import current_app, render_template, request, url_for
 
 from . import bp, cookies, signin, supporters, tutorial_page
+from .oidc_client import credential_uri
 
 
 @bp.context_processor
@@ -31,10 +32,16 @@ def home():
 
 @bp.route("/members")
 def members():
-    """The supporter's shifts and donations; anyone else is offered sign-in."""
+    """The supporter's shifts and donations; anyone else is offered sign-in.
+
+    Here the button shows its redirect mode: LxL ID posts the credential to /auth/credential
+    (a cross-site form post, no popup), which comes back to this page.
+    """
     supporter = signin.current_supporter()
     if supporter is None:
-        return render_template("ngo/members.html")
+        cookies.remember_form_post_return_to(signin.return_path(request.path))
+        return render_template("ngo/members.html", ux_mode="redirect",
+                               login_uri=credential_uri())
     return render_template("ngo/members.html", shifts=supporters.shifts_of(supporter["sub"]),
                            donations=supporters.donations_of(supporter["sub"]))
 

@@ -42,8 +42,8 @@ def make_browser():
     """Return a factory of fresh Chromium sessions; all are quit after the test."""
     drivers = []
 
-    def make(third_party_cookies="allowed"):
-        drivers.append(new_browser(third_party_cookies))
+    def make(third_party_cookies="allowed", popup_blocker=False):
+        drivers.append(new_browser(third_party_cookies, popup_blocker))
         return drivers[-1]
 
     yield make

@@ -231,8 +231,12 @@ def start_live_server(database):
     return server
 
 
-def chromium_options(third_party_cookies):
-    """Headless Chromium as BROWSER_NOTES.md measured it, in the given cookie mode."""
+def chromium_options(third_party_cookies, popup_blocker=False):
+    """Headless Chromium as BROWSER_NOTES.md measured it, in the given cookie mode.
+
+    ChromeDriver turns Chromium's popup blocker off; ``popup_blocker`` keeps it on, as
+    people's browsers have it.
+    """
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
@@ -243,12 +247,14 @@ def chromium_options(third_party_cookies):
     options.add_experimental_option(
         "prefs", {"profile.cookie_controls_mode": 0 if third_party_cookies == "allowed" else 1})
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    if popup_blocker:
+        options.add_experimental_option("excludeSwitches", ["disable-popup-blocking"])
     return options
 
 
-def new_browser(third_party_cookies="allowed"):
+def new_browser(third_party_cookies="allowed", popup_blocker=False):
     """Start a fresh headless Chromium session in the given cookie mode; the caller quits it."""
-    driver = webdriver.Chrome(options=chromium_options(third_party_cookies),
+    driver = webdriver.Chrome(options=chromium_options(third_party_cookies, popup_blocker),
                               service=Service(CHROMEDRIVER))
     driver.set_page_load_timeout(20)
     return driver
@@ -312,7 +318,12 @@ def signed_in(driver, live, consented=True):
 # --- The sample NGO site (its CONTRACT.md hooks) ---------------------------------------------
 
 SIGNED_IN = (By.CSS_SELECTOR, "[data-lxl-user]")
-SIGN_IN_LINK = (By.CSS_SELECTOR, "a[data-ngo-signin]")
+# The header's sign-in area: LxL ID's button (its frame) and the plain link, the code flow.
+SIGN_IN_AREA = (By.CSS_SELECTOR, "[data-ngo-signin]")
+BUTTON_FRAME = (By.CSS_SELECTOR, "#ngo-signin-button iframe")
+SIGN_IN_LINK = (By.CSS_SELECTOR, "a[data-ngo-signin-link]")
+SIGN_IN_STATUS = (By.CSS_SELECTOR, "[data-ngo-signin-status]")
+POPUP_NAME = "lxl_id_signin"  # the SDK's window.open name (sdk/lxl-id-button.js)
 
 
 def signed_in_name(driver):
@@ -329,9 +340,59 @@ def wait_signed_in(driver):
     return across_navigations(driver).until(EC.visibility_of_element_located(SIGNED_IN)).text
 
 
+def wait_for_sign_in_button(driver, seconds=10):
+    """Wait until the header shows LxL ID's button, drawn in its frame; return the frame."""
+    def shown(d):
+        frames = d.find_elements(*BUTTON_FRAME)
+        if not frames or not frames[0].is_displayed():
+            return False
+        with inside(d, frames[0]):
+            drawn = d.find_elements(By.CSS_SELECTOR, "button")
+            return frames[0] if drawn and drawn[0].is_displayed() else False
+    return across_navigations(driver, seconds).until(shown)
+
+
 def wait_for_sign_in_link(driver, seconds=10):
+    """Wait until the header shows the site's plain sign-in link (LxL ID out of reach)."""
     return across_navigations(driver, seconds).until(
         EC.visibility_of_element_located(SIGN_IN_LINK))
+
+
+@contextlib.contextmanager
+def inside(driver, frame):
+    """Drive the document inside ``frame`` (an element of the page) for the block."""
+    driver.switch_to.frame(frame)
+    try:
+        yield
+    finally:
+        driver.switch_to.default_content()
+
+
+def click_sign_in_button(driver, seconds=10):
+    """Click LxL ID's button as a person does (a real click in its frame)."""
+    frame = wait_for_sign_in_button(driver, seconds)
+    with inside(driver, frame):
+        driver.find_element(By.CSS_SELECTOR, "button").click()
+
+
+def wait_for_popup(driver, seconds=10):
+    """Wait for the SDK's sign-in popup; return its window handle (the page's stays current)."""
+    opener = driver.current_window_handle
+    return wait(driver, seconds).until(
+        lambda d: next((h for h in d.window_handles if h != opener), False))
+
+
+def sign_in_in_popup(driver, live, email, consent=True):
+    """In the popup: LxL ID's form (Stay signed in) and consent; then back to the page."""
+    page, popup = driver.current_window_handle, wait_for_popup(driver)
+    driver.switch_to.window(popup)
+    wait(driver).until(EC.presence_of_element_located((By.NAME, "email")))
+    sign_in_at_idp(driver, live, email, start_url=driver.current_url)
+    if consent:
+        allow = (By.CSS_SELECTOR, "button[value=allow]")
+        wait(driver).until(EC.element_to_be_clickable(allow)).click()
+    driver.switch_to.window(page)
+    wait(driver).until(lambda d: popup not in d.window_handles)  # it closes itself
 
 
 def mark_document(driver):
@@ -351,13 +412,20 @@ def no_visible_idp_ui(driver, live):
 
 
 def sign_in_through_the_site(driver, live, email, path="/members"):
-    """First visit: the sign-in link, the IdP's form and consent, back on ``path``."""
+    """First visit: LxL ID's button, the IdP's form and consent, back on ``path`` signed in.
+
+    On ``/members`` the button redirects (ux_mode 'redirect': the whole page goes to LxL ID
+    and comes back by its form post); elsewhere it opens the popup.
+    """
     driver.get(f"{live.ngo}{path}")
-    wait_for_sign_in_link(driver).click()
-    wait(driver).until(EC.url_contains(f"{live.idp}/signin"))
-    sign_in_at_idp(driver, live, email, start_url=driver.current_url)
-    allow = (By.CSS_SELECTOR, "button[value=allow]")
-    wait(driver).until(EC.element_to_be_clickable(allow)).click()
+    click_sign_in_button(driver)
+    if path == "/members":
+        wait(driver).until(EC.url_contains(f"{live.idp}/signin"))
+        sign_in_at_idp(driver, live, email, start_url=driver.current_url)
+        allow = (By.CSS_SELECTOR, "button[value=allow]")
+        wait(driver).until(EC.element_to_be_clickable(allow)).click()
+    else:
+        sign_in_in_popup(driver, live, email)
     wait(driver).until(EC.url_to_be(f"{live.ngo}{path}"))
     return wait_signed_in(driver)
 
@@ -366,3 +434,64 @@ def expire_site_session(driver, live):
     """The NGO site's session ended while LxL ID's lives on."""
     driver.get(f"{live.ngo}/assets/site.css")  # on the NGO origin, without running the SDK
     driver.delete_cookie("ngo_session")
+
+
+# What the NGO page was told, recorded from before its first script (record_sign_in).
+RECORDER = """
+(() => {
+  const moments = window.ngoTestMoments = [], messages = window.ngoTestMessages = [];
+  // Every moment and callback response the page hands its trace (signin.js reads
+  // window.ngoTrace at each call, so a wrapper set here sees them all).
+  let trace;
+  Object.defineProperty(window, 'ngoTrace', {
+    configurable: true,
+    get: () => trace && {...trace, moment: m => {
+      moments.push({...JSON.parse(JSON.stringify(m)), at: performance.now()});
+      trace.moment(m);
+    }},
+    set: value => { trace = value },
+  });
+  // Every message another origin posts to this page, as it arrives, and whether the page
+  // had the user activation of a click then (a click in a frame activates its ancestors).
+  addEventListener('message', event => {
+    if (event.origin !== location.origin) {
+      messages.push({origin: event.origin, data: event.data, at: performance.now(),
+                     active: navigator.userActivation.isActive});
+    }
+  }, true);
+})();
+"""
+
+
+def record_sign_in(driver):
+    """From the next page load on, record what the NGO page is told (``told``)."""
+    driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": RECORDER})
+
+
+def told(driver):
+    """Return ``(moments, messages)`` the current NGO document recorded (record_sign_in):
+    moments and callback responses as handed to the trace, and the IdP's messages."""
+    return driver.execute_script("return [window.ngoTestMoments, window.ngoTestMessages]")
+
+
+def wait_told(driver, condition, seconds=10):
+    """Wait until some recorded moment or response satisfies ``condition``; return it."""
+    def found(d):
+        moments = d.execute_script("return window.ngoTestMoments || []")
+        return next((m for m in moments if condition(m)), False)
+    return across_navigations(driver, seconds).until(found)
+
+
+AXE = Path(__file__).parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(driver, impacts=("serious", "critical")):
+    """Run axe-core (npm, injected) on the current document; return its violations of
+    ``impacts`` as ``[(rule id, impact, [target selectors])]``."""
+    driver.execute_script(AXE.read_text(encoding="utf-8"))
+    result = driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document).then(r => done(r.violations), e => done(String(e)));")
+    assert isinstance(result, list), result
+    return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]])
+            for v in result if v["impact"] in impacts]

@@ -1,6 +1,6 @@
 """The sample NGO site itself, in real Chromium on the real origins, both cookie modes.
 
-A supporter signs in once, by the visible sign-in; from then on every page finds them
+A supporter signs in once, with LxL ID's button; from then on every page finds them
 signed in without a click: by the SDK's hidden frame when third-party cookies are allowed,
 by one top-level prompt=none round trip when they are blocked. Every wait is for an event
 on the page (a DOM hook of CONTRACT.md), never a fixed sleep.
@@ -15,14 +15,15 @@ from app.extensions import db
 from app.idp.models import AutoSelectOptOut, BrowserSession, User
 from tests.browser.harness import (
     expire_site_session, mark_document, no_visible_idp_ui, same_document,
-    sign_in_through_the_site, signed_in_name, wait, wait_for_sign_in_link, wait_signed_in)
+    sign_in_through_the_site, signed_in_name, wait, wait_for_sign_in_button,
+    wait_for_sign_in_link, wait_signed_in)
 
 ARTIFACTS = Path(__file__).parents[1] / "artifacts"
 def test_sign_in_once_then_every_reload_is_signed_in_without_ui(browser, live):
     email = live.new_user()
     ARTIFACTS.mkdir(exist_ok=True)
     browser.get(f"{live.ngo}/")
-    wait_for_sign_in_link(browser)
+    wait_for_sign_in_button(browser)
     browser.save_screenshot(str(ARTIFACTS / f"ngo-signed-out-{browser.third_party_cookies}.png"))
 
     name = sign_in_through_the_site(browser, live, email)
@@ -84,12 +85,12 @@ def test_sign_out_stays_signed_out_on_reload(browser, live):
     email = live.new_user()
     sign_in_through_the_site(browser, live, email, path="/")
     browser.find_element(By.CSS_SELECTOR, "form[action='/logout'] button[type=submit]").click()
-    wait_for_sign_in_link(browser)
+    wait_for_sign_in_button(browser)
     if browser.third_party_cookies == "allowed":  # disableAutoSelect() reached LxL ID
         wait(browser).until(lambda _: opted_out(live, email))
 
     browser.refresh()
-    wait_for_sign_in_link(browser)
+    wait_for_sign_in_button(browser)
     assert signed_in_name(browser) is None
 
 
@@ -105,7 +106,7 @@ def test_also_signing_out_of_lxl_id_ends_the_idp_session(browser, live):
     sign_in_through_the_site(browser, live, email, path="/")
     browser.find_element(By.CSS_SELECTOR,
                          "form[action='/logout/lxl-id'] button[type=submit]").click()
-    wait_for_sign_in_link(browser)
+    wait_for_sign_in_button(browser)
     assert browser.current_url.startswith(f"{live.ngo}/")
     with live.app.app_context():
         user = User.by_email(email)
@@ -115,7 +116,7 @@ def test_also_signing_out_of_lxl_id_ends_the_idp_session(browser, live):
     wait(browser).until(EC.url_contains(f"{live.idp}/signin"))
 
 
-def test_signed_out_of_lxl_id_brings_the_sign_in_link(browser, live):
+def test_signed_out_of_lxl_id_brings_the_sign_in_button(browser, live):
     email = live.new_user()
     sign_in_through_the_site(browser, live, email)
     browser.get(f"{live.idp}/account")
@@ -124,7 +125,7 @@ def test_signed_out_of_lxl_id_brings_the_sign_in_link(browser, live):
     expire_site_session(browser, live)
 
     browser.get(f"{live.ngo}/members")  # silent sign-in: login_required, whichever way
-    wait_for_sign_in_link(browser)
+    wait_for_sign_in_button(browser)
     assert signed_in_name(browser) is None and browser.current_url == f"{live.ngo}/members"
 
 
@@ -150,7 +151,7 @@ def test_a_credential_the_site_refuses_is_a_failure_in_the_trace(make_browser, l
     browser.execute_cdp_cmd("Network.setBlockedURLs", {"urls": [f"{live.ngo}/auth/credential"]})
     try:
         browser.get(f"{live.ngo}/")
-        wait_for_sign_in_link(browser)
+        wait_for_sign_in_button(browser)
         wait(browser).until(lambda d: trace_arrows(d)[4]["state"] == "failed")
         assert [a["state"] for a in trace_arrows(browser)] == ["done"] * 4 + ["failed"]
         assert "refused by the site" in trace_outcome(browser)

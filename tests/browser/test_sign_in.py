@@ -7,14 +7,20 @@ from selenium.webdriver.support import expected_conditions as EC
 
 from app.extensions import db
 from app.idp.models import AuthorizationCode, User
-from tests.browser.harness import sign_in_at_idp, wait
+from tests.browser.harness import (
+    SIGN_IN_LINK, sign_in_at_idp, wait, wait_for_sign_in_button)
 
 
 def test_sign_in_with_stay_signed_in_consent_and_land_on_the_ngo_callback(browser, live):
     email = live.new_user()
     browser.get(f"{live.ngo}/")
-    # The site shows its sign-in link once silent sign-in found no session at LxL ID.
-    wait(browser).until(EC.element_to_be_clickable((By.LINK_TEXT, "Sign in with LxL ID"))).click()
+    # The site's plain sign-in link, the code flow: what a browser without script follows, and
+    # what the site shows when LxL ID's button cannot load (test_ngo_site.py); the button
+    # itself is tested in test_button.py.
+    wait_for_sign_in_button(browser)
+    link = browser.find_element(*SIGN_IN_LINK)
+    assert not link.is_displayed() and link.get_attribute("href") == f"{live.ngo}/login?next=/"
+    browser.get(link.get_attribute("href"))
     wait(browser).until(EC.url_contains(f"{live.idp}/signin"))
     sign_in_at_idp(browser, live, email, remember=True, start_url=browser.current_url)
 

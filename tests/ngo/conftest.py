@@ -109,6 +109,27 @@ class Browser(requests.Session):
         return self.post(f"{site.ngo}/auth/credential", headers={"Accept": "application/json"},
                          data={k: v for k, v in form.items() if v is not None})
 
+    def cross_site_post(self, url, form):
+        """POST ``form`` to ``url`` as a page of another site makes the browser do it (LxL ID's
+        form_post, or an attacker's form); return the answer, redirects followed.
+
+        A cross-site POST carries only the cookies marked ``SameSite=None`` (RFC 6265bis
+        §5.6.7.1): requests knows nothing of SameSite, so this picks them by hand.
+        """
+        target = urlsplit(url)
+        sent = {c.name: c.value for c in self.cookies
+                if c.domain.lstrip(".") == target.hostname and target.path.startswith(c.path)
+                and _same_site(c) == "none"}
+        prepared = requests.Request("POST", url, data=form).prepare()
+        prepared.prepare_cookies(sent)
+        return self.send(prepared, allow_redirects=True)
+
+    def set_cross_site_cookie(self, name, value, path="/"):
+        """Set a ``SameSite=None; Secure`` cookie on the NGO site, as the SDK's redirect mode
+        sets ``g_csrf_token``."""
+        self.cookies.set(name, value, domain="ngo.localhost", path=path, secure=True,
+                         rest={"SameSite": "None"})
+
     def sign_in_with_credential(self, site, **claims):
         """Load the home page and sign in with a credential for its nonce; return the answer."""
         page = self.get(f"{site.ngo}/")
@@ -132,6 +153,12 @@ class Browser(requests.Session):
         if page.url.startswith(f"{site.idp}/oidc/authorize"):
             page = self.submit(page, decision="allow")
         return page
+
+
+def _same_site(cookie):
+    """Return a stored cookie's ``SameSite`` in lower case (browsers' default: ``lax``)."""
+    found = next((v for k, v in cookie._rest.items() if k.lower() == "samesite"), None)
+    return (found or "lax").lower()
 
 
 class _Forms(HTMLParser):

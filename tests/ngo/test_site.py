@@ -59,14 +59,13 @@ def test_ngo_pages_may_embed_the_idp_but_nobody_may_frame_them(http):
 def test_the_demo_seed_registers_the_client_the_ngo_site_signs_in_with(app):
     from app.extensions import db
     from app.idp.models import Client
-    from app.ngo.oidc_client import callback_uri
+    from app.ngo.oidc_client import callback_uri, credential_uri
 
     with app.test_request_context(f"{NGO}/"):
         client = db.session.scalar(db.select(Client).filter_by(
             client_id=app.config["LXL_NGO_CLIENT_ID"]))
         # The code flow's redirect URI, and login_uri for the button's redirect mode.
-        assert client is not None and client.redirect_uris == [
-            callback_uri(), callback_uri().replace("/auth/callback", "/auth/credential")]
+        assert client is not None and client.redirect_uris == [callback_uri(), credential_uri()]
 
 
 def test_every_page_embeds_the_sdk_with_a_nonce_and_costs_no_stored_session(app, http):
@@ -106,3 +105,15 @@ def test_seed_demo_moves_ngo_demo_to_the_origin_the_app_runs_on(make_app, origin
         assert client.web_origins == [origin]
         assert client.post_logout_redirect_uris == [f"{origin}/"]
         assert db.session.scalar(db.select(db.func.count(Client.id))) == 1
+
+
+def test_home_signs_in_with_the_popup_and_members_with_the_redirect_mode(http):
+    home, members = http.get(f"{NGO}/").text, http.get(f"{NGO}/members").text
+    for page, path in ((home, "/"), (members, "/members")):
+        assert "lxl.accounts.id.renderButton(button" in page
+        assert 'data-ngo-signin="waiting"' in page and 'role="status"' in page
+        # The plain way in, for no script and for an unreachable LxL ID: the code flow.
+        assert page.count(f'href="/login?next={path}"') == 2
+    assert "ux_mode" not in home and "login_uri" not in home
+    assert "ux_mode: 'redirect'" in members
+    assert f'login_uri: "{NGO}/auth/credential"' in members

@@ -1,15 +1,28 @@
 /*
  * Sample NGO: what a page does with LxL ID's answers (the snippet in base.html wires it).
  *
- * A credential goes to our backend, which verifies it and signs the supporter in; then the
- * header and the page's content are fetched again and swapped in place, without a
- * navigation. A failure shows our own sign-in link, except for a returning supporter whose
- * browser hides LxL ID's cookies from its frame: the backend then offers a top-level
- * prompt=none round trip (data-prompt-none-url), at most once per browser session.
+ * A credential, silent or from LxL ID's button, goes to our backend, which verifies it and
+ * signs the supporter in; then the header and the page's content are fetched again and
+ * swapped in place, without a navigation. When silent sign-in says no, the button (rendered
+ * already, invisible) is shown; a click that did not sign in says why next to it. Two
+ * exceptions: a returning supporter whose browser hides LxL ID's cookies from its frame gets
+ * a top-level prompt=none round trip (data-prompt-none-url) at most once per browser
+ * session, and when LxL ID cannot be reached our own plain sign-in link takes the button's
+ * place.
  */
 const ngo = (() => {
   const CREDENTIAL_URL = '/auth/credential';
   const SWAPPED = ['ngo-header', 'ngo-main'];  // what signing in changes on a page
+  // A click on the button that did not sign in, in plain words (reasons:
+  // app/idp/oidc/reasons.py). Shown next to the button, in its role=status element.
+  const CLICK_FAILURES = Object.freeze({
+    popup_closed: 'The LxL ID window was closed before you signed in. ' +
+      'Press the button to try again.',
+    popup_blocked: 'Your browser blocked the LxL ID window. Allow pop-ups for this site ' +
+      'and press the button again, or use the link to sign in on LxL ID’s own page.',
+    access_denied: 'You chose not to share your LxL ID with Sample NGO: nothing was shared, ' +
+      'and you are not signed in.',
+  });
   const trace = moment => window.ngoTrace && window.ngoTrace.moment(moment);
   const isSignedIn = () => document.querySelector('[data-lxl-user]') !== null;
 
@@ -25,12 +38,18 @@ const ngo = (() => {
     // nonce_missing: another tab of this browser may have just signed in with the nonce the
     // tabs share; then redrawing shows the supporter signed in.
     if (answer.ok || answer.error === 'nonce_missing') await showSignedIn();
-    if (!isSignedIn()) showSignInLink();
+    if (!isSignedIn()) showButton();
   }
 
   /** The SDK's `on_moment`: every step and message, for the trace panel. */
   function moment(m) {
     trace(m);
+  }
+
+  /** The button's `click_listener`: a new attempt, so the last one's message goes. */
+  function clicked() {
+    trace({type: 'click'});
+    say('');
   }
 
   /** POST the credential with the g_csrf_token double-submit; return the backend's answer. */
@@ -59,20 +78,35 @@ const ngo = (() => {
   function signInFailed(reason) {
     if (isSignedIn()) return;
     const roundTrip = document.body.dataset.promptNoneUrl;
-    if (reason === 'third_party_cookies_blocked' && roundTrip) location.assign(roundTrip);
-    else showSignInLink();
+    if (reason === 'third_party_cookies_blocked' && roundTrip) return location.assign(roundTrip);
+    // Neither the SDK's script nor its button can be had: only our own link works.
+    if (reason === 'idp_unreachable') return showPlainLink();
+    showButton();
+    if (reason in CLICK_FAILURES) say(CLICK_FAILURES[reason]);
+    if (reason === 'popup_blocked') showPlainLink();
   }
 
   /** LxL ID's script could not load: say so in the trace, then show our own sign-in link. */
   function idpUnreachable(event) {
     trace({type: 'unreachable', ms: event.timeStamp});  // the browser's own stamp of the error
-    showSignInLink();
+    showPlainLink();
   }
 
-  /** Show our own sign-in link (silent sign-in said no, or LxL ID cannot be reached). */
-  function showSignInLink() {
-    for (const link of document.querySelectorAll('[data-ngo-signin]')) link.hidden = false;
+  /** Show the sign-in area (the button, and whatever else is visible in it). */
+  function showButton() {
+    for (const area of document.querySelectorAll('[data-ngo-signin]')) area.dataset.ngoSignin = 'shown';
   }
 
-  return Object.freeze({signIn, moment, idpUnreachable, showSignInLink});
+  /** Show our own plain sign-in link, the code flow, beside or instead of the button. */
+  function showPlainLink() {
+    showButton();
+    for (const link of document.querySelectorAll('[data-ngo-signin-link]')) link.hidden = false;
+  }
+
+  /** Tell the supporter, next to the button, what became of their click. */
+  function say(text) {
+    for (const status of document.querySelectorAll('[data-ngo-signin-status]')) status.textContent = text;
+  }
+
+  return Object.freeze({signIn, moment, clicked, idpUnreachable});
 })();

@@ -2,10 +2,12 @@
 // silent sign-in, user browser → NGO site → LxL ID, each arrow lit as the SDK reports it.
 //
 // The page feeds it with window.ngoTrace.moment(m), from the SDK's on_moment, from the
-// sign-in callback (with the callback's response), and with the page's own two events:
+// sign-in callback (with the callback's response), and with the page's own three events:
 // {type: "backend", ok, error?, message?} once the site's backend answered for the credential,
-// and {type: "unreachable", ms} when LxL ID's script could not load (ms: the error event's
-// timeStamp). Every time shown is a stamp the SDK or the browser took as the thing happened
+// {type: "unreachable", ms} when LxL ID's script could not load (ms: the error event's
+// timeStamp), and {type: "click"} when the supporter pressed LxL ID's button. A sign-in by
+// the button is no silent one: the diagram keeps the silent attempt that came before it, and
+// only the outcome tells what the button did. Every time shown is a stamp the SDK or the browser took as the thing happened
 // (docs/silent-sign-in.md, "Moments"), copied as is: this file never measures, computes or
 // spreads a time.
 //
@@ -37,6 +39,8 @@
     popup_closed: "The sign-in window was closed before sign-in finished. Try again.",
     popup_blocked: "The browser blocked the sign-in window. Allow pop-ups for this site and " +
       "try again.",
+    access_denied: "You chose not to share your LxL ID with this site, so nothing was " +
+      "shared. Use “Sign in with LxL ID” again if you change your mind.",
     invalid_response: "The answer from LxL ID failed a check (state, issuer, audience, nonce " +
       "or expiry). Developer: check the IdP origin and this computer’s clock.",
   });
@@ -58,8 +62,11 @@
   const root = document.getElementById("lxl-trace");
   const {toggleButton, body, list, outcome} = root ? build() : {};
   const arrows = root ? ARROWS.map(draw) : [];
-  // The attempt being drawn: {startedMs, drawn, session, callbackMs}; null between attempts.
+  // The attempt being drawn: {startedMs, drawn, session, callbackMs, button}; null between
+  // attempts. `button`: the button's, which draws no arrow.
   let attempt = null;
+  // Whether the last credential came from the button, for the backend's word on it.
+  let lastByButton = false;
 
   /** Fill the empty <aside id="lxl-trace">: a toggle, then the lanes, the arrows, the outcome. */
   function build() {
@@ -187,6 +194,9 @@
 
   /** The callback's response: show what it carried, the credential shortened. */
   function onResponse(r) {
+    // The button's answer without a click seen first: its frame finished with storage access.
+    if (r.select_by === "btn") attempt = {...attempt, button: true};
+    if (attempt && attempt.button) return;
     if (r.credential) {
       const c = String(r.credential);
       const short = `${c.slice(0, 12)}…${c.slice(-6)} (${c.length} characters)`;
@@ -199,6 +209,8 @@
 
   function onResult(m) {
     if (!attempt) return;
+    lastByButton = Boolean(attempt.button);
+    if (attempt.button) return onButtonResult(m);
     if (attempt.session && !attempt.drawn) drawRecheck(); // "unchanged", then no answer
     else if (!attempt.drawn) {
       reset(); // no frame answered, or none was needed:
@@ -225,13 +237,32 @@
     attempt = null;
   }
 
+  /** What a click on the button came to; the arrows stay as the silent attempt left them. */
+  function onButtonResult(m) {
+    attempt = null;
+    if (!m.ok) return fail(`login_required · ${m.reason}`, ADVICE[m.reason] || UNKNOWN_ADVICE);
+    outcome.className = "trace-outcome";
+    outcome.textContent = "Credential received from LxL ID’s button: the site’s backend is checking it…";
+  }
+
+  /** The supporter pressed LxL ID's button: what follows is the button's attempt. */
+  function onClick() {
+    attempt = {drawn: false, button: true};
+  }
+
   /** The site's backend said what it made of the credential (signin.js). */
   function onBackend(m) {
     if (attempt) attempt.backendAnswered = true;
     if (m.ok) {
       outcome.className = "trace-outcome";
-      outcome.textContent = "Signed in silently: no click, no visible frame, no navigation.";
+      outcome.textContent = lastByButton
+        ? "Signed in with LxL ID’s button: one click."
+        : "Signed in silently: no click, no visible frame, no navigation.";
       return;
+    }
+    if (lastByButton) {
+      return fail(`refused by the site · ${m.error || "network"}`,
+                  m.message || "The site’s backend could not be reached; try the button again.");
     }
     const five = arrows[4].dataset.ms;
     set(5, "failed", five === undefined ? undefined : Number(five));
@@ -264,6 +295,7 @@
       else if (m.type === "result") onResult(m);
       else if (m.type === "backend") onBackend(m);
       else if (m.type === "unreachable") onUnreachable(m);
+      else if (m.type === "click") onClick();
     } catch (error) {
       reportError(error); // a bug here must never break the page's sign-in
     }
