@@ -4,9 +4,12 @@
 // follows a click: render the frame → the frame's messages → popup or redirect → finish.
 (() => {
   // The core sets `lxlCore` on this script's element before appending it, so it is there
-  // while this file runs (document.currentScript is null once it has).
-  const script = /** @type {(HTMLScriptElement & {lxlCore?: lxl.core.Core}) | null} */ (document.currentScript);
+  // while this file runs (document.currentScript is null once it has). Taken off at once: the
+  // element stays in the page, where any script could otherwise reach the core.
+  const script = /** @type {(HTMLScriptElement & {lxlCore?: lxl.core.Core}) | null} */ (
+    document.currentScript);
   const core = script?.lxlCore ?? loadedAlone();
+  delete script?.lxlCore;
   /** @returns {never} */
   function loadedAlone() {
     throw new Error('lxl-id-button.js is loaded by lxl-id.js when a page calls renderButton(); '
@@ -14,6 +17,10 @@
   }
 
   /** @typedef {lxl.accounts.id.GsiButtonConfiguration} ButtonOptions */
+  /** @typedef {{frame: lxl.core.Frame, options: ButtonOptions, remove: () => void}} Rendered */
+
+  // The width a site may give a button (app/idp/oidc/button_frame.py holds the same range).
+  const WIDTH_PX = {min: 120, max: 400};
 
   /**
    * Each option with what it must be; the IdP's button frame checks the same names and values.
@@ -27,19 +34,23 @@
     shape: oneOf('rectangular', 'pill', 'circle', 'square'),
     logo_alignment: oneOf('left', 'center'),
     width: {
-      valid: value => typeof value == 'number' && Number.isInteger(value) && value >= 120 && value <= 400,
-      must: 'an integer from 120 to 400 (px)',
+      valid: value => Number.isInteger(value) && Number(value) >= WIDTH_PX.min
+        && Number(value) <= WIDTH_PX.max,
+      must: `an integer from ${WIDTH_PX.min} to ${WIDTH_PX.max} (px)`,
     },
     click_listener: {valid: value => typeof value == 'function', must: 'a function'},
   };
   const OPTION_NAMES = /** @type {(keyof ButtonOptions)[]} */ (Object.keys(OPTION_RULES));
-  // The heights the IdP draws for each size: the frame starts at the button's height, so the
-  // page barely shifts when the frame reports its size (with room for the focus ring).
+  // The heights the IdP draws for each size (button_frame.HEIGHTS_PX; a test holds them
+  // equal): the frame starts at the button's height, so the page barely shifts when the frame
+  // reports its size (with room for the focus ring).
   const BUTTON_HEIGHT_PX = {large: 40, medium: 32, small: 24};
-  // Until the frame reports its size, it gets the widest a button may be, so that the button
-  // inside lays out at its natural width rather than squeezed by a narrow frame.
-  const WIDEST_BUTTON_PX = 400;
-  const FRAME_TITLE = 'Sign in with LxL ID';
+  // A standard button's frame before it reports its size: about a large "Sign in with LxL ID".
+  // A narrower frame cannot squeeze the button (its words never wrap), it only clips it until
+  // the report comes.
+  const STANDARD_BUTTON_START_PX = 200;
+  // Neutral: the button's words may say "Sign up" or "Continue".
+  const FRAME_TITLE = 'LxL ID sign-in button';
 
   // A sign-in dialog's size, centred on the page's window as a dialog would be.
   const POPUP = {name: 'lxl_id_signin', width: 480, height: 640};
@@ -54,16 +65,18 @@
   const STORAGE_ACCESS_KEY = 'storage_access';
 
   /**
-   * Buttons rendered, by parent: rendering into the same parent again replaces the button.
-   * @type {WeakMap<HTMLElement, () => void>}
+   * Buttons rendered, by parent: rendering into the same parent again replaces the button, and
+   * a new initialize() draws each again (renderAgain).
+   * @type {Map<HTMLElement, Rendered>}
    */
-  const removeButtonIn = new WeakMap();
+  const buttons = new Map();
   /**
    * The one sign-in popup open, if any: a second click focuses it instead of opening another.
    * @type {Window | undefined}
    */
   let openPopup;
-  /** Closes the open popup and stops waiting for it, telling nobody (cancel()). @type {() => void} */
+  /** Closes the open popup and stops waiting for it, telling nobody (cancel()).
+   * @type {() => void} */
   let dropPopup = () => {};
 
   /**
@@ -74,7 +87,7 @@
   function renderButton(parent, options = {}) {
     const problem = findBadOption(options);
     if (problem) return reportError(new TypeError('lxl-id: ' + problem));
-    removeButtonIn.get(parent)?.();
+    buttons.get(parent)?.remove();
 
     const settings = core.options();
     // Used only if a click gets storage access and the frame can finish the sign-in itself.
@@ -83,37 +96,55 @@
     const frame = core.openFrame('/oidc/iframe/button', query, 'button', parent);
     const iframe = frame.element;
     const height = BUTTON_HEIGHT_PX[options.size || 'large'];
-    Object.assign(iframe, {title: FRAME_TITLE, height: String(height),
-      width: String(options.width || (options.type == 'icon' ? height : WIDEST_BUTTON_PX))});
+    const width = options.width || (options.type == 'icon' ? height : STANDARD_BUTTON_START_PX);
+    Object.assign(iframe, {title: FRAME_TITLE, height: String(height), width: String(width)});
     iframe.style.border = '0'; // CSSOM, not a style attribute: allowed under a strict CSP
 
-    /** @param {MessageEvent} event */
-    const onFrameMessage = event => {
-      if (event.source !== iframe.contentWindow || event.origin !== core.idp) return;
-      const message = event.data, type = message?.type;
+    /** @type {Rendered} */
+    const button = {frame, options, remove: () => {
+      if (buttons.get(parent) == button) buttons.delete(parent);
+      frame.close();
+    }};
+    buttons.set(parent, button);
+    const isCurrent = () => buttons.get(parent) == button;
+    // The core checked each message's window and origin.
+    frame.onMessage(message => {
+      const type = message.type;
       if (type == 'lxl:resize') fitFrame(iframe, message);
       else if (type == 'lxl:click') onClick(options.click_listener);
       // Refused: never ask again here. Granted: nothing to remember; the frame's answer (or,
       // not signed in at the IdP, its lxl:click) follows.
       else if (type == 'lxl:storage_access' && !message.granted) remember('refused');
-      else if (type == 'authorization_response') core.finish(message.response || {}, authorization, 'btn');
-    };
-    const remove = () => {
-      removeEventListener('message', onFrameMessage);
-      removeButtonIn.delete(parent);
-      frame.close();
-    };
-    addEventListener('message', onFrameMessage);
-    removeButtonIn.set(parent, remove);
+      else if (type == 'authorization_response') {
+        core.finish(message.response || {}, authorization, 'btn');
+        // That request is spent: the next click's must carry a fresh state and nonce. (Unless
+        // the site's callback drew something else there meanwhile.)
+        if (isCurrent()) renderButton(parent, options);
+      } else if (type == 'lxl:refused') {
+        // The IdP refused an option this part accepted: a part and an IdP that disagree.
+        button.remove();
+        reportError(new TypeError(`lxl-id: renderButton() refused by ${core.idp}: `
+          + String(message.error_description)));
+      }
+    });
     // The core's frame tells who answered: the IdP's hello, or (by client-check once the frame
-    // loaded) a refusal (unknown client, origin not registered) or an IdP out of reach. Without
-    // a button, the site's callback must hear why. No time limit: a slow IdP's button still
-    // works when it comes.
+    // loaded) a refusal (unknown client, origin not registered) or an IdP out of reach (no
+    // hello within the attempt's budget). Without a button, the site's callback must hear why.
     frame.next('lxl:hello', 'button').catch(error => {
-      if (removeButtonIn.get(parent) != remove) return; // replaced meanwhile: not a failure
-      remove();
+      if (!isCurrent()) return; // replaced or removed meanwhile: not a failure
+      button.remove();
       core.failure(error.reason, error.detail);
     });
+  }
+
+  /** Draw each button again, with the current initialize() options (the core calls this). */
+  function renderAgain() {
+    // A copy: each new drawing goes back into `buttons`, which must not be walked again.
+    for (const [parent, {frame, options}] of [...buttons]) {
+      // Taken off the page by the site: forget it rather than load a frame nobody sees.
+      if (frame.element.isConnected) renderButton(parent, options);
+      else buttons.get(parent)?.remove();
+    }
   }
 
   /** @param {Record<string, any>} options @returns {string | undefined} */
@@ -128,7 +159,8 @@
       }
       const rule = OPTION_RULES[/** @type {keyof ButtonOptions} */ (name)];
       if (value !== undefined && !rule.valid(value)) {
-        return `renderButton({${name}}) must be ${rule.must}, not ${JSON.stringify(value) ?? typeof value}`;
+        const shown = JSON.stringify(value) ?? typeof value;
+        return `renderButton({${name}}) must be ${rule.must}, not ${shown}`;
       }
     }
   }
@@ -154,11 +186,12 @@
 
   /**
    * Size the frame to the button the IdP drew (its text, font and focus ring).
-   * @param {HTMLIFrameElement} iframe @param {{width?: unknown, height?: unknown}} size
+   * @param {HTMLIFrameElement} iframe @param {lxl.core.FrameMessage} size an lxl:resize
    */
   function fitFrame(iframe, {width, height}) {
     if (isPixelCount(width) && isPixelCount(height)) {
-      Object.assign(iframe, {width: String(Math.ceil(Number(width))), height: String(Math.ceil(Number(height)))});
+      Object.assign(iframe,
+        {width: String(Math.ceil(Number(width))), height: String(Math.ceil(Number(height)))});
     }
   }
 
@@ -170,10 +203,12 @@
    */
   function onClick(clickListener) {
     if (clickListener) {
-      try { clickListener() } catch (error) { reportError(error) } // the site's bug, not a reason to stop
+      // The site's bug, not a reason to stop.
+      try { clickListener() } catch (error) { reportError(error) }
     }
     const settings = core.options();
-    if (settings.ux_mode == 'redirect') redirectToSignIn(/** @type {string} */ (settings.login_uri));
+    const loginUri = /** @type {string} */ (settings.login_uri);
+    if (settings.ux_mode == 'redirect') redirectToSignIn(loginUri);
     else signInWithPopup();
   }
 
@@ -189,7 +224,8 @@
     // 10 minutes to sign in at the IdP; the site's nonce cookie lives as long.
     document.cookie = `g_csrf_token=${state}; Path=/; Max-Age=600; SameSite=None; Secure`;
     const redirectUri = new URL(loginUri, location.href).href;
-    location.assign(authorizeUrl({...request, redirect_uri: redirectUri, response_mode: 'form_post'}));
+    location.assign(
+      authorizeUrl({...request, redirect_uri: redirectUri, response_mode: 'form_post'}));
   }
 
   /**
@@ -198,9 +234,12 @@
    * @see https://datatracker.ietf.org/doc/html/draft-sakimura-oauth-wmrm-00
    */
   function signInWithPopup() {
-    if (openPopup) return openPopup.focus();
+    if (openPopup && !openPopup.closed) return openPopup.focus();
+    // Closed, but not yet seen closed by the poll: this click starts afresh.
+    dropPopup();
     const authorization = core.authorizationRequest();
-    const url = authorizeUrl({...authorization.request, response_mode: 'web_message', display: 'popup'});
+    const url = authorizeUrl(
+      {...authorization.request, response_mode: 'web_message', display: 'popup'});
     const popup = window.open(url, POPUP.name, popupFeatures());
     // null: the browser blocked it (no user activation reached us). Nothing will come; say so now.
     if (!popup) return core.failure('popup_blocked');
@@ -208,7 +247,8 @@
 
     /** @param {MessageEvent} event */
     const onPopupMessage = event => {
-      if (event.source !== popup || event.origin !== core.idp || event.data?.type != 'authorization_response') return;
+      const fromPopup = event.source === popup && event.origin === core.idp;
+      if (!fromPopup || event.data?.type != 'authorization_response') return;
       stopWatching();
       popup.close();
       const response = event.data.response || {};
@@ -244,8 +284,9 @@
     addEventListener('message', onPopupMessage);
   }
 
-  /** @param {unknown} value */
-  const isPixelCount = value => typeof value == 'number' && value >= 0 && value < Infinity;
+  /** A size the frame can take: a frame sized 0 would hide the button for good.
+   * @param {unknown} value */
+  const isPixelCount = value => typeof value == 'number' && value > 0 && value < Infinity;
 
   /** @param {Record<string, string>} params */
   const authorizeUrl = params => core.idp + '/oidc/authorize?' + new URLSearchParams(params);
@@ -277,5 +318,5 @@
     };
   }
 
-  core.install({renderButton, cancel: () => dropPopup()});
+  core.install({renderButton, cancel: () => dropPopup(), renderAgain});
 })();

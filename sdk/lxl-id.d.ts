@@ -20,10 +20,10 @@ declare namespace lxl.accounts.id {
 
   /**
    * A step of an attempt, as in `on_moment` and `performance.measure('lxl:<step>')`: the
-   * silent path's `check_session` and `authorize`; the button's `button` (its frame) and
-   * `popup`; `callback` in both.
+   * silent path's `check_session` and `authorize`; the button's `button` (its frame);
+   * `callback` in both.
    */
-  type Step = 'check_session' | 'authorize' | 'button' | 'popup' | 'callback';
+  type Step = 'check_session' | 'authorize' | 'button' | 'callback';
 
   /**
    * The callback's argument on success. `credential` is an ID token (a JWT) whose `iss`,
@@ -120,7 +120,9 @@ declare namespace lxl.accounts.id {
     scope?: string;
     /**
      * Your own nonce, if your backend checks it. Default: a fresh random one per attempt; only
-     * then may a tab reuse a credential another tab of the site just got.
+     * then may a tab reuse a credential another tab of the site just got. Required with
+     * `ux_mode: 'redirect'`: the page is gone when the credential arrives, so only your
+     * backend can check it.
      */
     nonce?: string;
     /**
@@ -149,7 +151,8 @@ declare namespace lxl.accounts.id {
     /**
      * How the button signs a person in: `'popup'` (default) opens the IdP's sign-in window
      * over the page, which answers by web message; `'redirect'` takes the whole page to the
-     * IdP, which answers by a form POST to `login_uri` (required then).
+     * IdP, which answers by a form POST to `login_uri` (required then, with `nonce`). Redirect
+     * mode needs a secure context (https, or localhost): its cookie is `SameSite=None; Secure`.
      * @see OAuth 2.0 Web Message Response Mode:
      *   https://datatracker.ietf.org/doc/html/draft-sakimura-oauth-wmrm-00
      * @see Form Post Response Mode:
@@ -203,7 +206,9 @@ declare namespace lxl.accounts.id {
    * it opens the IdP's sign-in popup (or, with `ux_mode: 'redirect'`, goes to the IdP). The
    * callback then gets `select_by: 'btn'`, or a failure: `popup_closed`, `popup_blocked`,
    * `access_denied`, and `idp_unreachable` when the button's code could not load.
-   * May be called before that code has loaded: the calls wait for it.
+   * May be called before that code has loaded: the calls wait for it. A later
+   * `initialize()` draws the rendered buttons again with its options; a button removed from
+   * the page is not drawn again, so call `renderButton` again after putting it back.
    * @throws {TypeError} when initialize() was not called first, or `parent` is no Element.
    * @see Storage Access API:
    *   https://privacycg.github.io/storage-access/
@@ -238,7 +243,8 @@ declare namespace lxl.accounts.id {
  * Types only (no such global exists): the interface between the SDK's core (lxl-id.js) and
  * the button's code (lxl-id-button.js), which the core loads from the IdP on the first
  * renderButton() call. The core sets `lxlCore` (a `Core`) on that script element; the part
- * reads `document.currentScript.lxlCore` as it starts and calls `core.install({renderButton})`.
+ * reads `document.currentScript.lxlCore` as it starts, deletes it there (no other script may
+ * take the core), and calls `core.install(part)`; the core takes the first part only.
  */
 declare namespace lxl.core {
   /** A failure on its way to the callback: a reason, and for the console a step or detail. */
@@ -270,6 +276,9 @@ declare namespace lxl.core {
     [field: string]: unknown;
   }
 
+  /** Takes a frame's messages (already checked: from that frame, from the IdP). */
+  type FrameHandler = (message: FrameMessage) => void;
+
   /** An IdP frame opened by the core; every message it collects came from it and the IdP. */
   interface Frame {
     /** The iframe element (for a visible frame, the part sets its size and title). */
@@ -283,6 +292,11 @@ declare namespace lxl.core {
      * `{reason: 'cancelled'}` after close().
      */
     next(type: string, step: string, ms?: number): Promise<FrameMessage>;
+    /**
+     * From now on, hand each message no next() awaits to `handler` instead of queuing it
+     * (those queued so far first): for a frame that talks for as long as it lives.
+     */
+    onMessage(handler: FrameHandler): void;
     /** Remove the frame and its message listener; pending next() calls reject. */
     close(): void;
   }
@@ -306,14 +320,18 @@ declare namespace lxl.core {
   interface SiteStorage {
     getItem(name: string): string | null;
     setItem(name: string, value: string): void;
-    removeItem(name: string): void;
   }
 
   /** What the part installs. */
   interface Part {
     renderButton(parent: HTMLElement, options?: lxl.accounts.id.GsiButtonConfiguration): void;
-    /** Close the sign-in popup, if one is open, without telling the site (`cancel()`). */
+    /**
+     * Close the sign-in popup, if one is open, without telling the site (`cancel()`, and a
+     * silent sign-in that succeeded meanwhile).
+     */
     cancel(): void;
+    /** Draw each rendered button again with the current initialize() options. */
+    renderAgain(): void;
   }
 
   /** What the core gives the part. */
@@ -343,10 +361,9 @@ declare namespace lxl.core {
     failure(reason: string, detail?: string): void;
     /** Tell the site's on_moment (the core stamps `ms`). */
     moment(moment: object): void;
-    /** 128 random bits as decimal digits. */
-    random(): string;
     /** Undefined where localStorage is unavailable. */
     readonly storage: SiteStorage | undefined;
+    /** The part's one call; later calls are ignored. */
     install(part: Part): void;
   }
 }

@@ -43,6 +43,10 @@
   // How frame.next() rejects once its frame was closed: the attempt was dropped on purpose,
   // so nobody is told.
   const CANCELLED = Object.freeze({reason: 'cancelled'});
+  // The part's URL carries its version, so a cached core never runs with a newer or older
+  // part: sdk/build.mjs writes the hash of the part it built over 'source' (the readable
+  // sources load each other unversioned).
+  const PART_VERSION = 'source';
 
   /** @typedef {lxl.accounts.id.IdConfiguration & {scope: string, timeout_ms: number,
    *   ux_mode: 'popup' | 'redirect'}} Options the site's options, defaults applied */
@@ -76,7 +80,10 @@
     itp_support: [isBoolean, 'true or false'],
     scope: [value => isText(value) && value.split(' ').includes('openid'),
       'a string with "openid"'],
-    nonce: [isText, 'a non-empty string'],
+    // Redirect mode leaves the page, so only the site's backend can check the ID token's nonce:
+    // it must be the site's own.
+    nonce: [isText, 'a non-empty string (ux_mode "redirect" needs your own)',
+      given => given.ux_mode == 'redirect'],
     // Same origin only: the credential must never be POSTed to another site. new URL() throws
     // on a malformed value, which initialize() reports like any invalid one.
     login_uri: [value => isText(value) && new URL(value, location.href).origin == PAGE_ORIGIN,
@@ -86,7 +93,10 @@
       'an integer 100-60000'],
     on_moment: [isFunction, 'a function'],
     log_level: [value => value == 'warn' || value == 'silent', '"warn" or "silent"'],
-    ux_mode: [value => value == 'popup' || value == 'redirect', '"popup" or "redirect"'],
+    // Redirect mode's csrf cookie must be SameSite=None to come back with the IdP's cross-site
+    // POST, and browsers drop a SameSite=None cookie that is not Secure.
+    ux_mode: [value => value == 'popup' || value == 'redirect' && isSecureContext,
+      '"popup" or "redirect" ("redirect" on https pages only: its cookie must be Secure)'],
   };
 
   /** @type {Options | undefined} */ let options;
@@ -143,6 +153,8 @@
     siteMisconfigured = false;
     heldClaims = lastStatus = undefined;
     listenToOtherTabs(configured.client_id);
+    // Rendered buttons carry the options in their frames' URLs: draw them again with these.
+    part?.renderAgain();
     // A later initialize() replaces these options; the attempt they asked for is then void.
     if (configured.auto_select) {
       whenDocumentReady(() => options == configured && startSilentSignIn());
@@ -179,6 +191,8 @@
     signingIn.then(signedIn => {
       if (run.cancelled || !signedIn) return;
       heldClaims = signedIn.claims;
+      // Signed in: a sign-in popup the person opened meanwhile would deliver a second credential.
+      part?.cancel();
       deliver({credential: signedIn.credential, select_by: 'auto', client_id: site.client_id});
     }, error => run.cancelled || fail(error, 'silent sign-in')).finally(() => {
       if (attempt == run) attempt = undefined;
@@ -405,7 +419,7 @@
   function loadPart() {
     if (partScript) return;
     const script = partScript = document.createElement('script');
-    script.src = IDP + '/static/lxl-id-button.js';
+    script.src = `${IDP}/static/lxl-id-button.js?v=${PART_VERSION}`;
     // A site with a nonce-based Content-Security-Policy gave this script its nonce; the part
     // needs the same to run. (A script added by code never blocks the parser: no async needed.)
     if (ownScript?.nonce) script.nonce = ownScript.nonce;
@@ -423,8 +437,10 @@
     document.head.append(script);
   }
 
-  /** @param {lxl.core.Part} installed */
+  /** The part's one call: any later one (another script on the page) changes nothing.
+   * @param {lxl.core.Part} installed */
   function install(installed) {
+    if (part) return;
     part = installed;
     for (const [parent, buttonOptions] of pendingButtons.splice(0)) {
       runSiteCode(() => installed.renderButton(parent, buttonOptions));
@@ -467,7 +483,6 @@
     finish,
     failure,
     moment,
-    random: randomToken,
     storage: siteStorage(),
     install,
   });
@@ -562,7 +577,15 @@
     const wakeWaiters = () => waiters.forEach(waiter => waiter());
     /** Why nothing more will come: refused, unreachable or closed. @type {Failure | undefined} */
     let frameFailure;
+    /** @param {Failure} failed */
+    const failFrame = failed => {
+      frameFailure ||= failed;
+      wakeWaiters();
+    };
     let greeted = false;
+    /** Takes the messages no next() awaits (onMessage).
+     * @type {lxl.core.FrameHandler | undefined} */
+    let handler;
 
     /** @param {MessageEvent} event */
     const receive = event => {
@@ -575,26 +598,36 @@
       greeted = true;
       inbox.push(message);
       wakeWaiters();
+      // Not awaited: a frame with a handler hands it over rather than queue it (a visible
+      // frame posts on every layout and click, for as long as it lives).
+      const unclaimed = inbox.indexOf(message);
+      if (handler && unclaimed >= 0) handler(inbox.splice(unclaimed, 1)[0]);
     };
     addEventListener('message', receive);
 
     // Loaded without a word: the IdP refused to be framed here (its refusal page cannot post),
     // the IdP is down, or the hello is still on its way (Chromium may deliver a cross-site
     // frame's first message after the frame's load event). client-check says which, without
-    // cookies; "ok" means the frame is ours, so its hello is awaited as usual.
+    // cookies.
     iframe.onload = () => {
       if (greeted) return;
-      const check = new URLSearchParams({client_id: /** @type {Options} */ (options).client_id,
-        origin: PAGE_ORIGIN});
+      const site = /** @type {Options} */ (options);
+      const check = new URLSearchParams({client_id: site.client_id, origin: PAGE_ORIGIN});
       fetch(`${IDP}/oidc/client-check?${check}`,
         {credentials: 'omit', signal: AbortSignal.timeout(CLIENT_CHECK_TIMEOUT_MS)})
         .then(answer => answer.json())
         .then(verdict => verdict.ok || verdict.error, () => undefined)
         .then(verdict => {
-          if (greeted || verdict === true) return;
-          const reason = SITE_MISCONFIGURED.includes(verdict) ? verdict : 'idp_unreachable';
-          frameFailure = {reason, step: name};
-          wakeWaiters();
+          if (greeted) return;
+          if (verdict !== true) {
+            const reason = SITE_MISCONFIGURED.includes(verdict) ? verdict : 'idp_unreachable';
+            return failFrame({reason, step: name});
+          }
+          // The site may frame us, yet the page said nothing: its hello may still be on its
+          // way, or the IdP answered with no frame at all (a 5xx, a 429). One attempt's budget,
+          // then that IdP counts as unreachable.
+          setTimeout(() => greeted || failFrame({reason: 'idp_unreachable', step: name}),
+            site.timeout_ms);
         });
     };
     iframe.src = IDP + path + '?' + new URLSearchParams(query);
@@ -625,6 +658,10 @@
         waiters.add(settleIfDue);
         settleIfDue();
       }),
+      onMessage: handle => {
+        handler = handle;
+        for (const message of inbox.splice(0)) handle(message);
+      },
       close: () => {
         removeEventListener('message', receive);
         iframe.remove();
@@ -652,7 +689,6 @@
     return {
       getItem: name => local.getItem(key(name)),
       setItem: (name, value) => local.setItem(key(name), value),
-      removeItem: name => local.removeItem(key(name)),
     };
   }
 

@@ -16,6 +16,7 @@ from joserfc.jwk import KeySet
 from app.extensions import db
 from app.idp import consents, demo
 from app.idp.models import Client
+from app.idp.oidc import button_frame
 from tests.helpers import (
     CLIENT_ID, IDP, NGO, authorize_url, consent_form, csrf_token, sign_in, sign_in_for)
 from tests.idp.test_silent import signed_in_and_consented, web_message_response
@@ -133,11 +134,21 @@ def test_the_button_frame_refuses_other_callers_and_posts_nothing(http, origin, 
     ("size=large&size=small", "size"),
 ])
 def test_a_bad_option_is_refused_naming_it(http, query, name):
+    """The origin is registered: its page may frame the refusal, which tells it (and only it)
+    which parameter was wrong, so the SDK can name it to the site's developer."""
     response = http.get(button_url() + "&" + query)
     assert response.status_code == 400
-    assert response.headers["Content-Security-Policy"].endswith("frame-ancestors 'none'")
-    assert "postMessage" not in response.text and "<button" not in response.text
-    assert f"&#39;{name}&#39;" in response.text and "invalid_request" in response.text
+    assert response.headers["Content-Security-Policy"].endswith(f"frame-ancestors {NGO}")
+    page = response.text
+    assert "<button" not in page and f"&#39;{name}&#39;" in page
+    lines = script_of(page).splitlines()
+    assert lines[0] == f'window.parent.postMessage({{type: "lxl:hello"}}, "{NGO}");'
+    refusal, target = lines[1].removeprefix("window.parent.postMessage(").rsplit(", ", 1)
+    assert target == f'"{NGO}");' and len(lines) == 2
+    message = json.loads(refusal)
+    assert message["type"] == "lxl:refused" and message["error"] == "invalid_request"
+    assert f"'{name}'" in message["error_description"]
+    assert '"*"' not in page
 
 
 def test_a_bad_option_of_an_unregistered_origin_is_refused_for_the_origin(http):
@@ -180,10 +191,13 @@ def test_the_options_style_the_button(http, params, classes):
 
 
 def test_the_style_holds_each_size_and_theme(http):
-    """Heights 40/32/24 px (GIS's large, medium, small); every class the page uses is styled."""
+    """Heights 40/32/24 px (GIS's large, medium, small), from button_frame.HEIGHTS_PX; every
+    class the page uses is styled."""
+    assert button_frame.HEIGHTS_PX == {"large": 40, "medium": 32, "small": 24}
     style = re.search(r"<style[^>]*>(.*)</style>", http.get(button_url()).text, re.S).group(1)
-    assert "height: 40px;" in style and ".medium { height: 32px; }" in style
-    assert ".small { height: 24px;" in style
+    assert "height: 40px;" in style
+    for size, px in button_frame.HEIGHTS_PX.items():
+        assert f".{size} {{ height: {px}px; }} .icon.{size} {{ width: {px}px; }}" in style
     for name in ("filled_blue", "filled_black", "auto", "pill", "circle", "icon", "left"):
         assert f".{name}" in style
 

@@ -1,6 +1,7 @@
 // Runs the real button part (sdk/lxl-id-button.js) in a fake page under node:vm, with a fake
 // core on its script element exactly as the core ↔ part interface says (lxl-id.d.ts,
-// lxl.internal.Core). Tests play the IdP: they dispatch the frame's and the popup's messages.
+// lxl.core.Core). Tests play the IdP: they dispatch the frame's and the popup's messages; the
+// fake core's frames check each message's window and origin, as the core's openFrame does.
 import fs from 'node:fs';
 import vm from 'node:vm';
 import {IDP, ORIGIN, ROOT} from './harness.mjs';
@@ -24,6 +25,8 @@ class Target {
 
 class FakeElement {
   constructor(tag) { Object.assign(this, {tagName: tag.toUpperCase(), children: [], parent: null, style: {}}) }
+  /** In the page: in a parent the test has not marked `detached` (taken off the page). */
+  get isConnected() { return this.parent !== null && !this.parent.detached }
   append(node) { node.parent = this; this.children.push(node) }
   remove() {
     if (this.parent) this.parent.children = this.parent.children.filter(n => n !== this);
@@ -60,15 +63,37 @@ export function loadPart({options = {}, blockPopups = false, storage = new Map()
     openFrame(path, query, name, container) {
       const element = Object.assign(new FakeElement('iframe'), {contentWindow: {}});
       container.append(element);
+      const inbox = [];
+      let handler;
+      // As the core's: a message counts only from this frame's window and the IdP; an awaited
+      // one settles its next(), the others go to the handler (or wait for one).
+      const receive = ({source, origin, data}) => {
+        if (source !== element.contentWindow || origin !== IDP || !data?.type) return;
+        const wait = frame.waits.find(w => w.type == data.type && !w.settled);
+        if (wait) {
+          wait.settled = true;
+          wait.resolve(data);
+        } else if (handler) {
+          handler(data);
+        } else {
+          inbox.push(data);
+        }
+      };
+      win.addEventListener('message', receive);
       const frame = {
         path, query: plain(query), name, container, element, waits: [], closed: false,
         next(type, step, ms) {
           return new Promise((resolve, reject) => frame.waits.push({type, step, ms, resolve, reject}));
         },
         post() {},
+        onMessage(handle) {
+          handler = handle;
+          for (const message of inbox.splice(0)) handle(message);
+        },
         close() {
           // As the core does: a closed frame's waits end, rejected as cancelled.
           frame.closed = true;
+          win.removeEventListener('message', receive);
           element.remove();
           for (const wait of frame.waits) wait.reject({reason: 'cancelled'});
         },
@@ -84,15 +109,14 @@ export function loadPart({options = {}, blockPopups = false, storage = new Map()
     finish: (response, request, select_by) => env.finished.push(plain({response, request, select_by})),
     failure: (reason, detail) => env.failures.push(detail === undefined ? {reason} : {reason, detail}),
     moment: m => env.moments.push(plain(m)),
-    random: () => String(Math.random()).slice(2),
     storage: storage === null ? undefined : {
       getItem(key) { if (storage == 'throws') throw new Error('SecurityError'); return storage.get(key) ?? null },
       setItem(key, value) { if (storage == 'throws') throw new Error('QuotaExceededError'); storage.set(key, String(value)) },
-      removeItem(key) { storage.delete(key) },
     },
     install(part) { env.installed = part },
   };
-  const document = {currentScript: withCore ? {lxlCore: core} : {}};
+  const script = withCore ? {lxlCore: core} : {};
+  const document = {currentScript: script};
   Object.defineProperty(document, 'cookie', {set(v) { env.cookies.push(v) }, get() { return '' }});
   const ctx = {
     document,
@@ -118,7 +142,7 @@ export function loadPart({options = {}, blockPopups = false, storage = new Map()
   vm.runInContext(PART_SOURCE, ctx, {filename: PART_PATH});
 
   return Object.assign(env, {
-    ctx,
+    ctx, script,
     /** Call the part's renderButton as the core would (into a fresh parent unless given). */
     render(buttonOptions, parent = new FakeElement('div')) {
       env.installed.renderButton(parent, buttonOptions);

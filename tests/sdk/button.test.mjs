@@ -13,9 +13,9 @@ function clickOpen(env, buttonOptions) {
   return {frame, popup: env.popups.at(-1)};
 }
 
-test('the part installs renderButton and cancel on the core; loaded on its own it says how to load it', () => {
+test('the part installs renderButton, cancel and renderAgain; loaded on its own it says how to load it', () => {
   const env = loadPart();
-  assert.deepEqual(Object.keys(env.installed), ['renderButton', 'cancel']);
+  assert.deepEqual(Object.keys(env.installed), ['renderButton', 'cancel', 'renderAgain']);
   assert.throws(() => loadPart({withCore: false}), /loaded by lxl-id\.js when a page calls renderButton\(\)/);
 });
 
@@ -73,9 +73,9 @@ test('frame: the IdP button page inside the parent, visible and titled, with onl
     redirect_uri: ORIGIN,
   });
   const iframe = frame.element;
-  assert.equal(iframe.title, 'Sign in with LxL ID');
+  assert.equal(iframe.title, 'LxL ID sign-in button', 'neutral: the words say "Sign up"');
   assert.equal(iframe.height, '32', 'medium is 32 px high from the start');
-  assert.equal(iframe.width, '400', 'room for the button to lay out until it reports its size');
+  assert.equal(iframe.width, '200', 'about a button\'s width until it reports its size');
   assert.equal(iframe.style.border, '0');
   assert.equal(iframe.hidden, undefined);
   assert.deepEqual(frame.waits.map(({type, step, ms}) => ({type, step, ms})),
@@ -85,7 +85,7 @@ test('frame: the IdP button page inside the parent, visible and titled, with onl
 test('frame: initial size follows size, width and type', () => {
   const env = loadPart();
   const sized = options => { const {element} = env.render(options).frame; return [element.width, element.height] };
-  assert.deepEqual(sized({}), ['400', '40']);
+  assert.deepEqual(sized({}), ['200', '40']);
   assert.deepEqual(sized({size: 'small', width: 250}), ['250', '24']);
   assert.deepEqual(sized({type: 'icon'}), ['40', '40']);
 });
@@ -115,6 +115,8 @@ test('lxl:resize sizes the frame; other windows, other origins and odd sizes are
   env.message(frame, {type: 'lxl:resize', width: 999, height: 99}, {source: {}});
   env.message(frame, {type: 'lxl:resize', width: '999', height: 99});
   env.message(frame, {type: 'lxl:resize', width: -1, height: 99});
+  env.message(frame, {type: 'lxl:resize', width: 0, height: 0});
+  env.message(frame, {type: 'lxl:resize', width: 300, height: 0});
   env.message(frame, {type: 'lxl:resize', width: Infinity, height: 99});
   env.message(frame, 'lxl:resize');
   env.message(frame, null);
@@ -348,4 +350,76 @@ test('cancel(): the open popup is closed and its answer or closing tells nobody'
   assert.deepEqual(env.failures, []);
   env.click(frame);
   assert.equal(env.popups.length, 2, 'the next click opens a new popup');
+});
+
+test('the part takes the core off its script element: no other script can reach it', () => {
+  const env = loadPart();
+  assert.equal('lxlCore' in env.script, false);
+  assert.ok(env.installed, 'installed all the same');
+});
+
+test('the frame\'s own sign-in spends its request: the button is drawn again with a fresh one', () => {
+  const env = loadPart({options: {itp_support: true}});
+  const options = {size: 'small'};
+  const {parent, frame} = env.render(options);
+  env.message(frame, {type: 'authorization_response', response: {id_token: ID_TOKEN, state: frame.query.state}});
+  assert.equal(env.finished.length, 1);
+  assert.equal(frame.closed, true);
+  const fresh = env.frames.at(-1);
+  assert.notEqual(fresh, frame);
+  assert.deepEqual(parent.children, [fresh.element]);
+  assert.equal(fresh.query.size, 'small', 'the same options');
+  assert.notEqual(fresh.query.state, frame.query.state);
+  assert.notEqual(fresh.query.nonce, frame.query.nonce);
+  assert.equal(env.messageListeners(), 1);
+  env.message(frame, {type: 'authorization_response', response: {id_token: ID_TOKEN, state: frame.query.state}});
+  assert.equal(env.finished.length, 1, 'the old frame is gone');
+});
+
+test('a click right after the popup closed (before the poll saw it) opens a new popup', async () => {
+  const env = loadPart();
+  const {frame, popup} = clickOpen(env, {});
+  popup.closed = true;
+  env.click(frame);
+  assert.equal(popup.focused, 0, 'no focus() on a closed window');
+  assert.equal(env.popups.length, 2);
+  await env.sleep(250);
+  assert.deepEqual(env.failures, [], 'the new popup is open; the old one is dropped');
+  env.answer(env.popups[1], {id_token: ID_TOKEN, state: 'state3'});
+  assert.equal(env.finished.length, 1);
+});
+
+test('renderAgain: each button on the page is drawn again with the current options', () => {
+  const env = loadPart();
+  const {parent, frame} = env.render({size: 'small'});
+  const {parent: gone, frame: goneFrame} = env.render({});
+  gone.detached = true; // the site took it off the page
+  env.settings.client_id = 'other-client';
+  env.installed.renderAgain();
+  assert.equal(frame.closed, true);
+  const redrawn = env.frames.at(-1);
+  assert.deepEqual(parent.children, [redrawn.element]);
+  assert.equal(redrawn.query.client_id, 'other-client');
+  assert.equal(redrawn.query.size, 'small');
+  assert.equal(goneFrame.closed, true, 'a button off the page is forgotten');
+  assert.equal(env.frames.length, 3);
+  env.installed.renderAgain();
+  assert.equal(env.frames.length, 4, 'only the one on the page, again');
+});
+
+test('lxl:refused from the IdP: a TypeError naming the parameter, the frame removed, no callback', async () => {
+  const env = loadPart();
+  const {parent, frame} = env.render({});
+  env.message(frame, {type: 'lxl:hello'});
+  env.message(frame, {type: 'lxl:refused', error: 'invalid_request',
+    error_description: "'size' must be one of: large, medium, small."});
+  await env.sleep(0);
+  assert.equal(env.errors.length, 1);
+  assert.equal(env.errors[0].name, 'TypeError');
+  assert.equal(env.errors[0].message,
+    `lxl-id: renderButton() refused by ${IDP}: 'size' must be one of: large, medium, small.`);
+  assert.equal(frame.closed, true);
+  assert.deepEqual(parent.children, []);
+  assert.deepEqual(env.failures, []);
+  assert.equal(env.messageListeners(), 0);
 });

@@ -28,8 +28,19 @@ const BAD = [
   [{...good, clientId: 'ngo-demo'}, 'clientId', 'is no option; use client_id,callback'],
   [{...good, toString: 1}, 'toString', 'is no option; use client_id,callback'],
   [{...good, ux_mode: 'modal'}, 'ux_mode', '"popup" or "redirect"'],
-  [{...good, ux_mode: 'redirect'}, 'login_uri', 'ux_mode "redirect" needs one), not undefined'],
+  [{...good, ux_mode: 'redirect', nonce: 'n'}, 'login_uri', 'ux_mode "redirect" needs one), not undefined'],
+  // The page is gone when the credential comes: only the site's backend can check its nonce.
+  [{client_id: 'ngo-demo', login_uri: '/auth/credential', ux_mode: 'redirect'}, 'nonce',
+    'ux_mode "redirect" needs your own), not undefined'],
 ];
+
+test('ux_mode "redirect" is refused where the page cannot set a Secure cookie', () => {
+  const {api} = load({globals: {isSecureContext: false}});
+  const redirect = {client_id: 'ngo-demo', login_uri: '/auth/credential', ux_mode: 'redirect', nonce: 'n'};
+  assert.throws(() => api.initialize(redirect),
+    /^TypeError: lxl-id: initialize\(\{ux_mode\}\) must be "popup" or "redirect" \("redirect" on https pages only: its cookie must be Secure\), not "redirect"$/);
+  api.initialize({...redirect, ux_mode: 'popup'});
+});
 
 for (const [opts, name, how] of BAD) {
   test(`initialize rejects ${JSON.stringify(opts, (k, v) => (typeof v == 'function' ? 'fn' : v))}`, () => {
@@ -55,7 +66,7 @@ test('good options are accepted, including explicit undefined and a same-origin 
   api.initialize({client_id: 'ngo-demo', login_uri: '/auth/credential', timeout_ms: 100, log_level: 'silent'});
   api.initialize({client_id: 'ngo-demo', login_uri: 'http://ngo.localhost:5000/auth/credential'});
   api.initialize({...good, ux_mode: 'popup'});
-  api.initialize({client_id: 'ngo-demo', login_uri: '/auth/credential', ux_mode: 'redirect'});
+  api.initialize({client_id: 'ngo-demo', login_uri: '/auth/credential', ux_mode: 'redirect', nonce: 'n'});
 });
 
 test('the IdP origin comes from the script src; without one initialize says so', () => {

@@ -29,6 +29,9 @@ CHOICES = {
     "shape": ("rectangular", "pill", "circle", "square"),
     "logo_alignment": ("left", "center"),
 }
+# The button's height by ``size`` (GIS's 40/32/24 px): the page's style is drawn from this, and
+# the SDK's part starts its frame at the same heights (tests/sdk/test_button_options_match.py).
+HEIGHTS_PX = {"large": 40, "medium": 32, "small": 24}
 MIN_WIDTH, MAX_WIDTH = 120, 400
 _WIDTH = re.compile(r"[0-9]{1,3}")
 # The SDK's switches: "1" (or "true") on, "0" (or "false") or absent off.

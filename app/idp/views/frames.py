@@ -74,14 +74,21 @@ def sign_in_button():
     """
     origin = request.args.get("origin")
     client = status_frame.registered_client(request.args.get("client_id"), origin)
-    button = button_frame.read(request.args)
-    page = render_template("idp/button_frame.html", origin=origin, client_id=client.client_id,
-                           button=button,
-                           authorization=button_frame.authorization_params(request.args))
     # Its style is inline: the button must show without waiting for a stylesheet. Like every
     # IdP page it is no-store (idp/__init__.py), and it carries the frames' one Vary.
     headers = [("Content-Security-Policy", content_security_policy(origin, inline_style=True)),
                VARY]
+    try:
+        button = button_frame.read(request.args)
+    except FrameRefused as refused:
+        # The origin is registered: it may see why its button was refused, so the SDK can
+        # name the parameter to the site's developer (an unregistered one learns nothing).
+        page = render_template("idp/button_frame.html", origin=origin, refused=refused,
+                               heights=button_frame.HEIGHTS_PX)
+        return page, 400, headers
+    page = render_template("idp/button_frame.html", origin=origin, client_id=client.client_id,
+                           button=button, heights=button_frame.HEIGHTS_PX,
+                           authorization=button_frame.authorization_params(request.args))
     return page, 200, headers
 
 
