@@ -86,6 +86,8 @@ declare namespace lxl.accounts.id {
     reason?: string;
     /** `authorization_response` only: the OIDC error, such as `login_required`. */
     error?: string;
+    /** `lxl:storage_access` only (the button's frame): did the browser grant storage access? */
+    granted?: boolean;
   }
 
   /**

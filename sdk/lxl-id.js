@@ -592,9 +592,10 @@
       const message = event.data;
       if (event.source !== iframe.contentWindow || event.origin !== IDP || !message?.type) return;
       // Told as it arrives: what the frame said, never the credential it carried.
-      const {status, reason, error} = message.response || message;
+      const {status, reason, error, granted} = message.response || message;
       moment({type: 'message', message: message.type, frame: name, ...(status ? {status} : {}),
-        ...(reason ? {reason} : {}), ...(error ? {error} : {})});
+        ...(reason ? {reason} : {}), ...(error ? {error} : {}),
+        ...(typeof granted == 'boolean' ? {granted} : {})});
       greeted = true;
       inbox.push(message);
       wakeWaiters();
@@ -727,7 +728,9 @@
     const hints = {
       origin_not_allowed: `Register ${PAGE_ORIGIN} as a web origin of client ${clientId}.`,
       unknown_client: `Check client_id ${clientId}.`,
-      third_party_cookies_blocked: 'Try itp_support: true.',
+      // With itp_support on, a click in the button's frame can still ask for storage access.
+      third_party_cookies_blocked: options?.itp_support ? 'Show a sign-in button.'
+        : 'Try itp_support: true.',
       invalid_response: `Is ${IDP} the issuer? Is the clock right?`,
       idp_unreachable: `Is ${IDP} up?`,
       timeout: `Is ${IDP} up?`,

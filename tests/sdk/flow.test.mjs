@@ -113,6 +113,18 @@ for (const [session, reason] of SESSION_FAILURES) {
   });
 }
 
+test('third_party_cookies_blocked with itp_support already on: the hint is the button', async () => {
+  const {env} = start({itp_support: true});
+  await env.flush();
+  const [f] = env.frames();
+  env.msg(f, {type: 'lxl:hello'});
+  env.msg(f, {type: 'lxl:session', status: 'unknown', reason: 'third_party_cookies_blocked'});
+  await env.flush();
+  assert.equal(env.warns.length, 1);
+  assert.doesNotMatch(env.warns[0], /Try itp_support/);
+  assert.match(env.warns[0], /Show a sign-in button\.$/);
+});
+
 const AUTH_ERRORS = [
   [{error: 'login_required'}, 'no_session'],
   [{error: 'interaction_required'}, 'no_session'],

@@ -124,3 +124,19 @@ test('a message from another origin or window is no moment; our frame\'s is', as
     [{type: 'message', message: 'lxl:hello', frame: 'check_session'}], 'only our frame\'s hello');
   env.api.cancel();
 });
+
+test('a frame\'s storage-access answer is told with granted, true or false, never anything else', async () => {
+  const {env, moments} = start({log_level: 'silent'});
+  await env.flush();
+  const [f] = env.frames();
+  env.msg(f, {type: 'lxl:hello'});
+  env.msg(f, {type: 'lxl:storage_access', granted: false});
+  env.msg(f, {type: 'lxl:storage_access', granted: true});
+  env.msg(f, {type: 'lxl:storage_access', granted: 'yes'});
+  await env.flush();
+  assert.deepEqual(moments.filter(m => m.message == 'lxl:storage_access').map(unstamped), [
+    {type: 'message', message: 'lxl:storage_access', frame: 'check_session', granted: false},
+    {type: 'message', message: 'lxl:storage_access', frame: 'check_session', granted: true},
+    {type: 'message', message: 'lxl:storage_access', frame: 'check_session'},
+  ]);
+});

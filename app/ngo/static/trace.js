@@ -162,6 +162,8 @@
 
   function onMessage(m) {
     if (!attempt) return; // a frame opened for disableAutoSelect() or revoke(): no sign-in
+    // The five arrows are the silent path's: the button's frame and popup draw none of them.
+    if (m.frame !== "check_session" && m.frame !== "authorize") return;
     if (m.frame === "check_session" && m.message === "lxl:hello") {
       begin(m.ms, "GET /oidc/iframe/check_session + the authorization request: answered (lxl:hello)", true);
     } else if (m.message === "lxl:session") {
