@@ -71,7 +71,8 @@ declare namespace lxl.accounts.id {
     type: 'message';
     /**
      * `lxl:hello`, `lxl:session`, `authorization_response`, `lxl:auto_select_disabled`,
-     * `lxl:revoked`; from the button's frame `lxl:resize`, `lxl:click`, `lxl:storage_access`.
+     * `lxl:revoked`; from the button's frame `lxl:resize`, `lxl:pressed`, `lxl:click`,
+     * `lxl:storage_access`.
      */
     message: string;
     /**
@@ -186,7 +187,10 @@ declare namespace lxl.accounts.id {
     logo_alignment?: 'left' | 'center';
     /** The button's width in px, 120–400. */
     width?: number;
-    /** Called on each click of the button, before the sign-in starts. */
+    /**
+     * Called on each click of the button, before the sign-in starts: also a click that
+     * storage access finishes in the button's frame, with no popup.
+     */
     click_listener?: () => void;
   }
 
