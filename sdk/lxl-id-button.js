@@ -111,7 +111,10 @@
     frame.onMessage(message => {
       const type = message.type;
       if (type == 'lxl:resize') fitFrame(iframe, message);
-      else if (type == 'lxl:click') onClick(options.click_listener);
+      // Posted first on every click, however it ends: the popup, a redirect, or storage access
+      // finishing in the frame (which posts no lxl:click).
+      else if (type == 'lxl:pressed') runClickListener(options.click_listener);
+      else if (type == 'lxl:click') signInOnClick();
       // Refused: never ask again here. Granted: nothing to remember; the frame's answer (or,
       // not signed in at the IdP, its lxl:click) follows.
       else if (type == 'lxl:storage_access' && !message.granted) remember('refused');
@@ -195,17 +198,18 @@
     }
   }
 
+  /** @param {(() => void) | undefined} clickListener */
+  function runClickListener(clickListener) {
+    // The site's bug, not a reason to stop.
+    try { clickListener?.() } catch (error) { reportError(error) }
+  }
+
   /**
    * A click in the IdP's frame reached us as a message, still within the click's user
    * activation (measured in Chromium: docs/browser-facts.md), so the popup must open now,
    * synchronously: no await before window.open.
-   * @param {(() => void) | undefined} clickListener
    */
-  function onClick(clickListener) {
-    if (clickListener) {
-      // The site's bug, not a reason to stop.
-      try { clickListener() } catch (error) { reportError(error) }
-    }
+  function signInOnClick() {
     const settings = core.options();
     const loginUri = /** @type {string} */ (settings.login_uri);
     if (settings.ux_mode == 'redirect') redirectToSignIn(loginUri);

@@ -71,7 +71,8 @@ declare namespace lxl.accounts.id {
     type: 'message';
     /**
      * `lxl:hello`, `lxl:session`, `authorization_response`, `lxl:auto_select_disabled`,
-     * `lxl:revoked`; from the button's frame `lxl:resize`, `lxl:click`, `lxl:storage_access`.
+     * `lxl:revoked`; from the button's frame `lxl:resize`, `lxl:pressed`, `lxl:click`,
+     * `lxl:storage_access`.
      */
     message: string;
     /**
@@ -186,7 +187,10 @@ declare namespace lxl.accounts.id {
     logo_alignment?: 'left' | 'center';
     /** The button's width in px, 120–400. */
     width?: number;
-    /** Called on each click of the button, before the sign-in starts. */
+    /**
+     * Called on each click of the button, before the sign-in starts: also a click that
+     * storage access finishes in the button's frame, with no popup.
+     */
     click_listener?: () => void;
   }
 
@@ -222,7 +226,15 @@ declare namespace lxl.accounts.id {
    * Sign-out: the IdP stops silent sign-in for this client until the user signs in again
    * (the next attempt fails with `auto_select_disabled`); the cached credential is forgotten
    * here and in the site's other tabs (their `on_moment` gets `signed_out`); an attempt in
-   * flight is dropped without calling its callback.
+   * flight, here or there, is dropped without calling its callback.
+   *
+   * The IdP hears this through its frame, which has no IdP cookie where third-party cookies
+   * are blocked. So the SDK also keeps the sign-out in this site's `localStorage`
+   * (`lxl:<client_id>:auto_select_disabled`, as Google Identity Services keeps its `g_state`
+   * cookie): while it is there, every `auto_select` attempt (page load, return to the tab, in
+   * any tab of the site) opens no frame and fails at once with `auto_select_disabled`. A
+   * sign-in with the button (`select_by: 'btn'`) removes it. Where `localStorage` is
+   * unavailable, the IdP's record is all there is.
    */
   function disableAutoSelect(): void;
   /**
@@ -322,6 +334,7 @@ declare namespace lxl.core {
   interface SiteStorage {
     getItem(name: string): string | null;
     setItem(name: string, value: string): void;
+    removeItem(name: string): void;
   }
 
   /** What the part installs. */

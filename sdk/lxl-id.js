@@ -47,6 +47,10 @@
   // part: sdk/build.mjs writes the hash of the part it built over 'source' (the readable
   // sources load each other unversioned).
   const PART_VERSION = 'source';
+  // The person's sign-out here, kept in the page's own storage as well as at the IdP (as
+  // Google Identity Services keeps its g_state cookie): where third-party cookies are blocked,
+  // the status frame has no IdP cookie, so the IdP never hears disableAutoSelect().
+  const SIGNED_OUT_KEY = 'auto_select_disabled';
 
   /** @typedef {lxl.accounts.id.IdConfiguration & {scope: string, timeout_ms: number,
    *   ux_mode: 'popup' | 'redirect'}} Options the site's options, defaults applied */
@@ -119,6 +123,7 @@
   /** renderButton() calls made before the part arrived.
    * @type {[HTMLElement, lxl.accounts.id.GsiButtonConfiguration | undefined][]} */
   let pendingButtons = [];
+  const storage = siteStorage();
 
   /**
    * Configure the SDK; a second call cancels what the first started.
@@ -206,6 +211,8 @@
    * @returns {Promise<SignedIn | undefined>} undefined: a re-check found nothing changed
    */
   async function signInSilently(run, site, recheck) {
+    // Signed out here, perhaps where the IdP could not hear it: no frame, no credential.
+    if (signedOutHere()) throw {reason: 'auto_select_disabled'};
     // Another tab broadcast a credential meanwhile: use it if it passes the same checks (the
     // nonce aside: it was that tab's).
     if (run.heard && !site.nonce) {
@@ -463,6 +470,8 @@
     }
     abortAttempt();
     heldClaims = claims;
+    // Signed in on purpose: automatic sign-in may resume.
+    rememberSignedOutHere(false);
     const credential = /** @type {string} */ (response.id_token);
     const clientId = /** @type {Options} */ (options).client_id;
     deliver({credential, select_by: selectBy, client_id: clientId});
@@ -483,7 +492,7 @@
     finish,
     failure,
     moment,
-    storage: siteStorage(),
+    storage,
     install,
   });
 
@@ -494,6 +503,8 @@
     tabsChannel?.postMessage({type: 'signed_out'});
     tellStatusFrame({type: 'lxl:disable_auto_select'}, 'lxl:auto_select_disabled',
       result => result.successful || warn('disableAutoSelect', {reason: result.error}));
+    // After tellStatusFrame, which throws before initialize(): the key names the client.
+    rememberSignedOutHere(true);
   }
 
   /** Remove every frame and listener; a cancelled attempt calls no callback. */
@@ -549,7 +560,9 @@
     tabsChannel = page.BroadcastChannel && new BroadcastChannel('lxl:' + clientId);
     if (!tabsChannel) return;
     tabsChannel.onmessage = ({data: message}) => {
+      // The sign-out is in the storage this tab shares: its next attempts fail at once.
       if (message.type == 'signed_out') {
+        abortAttempt();
         heldClaims = undefined;
         moment(message);
       }
@@ -673,9 +686,10 @@
   }
 
   /**
-   * localStorage under this client's prefix, for the part's memory across visits (a refused
-   * storage-access prompt). Undefined where reading localStorage throws (storage blocked for
-   * the site, sandboxed frames); any call may throw too (quota, private modes).
+   * localStorage under this client's prefix, for memory across visits: the person's sign-out
+   * here, and the part's (a refused storage-access prompt). Undefined where reading
+   * localStorage throws (storage blocked for the site, sandboxed frames); any call may throw
+   * too (quota, private modes).
    * @returns {lxl.core.SiteStorage | undefined}
    */
   function siteStorage() {
@@ -690,7 +704,26 @@
     return {
       getItem: name => local.getItem(key(name)),
       setItem: (name, value) => local.setItem(key(name), value),
+      removeItem: name => local.removeItem(key(name)),
     };
+  }
+
+  /** Did the person sign out here since they last signed in with the button? Storage that
+   * cannot be read says no: the IdP decides, as it would without this memory. */
+  function signedOutHere() {
+    try {
+      return !!storage?.getItem(SIGNED_OUT_KEY);
+    } catch {
+      return false;
+    }
+  }
+
+  /** @param {boolean} signedOut */
+  function rememberSignedOutHere(signedOut) {
+    try {
+      if (signedOut) storage?.setItem(SIGNED_OUT_KEY, '1');
+      else storage?.removeItem(SIGNED_OUT_KEY);
+    } catch {} // storage full or blocked: the IdP's own record is all there is
   }
 
   /**

@@ -76,6 +76,17 @@ def test_the_button_frame_says_hello_first_and_shows_a_real_button(http):
     assert len(response.data) < 5000, "on the way to every button: keep it small"
 
 
+def test_a_click_tells_the_page_first_before_any_promise(http):
+    """The page's click_listener runs on lxl:pressed: posted at once on every click, also one
+    that storage access then finishes in the frame (which posts no lxl:click)."""
+    script = script_of(http.get(button_url(itp_support="1", **AUTHORIZATION)).text)
+    opening = 'document.querySelector("button").addEventListener("click", function () {\n'
+    assert script.count(opening) == 1
+    handler = script.split(opening, 1)[1]
+    assert handler.lstrip().startswith('post({type: "lxl:pressed"});\n')
+    assert script.count("lxl:pressed") == 1
+
+
 def test_the_button_frames_headers(http):
     response = http.get(button_url())
     nonce = nonce_of(response)

@@ -152,8 +152,14 @@ export function loadPart({options = {}, blockPopups = false, storage = new Map()
     message(frame, data, {origin = IDP, source = frame.element.contentWindow} = {}) {
       win.dispatch('message', {source, origin, data});
     },
-    /** The IdP frame's click, as it arrives: a message within the click's activation. */
-    click(frame, options) { env.message(frame, {type: 'lxl:click'}, options) },
+    /** What the IdP frame posts first on every click. */
+    press(frame, options) { env.message(frame, {type: 'lxl:pressed'}, options) },
+    /** The IdP frame's click that storage access did not finish: lxl:pressed, then lxl:click
+     * (a message within the click's activation). */
+    click(frame, options) {
+      env.press(frame, options);
+      env.message(frame, {type: 'lxl:click'}, options);
+    },
     /** The popup's web_message answer. */
     answer(popup, response, {origin = IDP, source = popup} = {}) {
       win.dispatch('message', {source, origin, data: {type: 'authorization_response', response}});

@@ -259,6 +259,28 @@ test('click_listener is called on each click, before the popup; its errors are r
   assert.equal(env2.popups.length, 1);
 });
 
+test('click_listener runs on lxl:pressed: also for a click that storage access finishes in the frame', () => {
+  const env = loadPart({options: {itp_support: true}});
+  const calls = [];
+  const {frame} = env.render({click_listener: () => calls.push('listener')});
+  env.press(frame);
+  assert.deepEqual(calls, ['listener'], 'at once, before the frame asks for storage access');
+  env.message(frame, {type: 'lxl:storage_access', granted: true});
+  env.message(frame, {type: 'authorization_response', response: {id_token: ID_TOKEN, state: frame.query.state}});
+  assert.equal(env.finished.length, 1);
+  assert.deepEqual(calls, ['listener'], 'once per click');
+  assert.deepEqual(env.popups, []);
+});
+
+test('lxl:click only opens the popup: the listener ran on the click\'s lxl:pressed', () => {
+  const env = loadPart();
+  const calls = [];
+  const {frame} = env.render({click_listener: () => calls.push(env.popups.length)});
+  env.message(frame, {type: 'lxl:click'});
+  assert.deepEqual(calls, []);
+  assert.equal(env.popups.length, 1);
+});
+
 test('clicks from another window or origin open nothing', () => {
   const env = loadPart();
   const {frame} = env.render({click_listener() { throw new Error('not a click') }});

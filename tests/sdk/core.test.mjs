@@ -4,7 +4,7 @@
 // it reads `lxlCore` off the script element the core appended, as lxl-id-button.js does.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import {load, plain, unstamped, jwt, now, IDP, ORIGIN} from './harness.mjs';
+import {load, plain, unstamped, jwt, now, memoryStorage, IDP, ORIGIN} from './harness.mjs';
 
 /** Initialize without auto_select (the button path alone); record callbacks and moments. */
 function start(opts = {}, env = load()) {
@@ -282,17 +282,16 @@ test('core.openFrame: a refused button frame rejects next() with the IdP\'s reas
 });
 
 test('core.storage: localStorage under the client\'s prefix; undefined where it cannot be read', () => {
-  const items = new Map();
-  const localStorage = {
-    getItem: k => (items.has(k) ? items.get(k) : null), setItem: (k, v) => items.set(k, String(v)),
-    removeItem: k => items.delete(k),
-  };
+  const localStorage = memoryStorage();
+  const items = localStorage.items;
   const {env} = start({}, load({globals: {localStorage}}));
   const {core} = installFakePart(env);
   core.storage.setItem('storage_access', 'refused');
   assert.deepEqual([...items], [['lxl:ngo-demo:storage_access', 'refused']]);
   assert.equal(core.storage.getItem('storage_access'), 'refused');
-  assert.deepEqual(Object.keys(core.storage), ['getItem', 'setItem'], 'what the part uses');
+  assert.deepEqual(Object.keys(core.storage), ['getItem', 'setItem', 'removeItem']);
+  core.storage.removeItem('storage_access');
+  assert.deepEqual([...items], []);
 
   const blocked = load({setUp: ctx => Object.defineProperty(ctx, 'localStorage', {
     get() { throw new Error('SecurityError: access is denied for this document') },

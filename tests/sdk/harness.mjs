@@ -133,6 +133,16 @@ const b64url = s => Buffer.from(s).toString('base64url');
 /** An unsigned JWT: the SDK never checks signatures, the backend does. */
 export const jwt = payload => `${b64url(JSON.stringify({alg: 'RS256', kid: 'k1'}))}.${b64url(JSON.stringify(payload))}.c2ln`;
 
+/** A page's localStorage (pass as `globals: {localStorage}`); `items` may be shared by tabs. */
+export function memoryStorage(items = new Map()) {
+  return {
+    items,
+    getItem: k => (items.has(k) ? items.get(k) : null),
+    setItem: (k, v) => items.set(k, String(v)),
+    removeItem: k => items.delete(k),
+  };
+}
+
 /** Copy a callback response out of the vm realm, keeping undefined-valued keys. */
 export const plain = r => ({...r});
 

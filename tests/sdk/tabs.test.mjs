@@ -2,7 +2,7 @@
 // disableAutoSelect() and revoke() through the status frame.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import {load, plain, unstamped, jwt, now, IDP} from './harness.mjs';
+import {load, plain, unstamped, jwt, now, memoryStorage, IDP} from './harness.mjs';
 
 /** A BroadcastChannel bus shared by several fake tabs. */
 function bus() {
@@ -39,7 +39,8 @@ function lockManager() {
 }
 
 function tab(shared, opts = {}) {
-  const env = load({locks: shared.locks, BroadcastChannel: shared.FakeChannel});
+  const env = load({locks: shared.locks, BroadcastChannel: shared.FakeChannel,
+    globals: shared.localStorage ? {localStorage: shared.localStorage} : {}});
   const got = [], moments = [];
   env.api.initialize({client_id: 'ngo-demo', callback: r => got.push(plain(r)), on_moment: m => moments.push(unstamped(m)), auto_select: true, ...opts});
   return {env, got, moments};
@@ -156,6 +157,131 @@ test('disableAutoSelect without a status frame opens one (no authorization reque
   const [g] = env2.frames();
   assert.deepEqual(Object.keys(env2.query(g)).sort(), ['client_id', 'origin']);
   env2.api.cancel();
+});
+
+const SIGNED_OUT = {credential: undefined, error: 'login_required', reason: 'auto_select_disabled'};
+const SIGNED_OUT_KEY = 'lxl:ngo-demo:auto_select_disabled';
+
+/** A page of the site on `localStorage`, auto_select on; what its callback and on_moment got. */
+function page(localStorage, opts = {}) {
+  const env = load({globals: localStorage === undefined ? {} : {localStorage}});
+  const got = [], moments = [];
+  env.api.initialize({client_id: 'ngo-demo', callback: r => got.push(plain(r)),
+    on_moment: m => moments.push(unstamped(m)), auto_select: true, ...opts});
+  return {env, got, moments};
+}
+
+/** A page signed in silently, then signed out where the IdP could not hear it. */
+async function signedOutUnheard(localStorage) {
+  const first = page(localStorage);
+  await first.env.flush();
+  const [f] = first.env.frames();
+  await first.env.signIn(f);
+  first.env.api.disableAutoSelect();
+  await first.env.flush();
+  // Third-party cookies blocked: the frame has no IdP cookie, the IdP records nothing.
+  first.env.msg(f, {type: 'lxl:auto_select_disabled', ok: false});
+  await first.env.flush();
+  return first;
+}
+
+test('disableAutoSelect is kept in the page\'s storage: the next load fails at once, with no frame', async () => {
+  const localStorage = memoryStorage();
+  await signedOutUnheard(localStorage);
+  assert.deepEqual([...localStorage.items], [[SIGNED_OUT_KEY, '1']]);
+
+  const next = page(localStorage);
+  await next.env.flush();
+  assert.equal(next.env.frames().length, 0, 'no frame: the IdP would sign them in');
+  assert.deepEqual(next.got, [SIGNED_OUT]);
+  assert.deepEqual(next.moments, [{type: 'step', step: 'callback'},
+    {type: 'result', ok: false, reason: 'auto_select_disabled'}]);
+  assert.equal(next.env.warns.length, 1, 'as for any failed attempt');
+  assert.match(next.env.warns[0], /^lxl-id: silent sign-in failed: auto_select_disabled\./);
+
+  next.env.doc.dispatch('visibilitychange');
+  await next.env.flush();
+  assert.equal(next.env.frames().length, 0, 'returning to the tab asks nothing either');
+  assert.deepEqual(next.got, [SIGNED_OUT, SIGNED_OUT]);
+
+  const otherClient = page(localStorage, {client_id: 'other-site'});
+  await otherClient.env.flush();
+  assert.equal(otherClient.env.frames().length, 1, 'per client: another client\'s page still asks');
+  otherClient.env.api.cancel();
+});
+
+test('a sign-in with the button clears the sign-out: the next load signs in silently again', async () => {
+  const localStorage = memoryStorage();
+  await signedOutUnheard(localStorage);
+  const {env, got} = page(localStorage, {log_level: 'silent'});
+  await env.flush();
+  env.api.renderButton(env.doc.createElement('div'));
+  const [script] = env.scripts();
+  const core = script.lxlCore;
+  core.install({renderButton() {}, cancel() {}, renderAgain() {}});
+  script.dispatch('load');
+  const refused = core.authorizationRequest();
+  core.finish({error: 'access_denied', state: refused.state}, refused, 'btn');
+  assert.deepEqual([...localStorage.items], [[SIGNED_OUT_KEY, '1']], 'a failed sign-in clears nothing');
+  const request = core.authorizationRequest();
+  const id_token = jwt({iss: IDP, aud: 'ngo-demo', nonce: request.nonce, iat: now(), exp: now() + 600});
+  core.finish({id_token, state: request.state}, request, 'btn');
+  assert.equal(got.at(-1).select_by, 'btn');
+  assert.deepEqual([...localStorage.items], []);
+
+  const next = page(localStorage);
+  await next.env.flush();
+  const [f] = next.env.frames();
+  const token = await next.env.signIn(f);
+  assert.deepEqual(next.got, [{credential: token, select_by: 'auto', client_id: 'ngo-demo'}]);
+  next.env.api.cancel();
+});
+
+test('storage that throws or is absent: disableAutoSelect and the next load behave as before', async () => {
+  const throwing = {getItem() { throw new Error('SecurityError') }, setItem() { throw new Error('QuotaExceededError') },
+    removeItem() { throw new Error('SecurityError') }};
+  for (const localStorage of [throwing, undefined]) {
+    const first = await signedOutUnheard(localStorage);
+    assert.deepEqual(first.env.errors, []);
+    const next = page(localStorage);
+    await next.env.flush();
+    assert.equal(next.env.frames().length, 1, 'the IdP decides, as it did');
+    const token = await next.env.signIn(next.env.frames()[0]);
+    assert.equal(next.got[0].credential, token);
+    assert.deepEqual(next.env.errors, []);
+    next.env.api.cancel();
+  }
+});
+
+test('disableAutoSelect in one tab stops the others: their attempt in flight, and the next', async () => {
+  const shared = {...bus(), locks: lockManager(), localStorage: memoryStorage()};
+  const a = tab(shared);
+  await a.env.flush();
+  const [f] = a.env.frames();
+  await a.env.signIn(f);
+  const b = tab(shared);
+  await b.env.flush();
+  const [g] = b.env.frames(); // B's own attempt: the credential A broadcast came before B began
+  b.env.msg(g, {type: 'lxl:hello'});
+  b.env.msg(g, {type: 'lxl:session', status: 'logged_in', session_state: 'ss1'});
+  await b.env.flush();
+  a.env.api.disableAutoSelect();
+  await b.env.flush();
+  assert.deepEqual(b.moments.at(-1), {type: 'signed_out'});
+  // The IdP's late answer to B's dropped attempt tells nobody.
+  const q = b.env.query(g);
+  const late = jwt({iss: IDP, aud: 'ngo-demo', nonce: q.nonce, iat: now(), exp: now() + 3600});
+  b.env.msg(g, {type: 'authorization_response', response: {id_token: late, state: q.state}});
+  await b.env.flush();
+  assert.deepEqual(b.got, []);
+  // Back to tab B: no question to the IdP, whose cookie may be out of the frame's reach.
+  const posted = g.contentWindow.posted.length;
+  b.env.doc.dispatch('visibilitychange');
+  await b.env.flush();
+  assert.equal(g.contentWindow.posted.length, posted, 'no lxl:check');
+  assert.equal(b.env.frames().length, 1, 'no authorization frame');
+  assert.deepEqual(b.got, [SIGNED_OUT]);
+  a.env.api.cancel(); b.env.api.cancel();
 });
 
 test('revoke: lxl:revoke to the status frame; done gets {successful}', async () => {
