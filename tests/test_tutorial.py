@@ -57,6 +57,41 @@ def test_the_reasons_table_explains_every_failure_reason():
     assert sorted(rows) == sorted(ALL_REASONS)
 
 
+def tutorial_section(number):
+    """The text of the tutorial's section ``number`` (its heading "## N. …" up to the next)."""
+    text = tutorial_blocks.tutorial_page.SOURCE.read_text(encoding="utf-8")
+    return next(part for part in text.split("\n## ") if part.startswith(f"{number}. "))
+
+
+SDK_SOURCES = [tutorial_blocks.tutorial_page.SOURCE.parents[1] / "sdk" / name
+               for name in ("lxl-id.js", "lxl-id-button.js")]
+
+
+def test_the_csp_section_names_everything_the_sdk_loads_from_lxl_id():
+    """Section 7 lists paths; section 9 says the button needs nothing more. Both stay true
+    only while every IdP path in the SDK's sources is in section 7's list."""
+    loaded = {"/static/lxl-id.js"}
+    for source in SDK_SOURCES:
+        code = source.read_text(encoding="utf-8")
+        loaded |= set(re.findall(r"\$\{IDP\}(/[\w/.-]+)", code))
+        loaded |= set(re.findall(r"openFrame\('(/[\w/]+)'", code))
+    # The popup and the redirect go to /oidc/authorize as navigations of a window of their
+    # own (window.open, location.assign), which no directive of the page's CSP governs.
+    loaded -= {"/oidc/authorize"}
+    assert {"/static/lxl-id-button.js", "/oidc/iframe/button",
+            "/oidc/iframe/check_session"} <= loaded, loaded
+    csp = tutorial_section(7)
+    assert [path for path in sorted(loaded) if f"<IdP>{path}`" not in csp] == []
+
+
+def test_the_redirect_mode_section_tells_what_a_sibling_subdomain_can_do():
+    button = " ".join(tutorial_section(9).split())
+    assert "neither read nor set" not in button
+    assert "cookie tossing" in button and "`__Host-` prefix" in button
+    assert "`login_uri` must be on the page's own origin" in button
+    assert "The `mysite.py` of section 4 does none of this" in button
+
+
 def test_the_ngo_site_serves_the_tutorial_with_code_escaped_and_its_csp(http):
     response = http.get(f"{NGO}/tutorial")
     assert response.status_code == 200
@@ -297,6 +332,16 @@ def test_your_backend_refuses(my_site, live, csrf, cookie, forge, status, messag
     response = post_credential(my_site, _with_claims(token, sub="someone") if forge else token,
                                csrf=csrf, cookie=cookie)
     assert response.status_code == status and message in response.json["error"]
+    assert '<p id="account">Signed in as' not in my_site.get("/").text
+
+
+def test_your_backend_refuses_a_redirect_mode_answer_as_section_9_says(my_site, live):
+    """LxL ID's form_post (id_token and state), even with the state cookie the SDK set."""
+    token = credential(live, nonce=page_nonce(my_site))
+    my_site.set_cookie("g_csrf_token", "st4te", domain="localhost")
+    response = my_site.post("/auth/credential", data={"id_token": token, "state": "st4te"},
+                            headers={"Accept": "application/json"})
+    assert response.status_code == 400 and "g_csrf_token is missing" in response.json["error"]
     assert '<p id="account">Signed in as' not in my_site.get("/").text
 
 

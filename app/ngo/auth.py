@@ -14,7 +14,7 @@ import logging
 
 import requests
 from authlib.integrations.base_client import OAuthError
-from flask import jsonify, redirect, render_template, request, session, url_for
+from flask import flash, jsonify, redirect, render_template, request, session, url_for
 from joserfc.errors import JoseError
 
 from ..config import NGO_CALLBACK_PATH, NGO_CREDENTIAL_PATH
@@ -98,6 +98,9 @@ def credential():
     """Sign in with a credential: the SDK's (JSON for the page's fetch, a redirect for its
     form), or LxL ID's form_post in redirect mode (a redirect back to the page it left)."""
     shape = credentials.shape_of(request.form)
+    if shape == credentials.FORM_POST_SHAPE:
+        # LxL ID answered the state: spent, whatever the answer, so it never answers twice.
+        cookies.forget_form_post_state()
     try:
         credentials.check_double_submit(request.form, request.cookies, shape)
         credentials.check_no_error(request.form)
@@ -107,7 +110,13 @@ def credential():
         log.warning("Refused a credential: %s", rejection)
         if _wants_json():
             return jsonify(error=rejection.code, message=rejection.message), rejection.status
-        return _sign_in_failed(rejection.code, rejection.message, rejection.status)
+        back = cookies.take_form_post_return_to() or url_for("ngo.home")
+        if rejection.code == "access_denied":
+            # The person pressed Deny at LxL ID: nothing broke, so they go back to the page
+            # they left, told what happened there.
+            flash(rejection.message, "info")
+            return redirect(back, 303)
+        return _sign_in_failed(rejection.code, rejection.message, rejection.status, back)
     supporter = signin.sign_in(claims, id_token)
     if _wants_json():
         return jsonify(signed_in=True, name=supporter["name"] or supporter["email"])
@@ -149,7 +158,8 @@ def idp_unreachable(error):
                            f"({type(error).__name__}): try again in a moment.", 503)
 
 
-def _sign_in_failed(error, description, status):
+def _sign_in_failed(error, description, status, back=None):
+    """The page that says why; its link leads ``back`` (a path here), or home."""
     log.warning("Sign-in failed: %s: %s", error, description)
-    return render_template("ngo/signin_failed.html", error=error,
-                           description=description), status
+    return render_template("ngo/signin_failed.html", error=error, description=description,
+                           back=back or url_for("ngo.home")), status

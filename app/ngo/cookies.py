@@ -3,10 +3,10 @@
 None of them costs a stored session row (app/sessions.py keeps a session on the server only
 once someone signed in):
 
-- ``ngo_nonce``: the nonce this browser's sign-ins carry. A page hands it to the SDK;
+- ``__Host-ngo_nonce``: the nonce this browser's sign-ins carry. A page hands it to the SDK;
   ``/auth/credential`` accepts only a credential with it. Shared by the browser's tabs and
   renewed when half its lifetime is gone, so that a tab loaded a moment earlier still works.
-  ``SameSite=None`` (see ``NONCE_SAME_SITE``).
+  ``SameSite=None`` (see ``NONCE_SAME_SITE``) and ``__Host-`` (see ``NONCE``).
 - ``ngo_return_to``: the page a redirect-mode sign-in started from, so that LxL ID's
   cross-site form post lands back there (``SameSite=None`` too, and only sent to
   ``/auth/credential``).
@@ -19,12 +19,18 @@ once someone signed in):
 import secrets
 from datetime import datetime, timedelta, timezone
 
-from flask import after_this_request, current_app, request
+from flask import after_this_request, current_app, g, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from ..config import NGO_CREDENTIAL_PATH
+from .credentials import CSRF_COOKIE
 
-NONCE = "ngo_nonce"
+# The __Host- prefix (RFC 6265bis §4.1.3.2) makes browsers accept this cookie only Secure,
+# with Path=/ and no Domain: a sibling subdomain (say, a hosted blog at blog.<parent>) can
+# set cookies for the parent domain, and could otherwise plant a nonce of its own, copied
+# from its own visit, next to a g_csrf_token of its own: the double-submit would then pass
+# with the attacker's token (login CSRF by cookie tossing). A host-only cookie it cannot set.
+NONCE = "__Host-ngo_nonce"
 RETURN_TO = "ngo_return_to"
 RETURNING = "ngo_returning"
 PROMPT_NONE_TRIED = "ngo_prompt_none_tried"
@@ -35,7 +41,8 @@ RETURNING_LIFETIME = timedelta(days=90)
 # on it, so its cookie is SameSite=None (and so Secure, which browsers require of None). That
 # gives an attacker nothing: the cookie is HttpOnly and signed, signs in once, lives ten
 # minutes, and proves nothing alone: a credential must carry the same nonce, and the post
-# must carry the state this browser's g_csrf_token cookie holds (credentials.py).
+# must carry the state this browser's g_csrf_token cookie holds (credentials.py). The
+# g_csrf_token cookie alone can be planted by a sibling subdomain; this one cannot (NONCE).
 NONCE_SAME_SITE = "None"
 # Where /auth/credential sends a redirect-mode sign-in back to: the page it started on. It
 # comes back on the same cross-site POST, so SameSite=None too; only its own path gets it.
@@ -85,7 +92,10 @@ def _delete(name, same_site="Lax", path="/"):
 def page_nonce():
     """Return the nonce for this page's silent sign-in, setting a fresh one when needed."""
     nonce, age = _read(NONCE, NONCE_LIFETIME)
-    if nonce is None or age > NONCE_LIFETIME.total_seconds() / 2:
+    # A refused sign-in took the request's nonce (take_nonce) and renders a page that signs in
+    # again: that page needs a nonce its browser still has. The cookie set here follows the
+    # deletion in the response, so browsers keep the fresh one.
+    if nonce is None or g.get("ngo_nonce_taken") or age > NONCE_LIFETIME.total_seconds() / 2:
         nonce = secrets.token_urlsafe(24)
         _set(NONCE, nonce, max_age=NONCE_LIFETIME, same_site=NONCE_SAME_SITE)
     return nonce
@@ -96,7 +106,18 @@ def take_nonce():
     nonce, _ = _read(NONCE, NONCE_LIFETIME)
     if nonce is not None:
         _delete(NONCE, same_site=NONCE_SAME_SITE)
+        g.ngo_nonce_taken = True  # for page_nonce
     return nonce
+
+
+def forget_form_post_state():
+    """Delete the SDK's ``g_csrf_token`` cookie of a redirect-mode sign-in: LxL ID answered
+    its state, so the state is spent whatever the answer (the SDK set it ``SameSite=None``,
+    ``Secure``, ``Path=/``; a deletion must name the same path)."""
+    @after_this_request
+    def delete_cookie(response):
+        response.delete_cookie(CSRF_COOKIE, path="/", secure=True, samesite="None")
+        return response
 
 
 def remember_form_post_return_to(path):

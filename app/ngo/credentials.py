@@ -9,8 +9,9 @@ It arrives in one of two shapes (``shape_of``):
 
 First the double-submit CSRF check of Google Identity Services: the ``g_csrf_token`` field,
 or the ``state`` field, must equal the ``g_csrf_token`` cookie, which the page set (in
-redirect mode, ``SameSite=None`` so that it comes back on the cross-site POST; another site
-can neither read nor set it). Then OIDC Core §3.2.2.11 (ID token validation, implicit flow),
+redirect mode, ``SameSite=None`` so that it comes back on the cross-site POST). Another
+site cannot read it, but a sibling subdomain can set it (cookie tossing): what such a site
+cannot set is the nonce's ``__Host-`` cookie, which the token must match. Then OIDC Core §3.2.2.11 (ID token validation, implicit flow),
 done by Authlib's client with joserfc: the signature against the IdP's JWKS (found through
 discovery), ``iss`` = the issuer, ``aud`` = this site's client_id, ``exp`` and ``iat`` with a
 small leeway, and the ``nonce`` this browser was given (its cookie, cookies.py).
@@ -115,8 +116,8 @@ def check_no_error(form):
     if error is None:
         return
     if error == "access_denied":
-        raise Rejected("access_denied", "You chose not to sign in with LxL ID here (Deny): "
-                       "nothing was shared with this site.", 403)
+        raise Rejected("access_denied", "You chose not to sign in with LxL ID: nothing was "
+                       "shared with Sample NGO, and you are not signed in.", 403)
     shown = error if _ERROR_CODE.fullmatch(error) else "an error this site does not know"
     raise Rejected("idp_error", f"LxL ID did not sign you in ({shown}): try again.", 400)
 

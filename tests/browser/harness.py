@@ -231,13 +231,15 @@ def start_live_server(database):
     return server
 
 
-def chromium_options(third_party_cookies, popup_blocker=False):
+def chromium_options(third_party_cookies, popup_blocker=False, page_load_strategy="normal"):
     """Headless Chromium as BROWSER_NOTES.md measured it, in the given cookie mode.
 
     ChromeDriver turns Chromium's popup blocker off; ``popup_blocker`` keeps it on, as
-    people's browsers have it.
+    people's browsers have it. ``page_load_strategy`` 'eager' returns from ``get`` at
+    DOMContentLoaded, for a page whose frames a test holds back (they delay ``load``).
     """
     options = webdriver.ChromeOptions()
+    options.page_load_strategy = page_load_strategy
     options.binary_location = CHROMIUM
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
@@ -252,10 +254,10 @@ def chromium_options(third_party_cookies, popup_blocker=False):
     return options
 
 
-def new_browser(third_party_cookies="allowed", popup_blocker=False):
+def new_browser(third_party_cookies="allowed", popup_blocker=False, page_load_strategy="normal"):
     """Start a fresh headless Chromium session in the given cookie mode; the caller quits it."""
-    driver = webdriver.Chrome(options=chromium_options(third_party_cookies, popup_blocker),
-                              service=Service(CHROMEDRIVER))
+    options = chromium_options(third_party_cookies, popup_blocker, page_load_strategy)
+    driver = webdriver.Chrome(options=options, service=Service(CHROMEDRIVER))
     driver.set_page_load_timeout(20)
     return driver
 
@@ -382,17 +384,30 @@ def wait_for_popup(driver, seconds=10):
         lambda d: next((h for h in d.window_handles if h != opener), False))
 
 
-def sign_in_in_popup(driver, live, email, consent=True):
-    """In the popup: LxL ID's form (Stay signed in) and consent; then back to the page."""
+def sign_in_in_popup(driver, live, email, consent=True, decision="allow"):
+    """In the popup: LxL ID's form (Stay signed in) and, when asked, the consent
+    ``decision`` ('allow' or 'deny'); then back to the page."""
     page, popup = driver.current_window_handle, wait_for_popup(driver)
     driver.switch_to.window(popup)
     wait(driver).until(EC.presence_of_element_located((By.NAME, "email")))
     sign_in_at_idp(driver, live, email, start_url=driver.current_url)
     if consent:
-        allow = (By.CSS_SELECTOR, "button[value=allow]")
-        wait(driver).until(EC.element_to_be_clickable(allow)).click()
+        decide(driver, decision)
     driver.switch_to.window(page)
     wait(driver).until(lambda d: popup not in d.window_handles)  # it closes itself
+
+
+def decide(driver, decision):
+    """Press Allow or Deny (``decision``) on LxL ID's consent page."""
+    button = (By.CSS_SELECTOR, f"button[name=decision][value={decision}]")
+    wait(driver).until(EC.element_to_be_clickable(button)).click()
+
+
+def site_cookies(driver, live):
+    """The NGO site's cookies in the browser, HttpOnly ones too: {name: CDP cookie}."""
+    found = driver.execute_cdp_cmd("Network.getCookies", {"urls": [f"{live.ngo}/",
+                                                                 f"{live.ngo}/auth/credential"]})
+    return {c["name"]: c for c in found["cookies"]}
 
 
 def mark_document(driver):
@@ -422,8 +437,7 @@ def sign_in_through_the_site(driver, live, email, path="/members"):
     if path == "/members":
         wait(driver).until(EC.url_contains(f"{live.idp}/signin"))
         sign_in_at_idp(driver, live, email, start_url=driver.current_url)
-        allow = (By.CSS_SELECTOR, "button[value=allow]")
-        wait(driver).until(EC.element_to_be_clickable(allow)).click()
+        decide(driver, "allow")
     else:
         sign_in_in_popup(driver, live, email)
     wait(driver).until(EC.url_to_be(f"{live.ngo}{path}"))

@@ -13,12 +13,31 @@ from selenium.webdriver.support import expected_conditions as EC
 
 from app.extensions import db
 from app.idp.models import AutoSelectOptOut, BrowserSession, User
+from app.ngo.cookies import NONCE as NONCE_COOKIE
 from tests.browser.harness import (
-    expire_site_session, mark_document, no_visible_idp_ui, same_document,
-    sign_in_through_the_site, signed_in_name, wait, wait_for_sign_in_button,
+    SIGN_IN_LINK, across_navigations, click_sign_in_button, expire_site_session,
+    mark_document, new_browser, no_visible_idp_ui, record_sign_in, same_document, sign_in_in_popup,
+    sign_in_through_the_site, signed_in_name, told, wait, wait_for_sign_in_button,
     wait_for_sign_in_link, wait_signed_in)
 
 ARTIFACTS = Path(__file__).parents[1] / "artifacts"
+# The SDK's whole budget for one silent attempt (sdk/lxl-id.js DEFAULT_TIMEOUT_MS), and a
+# margin for the page to show the link after it.
+SDK_TIMEOUT_SECONDS, MARGIN_SECONDS = 5, 3
+# Makes the SDK's initialize() throw, as it does for a setup it refuses (ux_mode 'redirect'
+# outside a secure context, say): the SDK assigns window.lxl once, through this setter.
+INITIALIZE_REFUSES = """
+(() => {
+  let sdk;
+  Object.defineProperty(window, 'lxl', {configurable: true, get: () => sdk, set: value => {
+    const id = {...value.accounts.id, initialize() {
+      throw new TypeError('lxl-id: refused by the test');
+    }};
+    sdk = {...value, accounts: {...value.accounts, id}};
+  }});
+})();
+"""
+
 def test_sign_in_once_then_every_reload_is_signed_in_without_ui(browser, live):
     email = live.new_user()
     ARTIFACTS.mkdir(exist_ok=True)
@@ -170,3 +189,51 @@ def trace_arrows(driver):
 def trace_outcome(driver):
     return driver.execute_script(
         "return document.querySelector('#lxl-trace .trace-outcome').textContent")
+
+
+def test_an_sdk_refusing_the_pages_setup_shows_the_sites_own_link(make_browser, live):
+    """initialize() throws: no callback will ever come, so the page must not wait for one."""
+    browser = make_browser("allowed")
+    browser.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument",
+                            {"source": INITIALIZE_REFUSES})
+    browser.get(f"{live.ngo}/")
+    wait_for_sign_in_link(browser)
+    refusal = [e for e in browser.get_log("browser") if "refused by the test" in e["message"]]
+    assert refusal, "the SDK's error still reaches the console"
+
+
+def test_a_silent_timeout_shows_the_sites_own_link(live):
+    """Nothing from LxL ID's frames (held here, as a proxy or a frame-src would keep them
+    out): the button's frame cannot come either, so the plain link shows."""
+    # Held frames hold the page's load event: 'eager' returns at DOMContentLoaded.
+    browser = new_browser("allowed", page_load_strategy="eager")
+    try:
+        record_sign_in(browser)
+        with live.hold("/oidc/iframe/check_session"), live.hold("/oidc/iframe/button"):
+            browser.get(f"{live.ngo}/")
+            wait_for_sign_in_link(browser, seconds=SDK_TIMEOUT_SECONDS + MARGIN_SECONDS)
+            (failure,) = [m for m in told(browser)[0] if m.get("error")]
+            assert failure["reason"] == "timeout"
+    finally:
+        browser.quit()
+
+
+def test_a_page_whose_nonce_is_gone_reloads_and_its_button_signs_in(make_browser, live):
+    """The backend answers nonce_missing (the cookie expired, or a refusal spent it): the
+    page reloads for a fresh nonce, rather than drawing a header without its button."""
+    browser = make_browser("blocked")
+    record_sign_in(browser)
+    email = live.new_user()
+    browser.get(f"{live.ngo}/")
+    wait_for_sign_in_button(browser)
+    browser.execute_cdp_cmd("Network.deleteCookies", {"name": NONCE_COOKIE, "url": f"{live.ngo}/"})
+    mark_document(browser)
+    click_sign_in_button(browser)
+    sign_in_in_popup(browser, live, email)
+    across_navigations(browser).until(lambda d: not same_document(d))
+
+    wait_for_sign_in_button(browser)
+    assert not browser.find_element(*SIGN_IN_LINK).is_displayed()
+    click_sign_in_button(browser)  # LxL ID's session is first-party in the popup: no typing
+    assert wait_signed_in(browser) == live.user(email).name
+    assert not [m for m in told(browser)[0] if m.get("error") == "nonce_missing"]

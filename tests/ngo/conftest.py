@@ -114,7 +114,9 @@ class Browser(requests.Session):
         form_post, or an attacker's form); return the answer, redirects followed.
 
         A cross-site POST carries only the cookies marked ``SameSite=None`` (RFC 6265bis
-        §5.6.7.1): requests knows nothing of SameSite, so this picks them by hand.
+        §5.6.7.1): requests knows nothing of SameSite, so this picks them by hand. A redirect
+        is followed as the browser's next top-level GET, with the cookies as the answer left
+        them (requests would resend the POST's own cookies, deleted ones too).
         """
         target = urlsplit(url)
         sent = {c.name: c.value for c in self.cookies
@@ -122,7 +124,12 @@ class Browser(requests.Session):
                 and _same_site(c) == "none"}
         prepared = requests.Request("POST", url, data=form).prepare()
         prepared.prepare_cookies(sent)
-        return self.send(prepared, allow_redirects=True)
+        answer = self.send(prepared, allow_redirects=False)
+        if not answer.is_redirect:
+            return answer
+        landed = self.get(urljoin(url, answer.headers["Location"]))
+        landed.history = [answer, *landed.history]
+        return landed
 
     def set_cross_site_cookie(self, name, value, path="/"):
         """Set a ``SameSite=None; Secure`` cookie on the NGO site, as the SDK's redirect mode

@@ -12,6 +12,7 @@ from joserfc.jwk import RSAKey
 
 from app.idp import keys
 from app.idp.views import oidc as idp_views
+from app.ngo.cookies import NONCE as NONCE_COOKIE
 from tests.ngo.conftest import signed_in_name
 
 OTHER_KEY = RSAKey.generate_key(2048, private=True)
@@ -56,7 +57,7 @@ def attempt(live, browser, case):
     else:
         credential = case.get("raw", live.credential(**claims))
     if case.get("drop_nonce_cookie"):
-        browser.cookies.clear(domain="ngo.localhost", path="/", name="ngo_nonce")
+        browser.cookies.clear(domain="ngo.localhost", path="/", name=NONCE_COOKIE)
     return browser.post_credential(live, credential, csrf=case.get("csrf", "same"),
                                    cookie_csrf=case.get("cookie_csrf", "same"))
 

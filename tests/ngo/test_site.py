@@ -5,6 +5,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from app.ngo.cookies import NONCE as NONCE_COOKIE
 from tests.helpers import IDP, NGO
 
 
@@ -77,7 +78,7 @@ def test_every_page_embeds_the_sdk_with_a_nonce_and_costs_no_stored_session(app,
         assert "auto_select: true" in page.text and "itp_support: true" in page.text
         assert 'client_id: "ngo-demo"' in page.text
         nonce = re.search(r'nonce: "([^"]+)"', page.text).group(1)
-        assert http.get_cookie("ngo_nonce", domain="ngo.localhost") is not None
+        assert http.get_cookie(NONCE_COOKIE, domain="ngo.localhost") is not None
         assert "data-lxl-user" not in page.text
     assert http.get(f"{NGO}/").text.count(nonce) == 1, "the nonce is shared by page loads"
     assert stored_sessions(app) == []

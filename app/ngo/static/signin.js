@@ -35,9 +35,14 @@ const ngo = (() => {
     const answer = await postCredential(response.credential);
     // What our backend said of the credential: the trace's last word on this attempt.
     trace({type: 'backend', ok: answer.ok, error: answer.error, message: answer.message});
+    if (answer.ok) await showSignedIn();
     // nonce_missing: another tab of this browser may have just signed in with the nonce the
-    // tabs share; then redrawing shows the supporter signed in.
-    if (answer.ok || answer.error === 'nonce_missing') await showSignedIn();
+    // tabs share; then redrawing shows the supporter signed in. Else this page's nonce is
+    // gone (expired, or spent by a refusal): only a fresh page load has one its browser
+    // holds, and an SDK that uses it. Once: a page that was itself reloaded stops here.
+    else if (answer.error === 'nonce_missing' && !await showSignedIn() && !wasReloaded()) {
+      return location.reload();
+    }
     if (!isSignedIn()) showButton();
   }
 
@@ -68,19 +73,32 @@ const ngo = (() => {
     }
   }
 
-  /** Redraw the signed-in parts of this page from the server, in place. */
+  /**
+   * Redraw the signed-in parts of this page from the server, in place; false (and nothing
+   * redrawn) when the server says nobody is signed in: a signed-out header is only good with
+   * the SDK's button rendered into it, and DOMParser (no scripting) would show its
+   * <noscript> link.
+   */
   async function showSignedIn() {
     const html = await (await fetch(location.href, {headers: {Accept: 'text/html'}})).text();
     const fresh = new DOMParser().parseFromString(html, 'text/html');
+    if (!fresh.querySelector('[data-lxl-user]')) return false;
     for (const id of SWAPPED) document.getElementById(id).replaceWith(fresh.getElementById(id));
+    return true;
+  }
+
+  function wasReloaded() {
+    return performance.getEntriesByType('navigation')[0]?.type === 'reload';
   }
 
   function signInFailed(reason) {
     if (isSignedIn()) return;
     const roundTrip = document.body.dataset.promptNoneUrl;
     if (reason === 'third_party_cookies_blocked' && roundTrip) return location.assign(roundTrip);
-    // Neither the SDK's script nor its button can be had: only our own link works.
-    if (reason === 'idp_unreachable') return showPlainLink();
+    // Neither the SDK's script nor its button can be had (unreachable), or LxL ID's frame
+    // never answered (timeout: whatever kept it out, a proxy or a frame-src, keeps the
+    // button's frame out too): our own link works without either.
+    if (reason === 'idp_unreachable' || reason === 'timeout') return showPlainLink();
     showButton();
     if (reason in CLICK_FAILURES) say(CLICK_FAILURES[reason]);
     if (reason === 'popup_blocked') showPlainLink();
