@@ -1,5 +1,5 @@
 // Minify the SDK's readable sources into what the IdP serves: sdk/dist/lxl-id.js (the core) and
-// sdk/dist/lxl-id-button.js (the button part, whose hash the core's URL for it carries; see
+// sdk/dist/lxl-id-ui.js (the button part, whose hash the core's URL for it carries; see
 // PART_VERSION_MARK). A dev-only tool: the dist files are committed, so running the IdP needs
 // no Node, and tests/sdk/test_sdk_static.py rebuilds into a temporary folder to check that what
 // is served is exactly this build.
@@ -15,9 +15,9 @@ import {minify} from 'terser';
 
 const SDK_FOLDER = path.dirname(fileURLToPath(import.meta.url));
 const CORE = 'lxl-id.js';
-const PART = 'lxl-id-button.js';
+const PART = 'lxl-id-ui.js';
 // The core's one marked constant: the built core loads the part it was built with, at
-// `lxl-id-button.js?v=<first 12 hex digits of the built part's SHA-256>`.
+// `lxl-id-ui.js?v=<first 12 hex digits of the built part's SHA-256>`.
 const PART_VERSION_MARK = "const PART_VERSION = 'source';";
 
 // The output is only reproducible with the terser that package.json pins: another version may

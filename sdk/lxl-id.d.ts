@@ -5,7 +5,7 @@
 // It defines the global `lxl.accounts.id`. Wire protocol: docs/silent-sign-in.md.
 // The docs for sites live here. The IdP serves the SDK minified from its readable source
 // (sdk/lxl-id.js, built by sdk/build.mjs into sdk/dist/); the button's code
-// (sdk/lxl-id-button.js) loads from the IdP on the first renderButton() call.
+// (sdk/lxl-id-ui.js) loads from the IdP on the first renderButton() call.
 
 declare namespace lxl.accounts.id {
   /**
@@ -255,7 +255,7 @@ declare namespace lxl.accounts.id {
 
 /**
  * Types only (no such global exists): the interface between the SDK's core (lxl-id.js) and
- * the button's code (lxl-id-button.js), which the core loads from the IdP on the first
+ * the button's code (lxl-id-ui.js), which the core loads from the IdP on the first
  * renderButton() call. The core sets `lxlCore` (a `Core`) on that script element; the part
  * reads `document.currentScript.lxlCore` as it starts, deletes it there (no other script may
  * take the core), and calls `core.install(part)`; the core takes the first part only.

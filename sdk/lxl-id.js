@@ -116,7 +116,7 @@
    * @type {BroadcastChannel | undefined} */
   let tabsChannel;
   let siteMisconfigured = false;
-  /** The button's code (sdk/lxl-id-button.js) once it installed itself.
+  /** The button's code (sdk/lxl-id-ui.js) once it installed itself.
    * @type {lxl.core.Part | undefined} */
   let part;
   /** @type {HTMLScriptElement | undefined} */ let partScript;
@@ -409,7 +409,7 @@
 
   /**
    * Render the "Sign in with LxL ID" button into `parent`. The button, its popup and redirect
-   * mode live in sdk/lxl-id-button.js, which the IdP serves and this loads on the first call;
+   * mode live in sdk/lxl-id-ui.js, which the IdP serves and this loads on the first call;
    * calls made before it arrives wait for it. Its options are checked there.
    * @param {HTMLElement} parent @param {lxl.accounts.id.GsiButtonConfiguration} [buttonOptions]
    */
@@ -426,7 +426,7 @@
   function loadPart() {
     if (partScript) return;
     const script = partScript = document.createElement('script');
-    script.src = `${IDP}/static/lxl-id-button.js?v=${PART_VERSION}`;
+    script.src = `${IDP}/static/lxl-id-ui.js?v=${PART_VERSION}`;
     // A site with a nonce-based Content-Security-Policy gave this script its nonce; the part
     // needs the same to run. (A script added by code never blocks the parser: no async needed.)
     if (ownScript?.nonce) script.nonce = ownScript.nonce;
@@ -439,7 +439,7 @@
       script.remove();
       partScript = undefined;
       pendingButtons = [];
-      fail({reason: 'idp_unreachable', detail: 'lxl-id-button.js'}, 'renderButton');
+      fail({reason: 'idp_unreachable', detail: 'lxl-id-ui.js'}, 'renderButton');
     };
     document.head.append(script);
   }

@@ -64,7 +64,7 @@ def tutorial_section(number):
 
 
 SDK_SOURCES = [tutorial_blocks.tutorial_page.SOURCE.parents[1] / "sdk" / name
-               for name in ("lxl-id.js", "lxl-id-button.js")]
+               for name in ("lxl-id.js", "lxl-id-ui.js")]
 
 
 def test_the_csp_section_names_everything_the_sdk_loads_from_lxl_id():
@@ -78,7 +78,7 @@ def test_the_csp_section_names_everything_the_sdk_loads_from_lxl_id():
     # The popup and the redirect go to /oidc/authorize as navigations of a window of their
     # own (window.open, location.assign), which no directive of the page's CSP governs.
     loaded -= {"/oidc/authorize"}
-    assert {"/static/lxl-id-button.js", "/oidc/iframe/button",
+    assert {"/static/lxl-id-ui.js", "/oidc/iframe/button",
             "/oidc/iframe/check_session"} <= loaded, loaded
     csp = tutorial_section(7)
     assert [path for path in sorted(loaded) if f"<IdP>{path}`" not in csp] == []

@@ -108,7 +108,7 @@ def storage_access(driver, live, setting):
 
 
 def forget_storage_access_fact(driver):
-    """Forget what the button learnt about asking for storage access (sdk/lxl-id-button.js)."""
+    """Forget what the button learnt about asking for storage access (sdk/lxl-id-ui.js)."""
     driver.execute_script(
         "Object.keys(localStorage).filter(k => k.endsWith(':storage_access'))"
         ".forEach(k => localStorage.removeItem(k))")

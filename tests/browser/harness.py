@@ -325,7 +325,7 @@ SIGN_IN_AREA = (By.CSS_SELECTOR, "[data-ngo-signin]")
 BUTTON_FRAME = (By.CSS_SELECTOR, "#ngo-signin-button iframe")
 SIGN_IN_LINK = (By.CSS_SELECTOR, "a[data-ngo-signin-link]")
 SIGN_IN_STATUS = (By.CSS_SELECTOR, "[data-ngo-signin-status]")
-POPUP_NAME = "lxl_id_signin"  # the SDK's window.open name (sdk/lxl-id-button.js)
+POPUP_NAME = "lxl_id_signin"  # the SDK's window.open name (sdk/lxl-id-ui.js)
 
 
 def signed_in_name(driver):

@@ -11,10 +11,10 @@ test('the built core asks for the built part by the first 12 hex digits of its S
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'lxl-sdk-build-'));
   try {
     await build(folder);
-    const part = fs.readFileSync(path.join(folder, 'lxl-id-button.js'));
+    const part = fs.readFileSync(path.join(folder, 'lxl-id-ui.js'));
     const core = fs.readFileSync(path.join(folder, 'lxl-id.js'), 'utf8');
     const version = createHash('sha256').update(part).digest('hex').slice(0, 12);
-    assert.ok(core.includes(`/static/lxl-id-button.js?v=${version}\``), `the core asks for ?v=${version}`);
+    assert.ok(core.includes(`/static/lxl-id-ui.js?v=${version}\``), `the core asks for ?v=${version}`);
   } finally {
     fs.rmSync(folder, {recursive: true, force: true});
   }

@@ -1,4 +1,4 @@
-// Runs the real button part (sdk/lxl-id-button.js) in a fake page under node:vm, with a fake
+// Runs the real button part (sdk/lxl-id-ui.js) in a fake page under node:vm, with a fake
 // core on its script element exactly as the core ↔ part interface says (lxl-id.d.ts,
 // lxl.core.Core). Tests play the IdP: they dispatch the frame's and the popup's messages; the
 // fake core's frames check each message's window and origin, as the core's openFrame does.
@@ -7,9 +7,9 @@ import vm from 'node:vm';
 import {IDP, ORIGIN, ROOT} from './harness.mjs';
 
 export {IDP, ORIGIN};
-// LXL_SDK_BUTTON_FILE: run the same tests against another build of the part (the minified
+// LXL_SDK_UI_FILE: run the same tests against another build of the part (the minified
 // one the IdP serves); by default, the source itself.
-export const PART_PATH = process.env.LXL_SDK_BUTTON_FILE || ROOT + 'sdk/lxl-id-button.js';
+export const PART_PATH = process.env.LXL_SDK_UI_FILE || ROOT + 'sdk/lxl-id-ui.js';
 const PART_SOURCE = fs.readFileSync(PART_PATH, 'utf8');
 
 /** Copy a value out of the vm realm (deepStrictEqual compares prototypes). */

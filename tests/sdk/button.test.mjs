@@ -1,4 +1,4 @@
-// The button part (sdk/lxl-id-button.js): renderButton's options, the IdP's button frame,
+// The button part (sdk/lxl-id-ui.js): renderButton's options, the IdP's button frame,
 // its messages, the popup and redirect mode; played against a fake core and a fake IdP.
 import test from 'node:test';
 import assert from 'node:assert/strict';

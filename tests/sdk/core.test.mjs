@@ -1,7 +1,7 @@
 // renderButton() and what the core gives the button part (sdk/lxl-id.d.ts `lxl.core.Core`):
 // the part's script is loaded once, calls wait for it, and its answers reach the site through
 // the same checks, moments and warnings as the silent path. The part is played by the test:
-// it reads `lxlCore` off the script element the core appended, as lxl-id-button.js does.
+// it reads `lxlCore` off the script element the core appended, as lxl-id-ui.js does.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import {load, plain, unstamped, jwt, now, memoryStorage, IDP, ORIGIN} from './harness.mjs';
@@ -55,7 +55,7 @@ test('the part loads once from the IdP, carrying the core; calls wait for it, in
   assert.equal(scripts.length, 1, 'one script for any number of calls');
   const [script] = scripts;
   // Versioned by sdk/build.mjs (tests/sdk/build.test.mjs checks the hash); `source` unbuilt.
-  assert.match(script.src, new RegExp(`^${IDP}/static/lxl-id-button\\.js\\?v=(source|[0-9a-f]{12})$`));
+  assert.match(script.src, new RegExp(`^${IDP}/static/lxl-id-ui\\.js\\?v=(source|[0-9a-f]{12})$`));
   assert.equal(env.frames().length, 0, 'the core draws nothing itself');
   const rendered = [];
   script.lxlCore.install({renderButton: (parent, options) => rendered.push({parent, options}), cancel() {}});
@@ -93,7 +93,7 @@ test('the part fails to load → callback idp_unreachable, once; a later call tr
   assert.deepEqual(moments, [{type: 'step', step: 'callback'},
     {type: 'result', ok: false, reason: 'idp_unreachable'}]);
   assert.equal(env.warns.length, 1);
-  assert.match(env.warns[0], /renderButton failed: idp_unreachable\s+lxl-id-button\.js/);
+  assert.match(env.warns[0], /renderButton failed: idp_unreachable\s+lxl-id-ui\.js/);
   assert.match(env.warns[0], /Is http:\/\/id\.localhost:5000 up\?/);
   assert.deepEqual(env.scripts(), [], 'the failed script is removed');
   env.api.renderButton(env.doc.createElement('div'));

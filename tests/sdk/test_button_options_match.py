@@ -16,7 +16,7 @@ from tests.helpers import CLIENT_ID, IDP, NGO
 
 ROOT = Path(__file__).resolve().parents[2]
 DTS = (ROOT / "sdk" / "lxl-id.d.ts").read_text()
-PART = (ROOT / "sdk" / "lxl-id-button.js").read_text()
+PART = (ROOT / "sdk" / "lxl-id-ui.js").read_text()
 
 
 def documented_choices():

@@ -14,7 +14,7 @@ from tests.helpers import IDP
 
 ROOT = Path(__file__).resolve().parents[2]
 SDK = ROOT / "sdk" / "lxl-id.js"
-BUTTON_PART = ROOT / "sdk" / "lxl-id-button.js"
+BUTTON_PART = ROOT / "sdk" / "lxl-id-ui.js"
 BUDGET = 5120  # bytes of `gzip -9` output of the served (minified) core
 
 
@@ -28,11 +28,11 @@ def run_node_tests(sdk_file=None, part_file=None):
     # and later take it as a glob naming the directory itself and fail (nodejs/node#50219).
     files = sorted(str(f.relative_to(ROOT)) for f in (ROOT / "tests" / "sdk").glob("*.test.mjs"))
     env = {k: v for k, v in os.environ.items()
-           if k not in ("LXL_SDK_FILE", "LXL_SDK_BUTTON_FILE")}
+           if k not in ("LXL_SDK_FILE", "LXL_SDK_UI_FILE")}
     if sdk_file is not None:
         env["LXL_SDK_FILE"] = str(sdk_file)  # read by tests/sdk/harness.mjs
     if part_file is not None:
-        env["LXL_SDK_BUTTON_FILE"] = str(part_file)  # read by tests/sdk/button-harness.mjs
+        env["LXL_SDK_UI_FILE"] = str(part_file)  # read by tests/sdk/button-harness.mjs
     done = subprocess.run(
         [node, "--test", *files], cwd=ROOT, capture_output=True, text=True, timeout=120, env=env
     )
@@ -69,7 +69,7 @@ def test_served_sdk_passes_the_same_node_unit_tests(http, tmp_path):
     """The minified SDK the IdP serves behaves as its source: the same tests, the same results."""
     served = tmp_path / "lxl-id.served.js"
     served.write_bytes(served_sdk(http))
-    served_part = tmp_path / "lxl-id-button.served.js"
+    served_part = tmp_path / "lxl-id-ui.served.js"
     served_part.write_bytes(served_sdk(http, BUTTON_PART.name))
     assert served.stat().st_size < SDK.stat().st_size, "the IdP serves the SDK minified"
     assert served_part.stat().st_size < BUTTON_PART.stat().st_size
@@ -87,7 +87,7 @@ def test_served_sdk_is_exactly_what_the_sources_build_to(http, tmp_path):
     done = subprocess.run([node, "sdk/build.mjs", str(build)], cwd=ROOT, capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
-    expected = ["lxl-id-button.js", "lxl-id.js"] if BUTTON_PART.exists() else ["lxl-id.js"]
+    expected = ["lxl-id-ui.js", "lxl-id.js"] if BUTTON_PART.exists() else ["lxl-id.js"]
     assert sorted(f.name for f in build.iterdir()) == expected
     for name in expected:
         assert served_sdk(http, name) == (build / name).read_bytes(), (

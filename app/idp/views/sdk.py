@@ -1,6 +1,6 @@
 """The browser SDK, served from its own folder at the paths CONTRACT.md fixes.
 
-``sdk/lxl-id.js`` (the core: silent sign-in) and ``sdk/lxl-id-button.js`` (the button, its
+``sdk/lxl-id.js`` (the core: silent sign-in) and ``sdk/lxl-id-ui.js`` (the button, its
 popup and redirect mode, which the core loads from here on first use) are written to be read.
 What browsers download is their minified build in ``sdk/dist/``, made by ``npm run build:sdk``
 (``sdk/build.mjs``, terser) and committed, so the IdP runs without Node. The files are read
@@ -21,7 +21,7 @@ from .. import bp
 SDK_FOLDER = Path(__file__).resolve().parents[3] / "sdk"
 BUILD_FOLDER = SDK_FOLDER / "dist"
 CORE = "lxl-id.js"
-BUTTON_PART = "lxl-id-button.js"
+UI_PART = "lxl-id-ui.js"
 # A day: sites embed the SDK on every page, and a fix reaches every one of them by the next.
 CACHE_SECONDS = 24 * 3600
 _EXTENSION = "lxl_sdk"
@@ -38,7 +38,7 @@ class SdkFile(NamedTuple):
 def load_build(folder=BUILD_FOLDER):
     """Read the built SDK files that exist in ``folder``, by name."""
     files = {}
-    for name in (CORE, BUTTON_PART):
+    for name in (CORE, UI_PART):
         path = folder / name
         if path.exists():
             data = path.read_bytes()
@@ -67,10 +67,10 @@ def sdk_script():
     return _serve(CORE)
 
 
-@bp.route("/static/lxl-id-button.js")
-def sdk_button_script():
-    """The button part, which the core loads on the first ``renderButton()``, minified."""
-    return _serve(BUTTON_PART)
+@bp.route("/static/lxl-id-ui.js")
+def sdk_ui_script():
+    """The UI part (the button, its popup and redirect mode), which the core loads on first use, minified."""
+    return _serve(UI_PART)
 
 
 @bp.route("/static/lxl-id.d.ts")

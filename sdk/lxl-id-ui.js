@@ -1,4 +1,4 @@
-/*! LxL ID browser SDK, button part. Readable source: sdk/lxl-id-button.js; types: lxl-id.d.ts */
+/*! LxL ID browser SDK, button part. Readable source: sdk/lxl-id-ui.js; types: lxl-id.d.ts */
 // Loaded by the core (sdk/lxl-id.js) from the IdP the first time a page calls renderButton():
 // the sign-in button (a frame served by the IdP), its popup and redirect mode. The order below
 // follows a click: render the frame → the frame's messages → popup or redirect → finish.
@@ -12,7 +12,7 @@
   delete script?.lxlCore;
   /** @returns {never} */
   function loadedAlone() {
-    throw new Error('lxl-id-button.js is loaded by lxl-id.js when a page calls renderButton(); '
+    throw new Error('lxl-id-ui.js is loaded by lxl-id.js when a page calls renderButton(); '
       + 'do not include it yourself');
   }
 
