@@ -20,3 +20,24 @@ IDP_REASONS = (NO_SESSION, SESSION_EXPIRED, AUTO_SELECT_DISABLED, CONSENT_REQUIR
 SDK_REASONS = ("idp_unreachable", "timeout", "popup_closed", "popup_blocked", "access_denied",
                "invalid_response")
 ALL_REASONS = IDP_REASONS + SDK_REASONS
+
+# The One-Tap card's moments (``prompt()``), by Google Identity Services' names for them:
+# why the card was not displayed, was skipped (closed without a credential) or was dismissed.
+# Only the names LxL ID really produces; GIS's others (auto_cancel, tap_outside,
+# secure_http_required, missing_client_id) have no cause here.
+# https://developers.google.com/identity/gsi/web/reference/js-reference#PromptMomentNotification
+NOT_DISPLAYED_REASONS = ("opt_out_or_no_session", "suppressed_by_user", "browser_not_supported",
+                         "invalid_client", "unregistered_origin", "unknown_reason")
+SKIPPED_REASONS = ("user_cancel", "issuing_failed")
+DISMISSED_REASONS = ("credential_returned", "cancel_called", "flow_restarted")
+# A failure reason (where one applies) → why the card was not displayed. The cooldown a closed
+# card starts ("suppressed_by_user") has no failure reason: a silent sign-in never meets it.
+NOT_DISPLAYED_BY_REASON = {
+    NO_SESSION: "opt_out_or_no_session",
+    SESSION_EXPIRED: "opt_out_or_no_session",
+    THIRD_PARTY_COOKIES_BLOCKED: "browser_not_supported",
+    UNKNOWN_CLIENT: "invalid_client",
+    ORIGIN_NOT_ALLOWED: "unregistered_origin",
+    "idp_unreachable": "unknown_reason",
+    "timeout": "unknown_reason",
+}
