@@ -565,11 +565,16 @@ def ask_for_card(driver):
 
 
 def wait_for_card(driver, seconds=10):
-    """Wait until the page shows LxL ID's card (its display moment, and the frame drawn with
-    its Continue button); return the frame."""
+    """Wait until the NGO page shows LxL ID's card (its display moment, and the frame drawn
+    with its Continue button); return the frame."""
     wait_card_moment(driver, lambda m: m["moment"] == "display" and m.get("displayed") == "true",
                      seconds)
+    return wait_for_card_frame(driver, seconds)
 
+
+def wait_for_card_frame(driver, seconds=10):
+    """Wait until any page shows LxL ID's card frame, drawn with its Continue button; return
+    the frame."""
     def shown(d):
         frames = d.find_elements(*CARD_FRAME)
         if not frames or not frames[0].is_displayed():

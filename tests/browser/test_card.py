@@ -20,13 +20,16 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from app.idp.oidc.card_frame import CARD_HEIGHT_PX, CARD_WIDTH_PX
+from tests import tutorial_blocks
 from tests.browser.harness import (
     CARD_FRAME, CLOSE, CONTINUE, FOCUSED_FOR_MS, POINTER_SETTLED_MS, ask_for_card,
     axe_violations, card_cooldown, card_moments, claims_of, click_here, close_card, decide,
     expire_site_session, frame_now, inside, mark_document, press_continue, record_sign_in,
     rest_pointer_on, same_document, sign_in_through_the_site, signed_in, told, wait,
-    wait_armed, wait_card_moment, wait_for_card, wait_for_popup, wait_for_sign_in_button,
-    wait_frame_clock, wait_signed_in, wait_told)
+    wait_armed, wait_card_moment, wait_for_card, wait_for_card_frame, wait_for_popup,
+    wait_for_sign_in_button, wait_frame_clock, wait_signed_in, wait_told)
+# The tutorial's site, saved, registered and served as tests/browser/test_tutorial.py does.
+from tests.browser.test_tutorial import my_site  # noqa: F401 (a fixture)
 
 ARTIFACTS = Path(__file__).parents[1] / "artifacts"
 CARD_PATH = "/oidc/iframe/card"
@@ -469,3 +472,27 @@ while (e) {
 }
 return null;
 """
+
+
+# --- The tutorial's page with the card (docs/tutorial.md, section 11) -----------------------
+
+CARD_PAGE = 2  # the tutorial's third templates/index.html: section 11's
+
+
+def test_the_tutorials_card_page_signs_in_with_continue(make_browser, live, my_site):  # noqa: F811
+    assert "lxl.accounts.id.prompt(" in tutorial_blocks.site_versions()[CARD_PAGE][
+        "templates/index.html"]
+    driver, site = make_browser("allowed"), my_site(CARD_PAGE)
+    email = signed_in(driver, live, consented=False)
+    driver.get(site.origin)
+    account = (By.ID, "account")
+    wait(driver).until(lambda d: d.find_element(*account).get_attribute("data-card") == "displayed")
+    assert driver.find_element(*account).get_attribute("data-reason") == "consent_required"
+    frame = wait_for_card_frame(driver)
+    assert "Sign in to My Site with LxL ID" in card_text(driver, frame)
+
+    press_continue(driver, frame)
+    consent_in_popup(driver)
+    name = live.user(email).name
+    wait(driver).until(lambda d: d.find_element(*account).text == f"Signed in as {name}")
+    assert driver.find_element(*account).get_attribute("data-card") == "credential_returned"
