@@ -114,8 +114,10 @@ const ngo = (() => {
 
   /**
    * Ask LxL ID for its card (the button stays in the header). Not on the page that follows
-   * the supporter's own sign-out: "Continue as …" right after "Sign out" would undo it.
-   * The card's credential comes to signIn, the callback, like any other.
+   * the supporter's own sign-out: "Continue as …" right after "Sign out" would undo it (that
+   * page's first attempt is cancelled by disableAutoSelect(), but a re-check when the
+   * supporter comes back to the tab fails with auto_select_disabled). The card's credential
+   * comes to signIn, the callback, like any other.
    */
   function askForCard() {
     if (cardAsked || 'ngoJustSignedOut' in document.body.dataset) return;
