@@ -609,9 +609,11 @@ def frame_now(driver, frame):
 
 def rest_pointer_on(driver, frame, locator=CONTINUE):
     """Move the mouse onto a button of the card, as a person's hand does, and let it rest
-    until the guard counts it as settled."""
+    until the guard counts it as settled. The last pixel's move makes sure the frame sees the
+    pointer move even when it was there already (a move to where it is may dispatch nothing)."""
     with inside(driver, frame):
-        ActionChains(driver).move_to_element(driver.find_element(*locator)).perform()
+        ActionChains(driver).move_to_element(driver.find_element(*locator)) \
+            .move_by_offset(1, 1).perform()
     wait_frame_clock(driver, frame, frame_now(driver, frame), POINTER_SETTLED_MS)
 
 
