@@ -12,7 +12,7 @@ What they answer is decided in ``oidc/status_frame.py`` (the button's options in
 """
 
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
-from flask import jsonify, render_template, request
+from flask import abort, jsonify, make_response, render_template, request
 
 from ...extensions import csrf
 from ...sites import content_security_policy
@@ -101,36 +101,47 @@ def frame_status():
     return jsonify(status=answer.session(), authorization=answer.authorization), 200, NO_STORE
 
 
-def _json_string(body, name):
-    """Return ``body[name]`` if it is a string (or absent: ``None``); else refuse the request."""
-    value = body.get(name)
-    if value is not None and not isinstance(value, str):
-        raise InvalidRequestError(f"'{name}' must be a string.")
-    return value
+def _frame_call(*names, required=()):
+    """Return the string fields ``names`` of a call from our frames' scripts (absent: ``None``).
 
-
-@bp.route("/oidc/iframe/action", methods=["POST"])
-@csrf.exempt  # replaced by the same-origin checks below: only our frame's script can call
-def frame_action():
-    """Opt out of auto sign-in, or revoke consent, for the status frame's page.
-
-    The one state change reachable with the ``SameSite=None`` cookie: the status frame's
-    script calls it after checking that the message came from a registered origin of the
-    client; a cross-site page cannot, since it needs a same-origin request with a JSON
-    body (no simple form can send it).
+    The endpoints only our frames call change state with the ``SameSite=None`` cookie, so
+    they take no CSRF token (``csrf.exempt``) and this check instead: a same-origin request
+    (``Sec-Fetch-Site``, where the browser sends it, and ``Origin``) with a JSON body, which
+    neither a cross-site page nor a simple form can send — else 403. A body that is not an
+    object, a field that is not a string, or a ``required`` one missing is a 400 naming it.
     """
     if request.headers.get("Sec-Fetch-Site", "same-origin") != "same-origin" or \
             not request.is_json or request.headers.get("Origin") != request.host_url.rstrip("/"):
-        return jsonify(error="forbidden"), 403
+        abort(make_response(jsonify(error="forbidden"), 403))
     body = request.get_json(silent=True)
-    try:
-        if not isinstance(body, dict):
-            raise InvalidRequestError("Send a JSON object with 'client_id', 'origin' and "
-                                      "'action'.")
-        client_id, origin, action, hint = (_json_string(body, name) for name in
-                                           ("client_id", "origin", "action", "hint"))
-    except InvalidRequestError as error:
-        return jsonify(error=error.error, error_description=error.description), 400
+    if not isinstance(body, dict):
+        listed = ", ".join(f"'{name}'" for name in required[:-1]) + f" and '{required[-1]}'"
+        _invalid_request(f"Send a JSON object with {listed}.")
+    values = tuple(body.get(name) for name in names)
+    for name, value in zip(names, values):
+        if value is not None and not isinstance(value, str):
+            _invalid_request(f"'{name}' must be a string.")
+        if value is None and name in required:
+            _invalid_request(f"Missing '{name}'.")
+    return values
+
+
+def _invalid_request(description):
+    """Answer this call with 400 ``invalid_request`` and ``description``, now."""
+    error = InvalidRequestError(description)
+    abort(make_response(jsonify(error=error.error, error_description=error.description), 400))
+
+
+@bp.route("/oidc/iframe/action", methods=["POST"])
+@csrf.exempt  # replaced by _frame_call's same-origin checks: only our frame's script can call
+def frame_action():
+    """Opt out of auto sign-in, or revoke consent, for the status frame's page.
+
+    The status frame's script calls it after checking that the message came from a
+    registered origin of the client.
+    """
+    client_id, origin, action, hint = _frame_call("client_id", "origin", "action", "hint",
+                                                  required=("client_id", "origin", "action"))
     client = status_frame.registered_client(client_id, origin)
     if action == "disable_auto_select":
         return jsonify(ok=silent.opt_out(client.client_id))
