@@ -4,11 +4,13 @@
   carry the whole silent authorization, so one frame does the product page's whole sequence;
 - ``/oidc/iframe/session``: the standard ``check_session_iframe`` (OIDC Session Management 1.0);
 - ``/oidc/iframe/button``: the SDK's sign-in button, a click in the IdP's own document;
+- ``/oidc/iframe/card``: the SDK's One-Tap card (``prompt()``), and its same-origin calls
+  ``/oidc/iframe/card/continue`` and ``/oidc/iframe/card/dismiss``;
 - ``/oidc/iframe/status`` and ``/oidc/iframe/action``: same-origin calls of the status frame;
 - ``/oidc/client-check``: why a frame was refused, for the SDK and the standard frame.
 
 What they answer is decided in ``oidc/status_frame.py`` (the button's options in
-``oidc/button_frame.py``); here it is only rendered.
+``oidc/button_frame.py``, the card in ``oidc/card_frame.py``); here it is only rendered.
 """
 
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
@@ -17,14 +19,14 @@ from flask import abort, jsonify, make_response, render_template, request
 from ...extensions import csrf
 from ...sites import content_security_policy
 from .. import bp, rate_limits
-from ..oidc import button_frame, silent, status_frame
+from ..oidc import button_frame, card_frame, silent, status_frame
 from ..oidc.response_modes import NO_STORE
-from ..oidc.status_frame import FrameRefused
+from ..oidc.status_frame import AUTHORIZATION_PARAMS, FrameRefused
 
 # The frames' answers depend on the IdP's cookies and on whether the browser sent them.
 VARY = ("Vary", "Cookie, Sec-Fetch-Storage-Access")
 # Frames whose refusal is a page (the others are fetched, and answer JSON).
-FRAME_PAGES = ("idp.check_session", "idp.sign_in_button")
+FRAME_PAGES = ("idp.check_session", "idp.sign_in_button", "idp.one_tap_card")
 
 
 @bp.errorhandler(FrameRefused)
@@ -90,6 +92,64 @@ def sign_in_button():
                            button=button, heights=button_frame.HEIGHTS_PX,
                            authorization=button_frame.authorization_params(request.args))
     return page, 200, headers
+
+
+@bp.errorhandler(card_frame.InvalidCard)
+def invalid_card(error):
+    """Refuse a card call whose token is not this browser's card for this site (403)."""
+    return jsonify(error=card_frame.INVALID_CARD, error_description=str(error)), 403, NO_STORE
+
+
+@bp.route("/oidc/iframe/card")
+def one_tap_card():
+    """The SDK's ``prompt()``: the One-Tap card, or why it is not displayed."""
+    origin = request.args.get("origin")
+    client = status_frame.registered_client(request.args.get("client_id"), origin)
+    # Inline style, as the button's: the card must show without waiting for a stylesheet.
+    # Storage Access Headers: a site holding a grant gets the card on the retried request.
+    headers = [("Content-Security-Policy", content_security_policy(origin, inline_style=True)),
+               VARY, *silent.storage_access_retry(origin).items()]
+    try:
+        options = card_frame.read(request.args)
+    except FrameRefused as refused:
+        # The origin is registered: it may see why, so the SDK can name the parameter.
+        return render_template("idp/card_frame.html", origin=origin, refused=refused), 400, \
+            headers
+    card = card_frame.decide(client, origin, options)
+    page = render_template(
+        "idp/card_frame.html", origin=origin, client_id=client.client_id, card=card,
+        site=card_frame.site_name(client, origin), authorization=options.authorization,
+        cookies_blocked=card_frame.COOKIES_BLOCKED.message(),
+        width=card_frame.CARD_WIDTH_PX, height=card_frame.CARD_HEIGHT_PX)
+    return page, 200, headers
+
+
+@bp.route("/oidc/iframe/card/continue", methods=["POST"])
+@csrf.exempt  # replaced by _frame_call's same-origin checks and the card's token
+def card_continue():
+    """The card's Continue: ``{authorization}`` signs in; ``{popup: true}``: the page asks."""
+    client_id, origin, token, *values = _frame_call(
+        "client_id", "origin", "token", *AUTHORIZATION_PARAMS,
+        required=("client_id", "origin", "token"))
+    client = status_frame.registered_client(client_id, origin)
+    card_frame.check_token(token, client.client_id, origin)
+    requested = {name: value for name, value in zip(AUTHORIZATION_PARAMS, values)
+                 if value is not None}
+    authorization = card_frame.continue_card(client, origin, requested)
+    if authorization is None:
+        return jsonify(popup=True), 200, NO_STORE
+    return jsonify(authorization=authorization), 200, NO_STORE
+
+
+@bp.route("/oidc/iframe/card/dismiss", methods=["POST"])
+@csrf.exempt  # replaced by _frame_call's same-origin checks and the card's token
+def card_dismiss():
+    """The card's close (× or Escape): start or lengthen its cooldown for this user."""
+    client_id, origin, token = _frame_call("client_id", "origin", "token",
+                                           required=("client_id", "origin", "token"))
+    client = status_frame.registered_client(client_id, origin)
+    card_frame.check_token(token, client.client_id, origin)
+    return jsonify(ok=card_frame.dismiss(client)), 200, NO_STORE
 
 
 @bp.route("/oidc/iframe/status")
