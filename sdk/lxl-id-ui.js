@@ -18,6 +18,7 @@
 
   /** @typedef {lxl.accounts.id.GsiButtonConfiguration} ButtonOptions */
   /** @typedef {{frame: lxl.core.Frame, options: ButtonOptions, remove: () => void}} Rendered */
+  /** @typedef {ReturnType<lxl.core.Core['finish']>} Delivered what the site was told */
 
   // The width a site may give a button (app/idp/oidc/button_frame.py holds the same range).
   const WIDTH_PX = {min: 120, max: 400};
@@ -213,7 +214,7 @@
     const settings = core.options();
     const loginUri = /** @type {string} */ (settings.login_uri);
     if (settings.ux_mode == 'redirect') redirectToSignIn(loginUri);
-    else signInWithPopup();
+    else signInWithPopup('btn');
   }
 
   /**
@@ -234,19 +235,32 @@
 
   /**
    * Popup mode: the IdP's authorize page, top-level in a popup (so its cookies are first-party),
-   * answers by web message to its opener, this page.
+   * answers by web message to its opener, this page. For the button's click and the card's
+   * Continue alike.
    * @see https://datatracker.ietf.org/doc/html/draft-sakimura-oauth-wmrm-00
+   * @param {'btn' | 'user'} selectBy the button, or the card's Continue
+   * @param {Record<string, string>} [extraParams] more authorization parameters (the card's
+   *   `prompt: 'consent'`)
+   * @param {(delivered: Delivered) => void} [then] told what the site was told, once the popup
+   *   answered, was closed, or was blocked
+   * @returns {boolean} false when a popup was open already: it is only brought to the front
    */
-  function signInWithPopup() {
-    if (openPopup && !openPopup.closed) return openPopup.focus();
+  function signInWithPopup(selectBy, extraParams = {}, then = () => {}) {
+    if (openPopup && !openPopup.closed) {
+      openPopup.focus();
+      return false;
+    }
     // Closed, but not yet seen closed by the poll: this click starts afresh.
     dropPopup();
     const authorization = core.authorizationRequest();
-    const url = authorizeUrl(
-      {...authorization.request, response_mode: 'web_message', display: 'popup'});
+    const url = authorizeUrl({...authorization.request, ...extraParams,
+      response_mode: 'web_message', display: 'popup'});
     const popup = window.open(url, POPUP.name, popupFeatures());
     // null: the browser blocked it (no user activation reached us). Nothing will come; say so now.
-    if (!popup) return core.failure('popup_blocked');
+    if (!popup) {
+      then(core.failure('popup_blocked'));
+      return true;
+    }
     openPopup = popup;
 
     /** @param {MessageEvent} event */
@@ -261,7 +275,7 @@
       core.moment({type: 'message', message: 'authorization_response', frame: 'popup',
         ...error && {error}, ...reason && {reason}});
       if (response.id_token && recall() != 'refused') remember('worth_asking');
-      core.finish(response, authorization, 'btn');
+      then(core.finish(response, authorization, selectBy));
     };
     // The IdP's answer page posts its answer, then closes itself. No spec orders that message
     // before `closed` turns true here (Chromium did in 25 of 25 runs), so a closed popup gets
@@ -271,7 +285,7 @@
       if (!popup.closed) return;
       if (closedSeen) {
         stopWatching();
-        core.failure('popup_closed');
+        then(core.failure('popup_closed'));
       }
       closedSeen = true;
     }, POPUP_POLL_MS);
@@ -286,6 +300,7 @@
       popup.close();
     };
     addEventListener('message', onPopupMessage);
+    return true;
   }
 
   /** A size the frame can take: a frame sized 0 would hide the button for good.

@@ -371,7 +371,7 @@ declare namespace lxl.core {
      * azp, nonce, exp), then deliver the credential or the failure to the site.
      */
     finish(response: AuthorizationResponse, request: {state: string; nonce: string},
-      select_by: 'btn'): void;
+      select_by: 'btn' | 'user'): void;
     /** Deliver a failure (a FailureReason; any other becomes `invalid_response`). */
     failure(reason: string, detail?: string): void;
     /** Tell the site's on_moment (the core stamps `ms`). */
