@@ -1,7 +1,9 @@
-/*! LxL ID browser SDK, button part. Readable source: sdk/lxl-id-ui.js; types: lxl-id.d.ts */
-// Loaded by the core (sdk/lxl-id.js) from the IdP the first time a page calls renderButton():
-// the sign-in button (a frame served by the IdP), its popup and redirect mode. The order below
-// follows a click: render the frame → the frame's messages → popup or redirect → finish.
+/*! LxL ID browser SDK, UI part. Readable source: sdk/lxl-id-ui.js; types: lxl-id.d.ts */
+// Loaded by the core (sdk/lxl-id.js) from the IdP the first time a page calls renderButton()
+// or prompt(). First the sign-in button (a frame served by the IdP), its popup and redirect
+// mode, in the order of a click: render the frame → the frame's messages → popup or redirect →
+// finish. Then the One-Tap card: prompt() → the card's frame → its messages → Continue → the
+// popup or the frame's own answer → the moments told. Then helpers.
 (() => {
   // The core sets `lxlCore` on this script's element before appending it, so it is there
   // while this file runs (document.currentScript is null once it has). Taken off at once: the
@@ -12,12 +14,14 @@
   delete script?.lxlCore;
   /** @returns {never} */
   function loadedAlone() {
-    throw new Error('lxl-id-ui.js is loaded by lxl-id.js when a page calls renderButton(); '
-      + 'do not include it yourself');
+    throw new Error('lxl-id-ui.js is loaded by lxl-id.js when a page calls renderButton() or '
+      + 'prompt(); do not include it yourself');
   }
 
   /** @typedef {lxl.accounts.id.GsiButtonConfiguration} ButtonOptions */
   /** @typedef {{frame: lxl.core.Frame, options: ButtonOptions, remove: () => void}} Rendered */
+  /** @typedef {lxl.accounts.id.FailureReason} FailureReason */
+  /** @typedef {ReturnType<lxl.core.Core['finish']>} Delivered what the site was told */
 
   // The width a site may give a button (app/idp/oidc/button_frame.py holds the same range).
   const WIDTH_PX = {min: 120, max: 400};
@@ -75,7 +79,7 @@
    * @type {Window | undefined}
    */
   let openPopup;
-  /** Closes the open popup and stops waiting for it, telling nobody (cancel()).
+  /** Closes the open popup and stops waiting for it, telling nobody (cancel(), signedIn()).
    * @type {() => void} */
   let dropPopup = () => {};
 
@@ -213,7 +217,7 @@
     const settings = core.options();
     const loginUri = /** @type {string} */ (settings.login_uri);
     if (settings.ux_mode == 'redirect') redirectToSignIn(loginUri);
-    else signInWithPopup();
+    else signInWithPopup('btn');
   }
 
   /**
@@ -234,19 +238,32 @@
 
   /**
    * Popup mode: the IdP's authorize page, top-level in a popup (so its cookies are first-party),
-   * answers by web message to its opener, this page.
+   * answers by web message to its opener, this page. For the button's click and the card's
+   * Continue alike.
    * @see https://datatracker.ietf.org/doc/html/draft-sakimura-oauth-wmrm-00
+   * @param {'btn' | 'user'} selectBy the button, or the card's Continue
+   * @param {Record<string, string>} [extraParams] more authorization parameters (the card's
+   *   `prompt: 'consent'`)
+   * @param {(delivered: Delivered) => void} [then] told what the site was told, once the popup
+   *   answered, was closed, or was blocked
+   * @returns {boolean} false when a popup was open already: it is only brought to the front
    */
-  function signInWithPopup() {
-    if (openPopup && !openPopup.closed) return openPopup.focus();
+  function signInWithPopup(selectBy, extraParams = {}, then = () => {}) {
+    if (openPopup && !openPopup.closed) {
+      openPopup.focus();
+      return false;
+    }
     // Closed, but not yet seen closed by the poll: this click starts afresh.
     dropPopup();
     const authorization = core.authorizationRequest();
-    const url = authorizeUrl(
-      {...authorization.request, response_mode: 'web_message', display: 'popup'});
+    const url = authorizeUrl({...authorization.request, ...extraParams,
+      response_mode: 'web_message', display: 'popup'});
     const popup = window.open(url, POPUP.name, popupFeatures());
     // null: the browser blocked it (no user activation reached us). Nothing will come; say so now.
-    if (!popup) return core.failure('popup_blocked');
+    if (!popup) {
+      then(core.failure('popup_blocked'));
+      return true;
+    }
     openPopup = popup;
 
     /** @param {MessageEvent} event */
@@ -261,7 +278,7 @@
       core.moment({type: 'message', message: 'authorization_response', frame: 'popup',
         ...error && {error}, ...reason && {reason}});
       if (response.id_token && recall() != 'refused') remember('worth_asking');
-      core.finish(response, authorization, 'btn');
+      then(core.finish(response, authorization, selectBy));
     };
     // The IdP's answer page posts its answer, then closes itself. No spec orders that message
     // before `closed` turns true here (Chromium did in 25 of 25 runs), so a closed popup gets
@@ -271,7 +288,7 @@
       if (!popup.closed) return;
       if (closedSeen) {
         stopWatching();
-        core.failure('popup_closed');
+        then(core.failure('popup_closed'));
       }
       closedSeen = true;
     }, POPUP_POLL_MS);
@@ -286,7 +303,255 @@
       popup.close();
     };
     addEventListener('message', onPopupMessage);
+    return true;
   }
+
+  // The One-Tap card: "Continue as …" in a frame the IdP serves, fixed to the page's top-right
+  // corner, for a person signed in at the IdP whom silent sign-in could not sign in here.
+
+  // The card's frame, the same size for everyone: a size that followed the name or the email
+  // would tell the page who is signed in. app/idp/oidc/card_frame.py draws the card at this
+  // size (tests/sdk/test_card_matches.py holds the two equal).
+  const CARD_WIDTH_PX = 360;
+  const CARD_HEIGHT_PX = 176;
+  // From the window's top and right edges; a window narrower than the card and twice this
+  // gets a card 8 px from either side (min(360, innerWidth - 16) wide).
+  const CARD_MARGIN_PX = 16;
+  const NARROW_MARGIN_PX = 8;
+  // Above anything the site shows (the largest z-index there is): the card must not sit under
+  // a fixed header. A site that covers it anyway gets its clicks refused (lxl:card_refused).
+  const TOPMOST_Z_INDEX = '2147483647';
+  const CARD_TITLE = 'LxL ID: sign in';
+
+  // The moments' reasons, by Google Identity Services' names, and the failure reason behind a
+  // card not displayed: app/idp/oidc/reasons.py holds the same (tests/sdk/test_reasons_match.py).
+  // The types below come from these lists, so tsc checks every reason this file names.
+  const NOT_DISPLAYED_REASONS = /** @type {const} */ (['opt_out_or_no_session',
+    'suppressed_by_user', 'browser_not_supported', 'invalid_client', 'unregistered_origin',
+    'unknown_reason']);
+  const SKIPPED_REASONS = /** @type {const} */ (['user_cancel', 'issuing_failed']);
+  const DISMISSED_REASONS = /** @type {const} */ (['credential_returned', 'cancel_called',
+    'flow_restarted']);
+  /** @typedef {typeof NOT_DISPLAYED_REASONS[number]} NotDisplayedReason */
+  /** @typedef {typeof SKIPPED_REASONS[number]} SkippedReason */
+  /** @typedef {typeof DISMISSED_REASONS[number]} DismissedReason */
+  /** @type {{[reason in FailureReason]?: NotDisplayedReason}} */
+  const NOT_DISPLAYED_BY_REASON = {
+    no_session: 'opt_out_or_no_session',
+    session_expired: 'opt_out_or_no_session',
+    third_party_cookies_blocked: 'browser_not_supported',
+    unknown_client: 'invalid_client',
+    origin_not_allowed: 'unregistered_origin',
+    idp_unreachable: 'unknown_reason',
+    timeout: 'unknown_reason',
+  };
+  // The sign-in's failures that are the person's choice (the popup closed, Deny in it): the
+  // card was skipped by the user. Any other failure: issuing_failed.
+  const USER_CANCELS = ['popup_closed', 'access_denied'];
+  // What a refused click on Continue tells the site's developer, by the frame's `why`.
+  /** @type {Record<string, string>} */
+  const REFUSED_CLICK = {
+    not_visible: 'something covered it or made it transparent (a cookie banner?): keep the '
+      + 'top-right corner clear while the card shows',
+    too_soon: 'it came too soon after the card appeared, moved or was uncovered',
+  };
+
+  /**
+   * @typedef {(notification: lxl.accounts.id.PromptMomentNotification) => void} Listener
+   * @typedef {object} Card one prompt(), from the call to its last moment
+   * @property {Listener | undefined} listener
+   * @property {lxl.core.Frame} [frame] the card's frame, once opened
+   * @property {HTMLDivElement} [container] the fixed box in the corner that holds the frame
+   * @property {boolean} [displayed] the IdP said the card displays
+   */
+  /** The latest prompt()'s card, until its last moment: one card at a time.
+   * @type {Card | undefined} */
+  let card;
+
+  /**
+   * The One-Tap card (the core checked initialize() and the listener). A card already on its
+   * way or on screen is dismissed first (flow_restarted).
+   * @param {Card['listener']} listener
+   * @param {Promise<boolean>} afterSilentSignIn did the silent attempt in flight when prompt()
+   *   was called deliver a credential? (asked by the core then, not when this part arrived)
+   */
+  function prompt(listener, afterSilentSignIn) {
+    if (card) endCard(card, 'dismissed', 'flow_restarted');
+    /** @type {Card} */ const shown = card = {listener};
+    afterSilentSignIn.then(signedIn => {
+      // cancel(), prompt() again or signedIn() meanwhile: that moment was told.
+      if (card != shown) return;
+      if (signedIn) return endCard(shown, 'dismissed', 'credential_returned');
+      // What the status frame said last, where the card's frame could only say the same: not
+      // signed in at the IdP, or its cookies withheld. Said now, with no frame.
+      const reason = settledFailure(core.status());
+      const notDisplayed = notDisplayedFor(reason);
+      if (notDisplayed) endCard(shown, 'display', notDisplayed, reason);
+      else openCard(shown);
+    });
+  }
+
+  /**
+   * Open the card's frame in a box fixed to the page's top-right corner, hidden until the IdP
+   * says the card displays (lxl:card). Its size is fixed from the start, never changed by a
+   * message: it must not depend on who is signed in.
+   * @param {Card} shown
+   */
+  function openCard(shown) {
+    const settings = core.options();
+    // For a Continue the frame finishes itself (consent given): the answer must match a
+    // request of this page. The request carries client_id too.
+    const authorization = core.authorizationRequest();
+    const query = {origin: core.origin, ...(settings.itp_support ? {itp_support: '1'} : {}),
+      ...authorization.request};
+    const width = Math.min(CARD_WIDTH_PX, innerWidth - 2 * NARROW_MARGIN_PX);
+    const right = Math.min(CARD_MARGIN_PX, (innerWidth - width) / 2);
+    const container = document.createElement('div');
+    // CSSOM, not a style attribute: allowed under a strict CSP.
+    Object.assign(container.style, {position: 'fixed', top: px(CARD_MARGIN_PX), right: px(right),
+      zIndex: TOPMOST_Z_INDEX});
+    document.body.append(container);
+    const frame = core.openFrame('/oidc/iframe/card', query, 'card', container);
+    const iframe = frame.element;
+    Object.assign(iframe,
+      {title: CARD_TITLE, width: String(width), height: String(CARD_HEIGHT_PX)});
+    Object.assign(iframe.style, {display: 'none', border: '0'});
+    Object.assign(shown, {frame, container});
+    frame.onMessage(message => onCardMessage(shown, message, authorization));
+    // The core's frame tells who answered: the IdP's hello, or (by client-check once the frame
+    // loaded) a refusal or an IdP out of reach.
+    frame.next('lxl:hello', 'card').catch((/** @type {lxl.core.Failure} */ failed) => {
+      if (card != shown) return; // closed on purpose
+      const reason = /** @type {FailureReason} */ (failed.reason);
+      warn(`prompt() failed: ${reason} (the card's frame)`);
+      endCard(shown, 'display', notDisplayedFor(reason) || 'unknown_reason', reason);
+    });
+  }
+
+  /**
+   * What the card's frame says (the core checked its window and origin): whether the card
+   * displays, then what the person did.
+   * @param {Card} shown @param {lxl.core.FrameMessage} message
+   * @param {lxl.core.AuthorizationRequest} authorization what the frame's own answer answers
+   */
+  function onCardMessage(shown, message, authorization) {
+    const type = message.type;
+    if (type == 'lxl:card' && !shown.displayed) {
+      if (message.displayed === true) return showCard(shown);
+      // The IdP's reason if it is one of ours; the failure reason only if it is the one
+      // behind it.
+      const said = /** @type {NotDisplayedReason} */ (message.not_displayed_reason);
+      const why = NOT_DISPLAYED_REASONS.includes(said) ? said : 'unknown_reason';
+      const reason = notDisplayedFor(message.reason) == why
+        ? /** @type {FailureReason} */ (message.reason) : undefined;
+      endCard(shown, 'display', why, reason);
+    } else if (type == 'lxl:card_closed') {
+      endCard(shown, 'skipped', 'user_cancel');
+    } else if (type == 'lxl:card_refused') {
+      const why = String(message.why);
+      warn(`the One-Tap card refused a click on Continue: ${REFUSED_CLICK[why] || why}`);
+    } else if (type == 'lxl:refused') {
+      // The IdP refused a parameter this part sent: a part and an IdP that disagree.
+      reportError(new TypeError(`lxl-id: prompt() refused by ${core.idp}: `
+        + String(message.error_description)));
+      endCard(shown, 'display', 'unknown_reason');
+    // Continue, below, counts only on a card displayed: one nobody could see was not clicked.
+    } else if (type == 'lxl:continue' && shown.displayed) {
+      continueInPopup(shown, message.confirm === true);
+    } else if (type == 'authorization_response' && shown.displayed) {
+      // Continue, consent given: the frame signed in itself.
+      endCardWith(shown, core.finish(message.response || {}, authorization, 'user'));
+    }
+  }
+
+  /** @param {Card} shown */
+  function showCard(shown) {
+    shown.displayed = true;
+    /** @type {lxl.core.Frame} */ (shown.frame).element.style.display = 'block';
+    core.promptMoment(shown.listener, 'display');
+  }
+
+  /**
+   * Continue needs the popup: consent is missing, or (`confirm`) the browser cannot tell the
+   * frame whether the card was visible when clicked, so the IdP asks again (prompt=consent)
+   * top-level, where no page can cover it. Opened now, within the click's activation that
+   * the message carries: nothing is awaited before it.
+   * @param {Card} shown @param {boolean} confirm
+   */
+  function continueInPopup(shown, confirm) {
+    const started = signInWithPopup('user', confirm ? {prompt: 'consent'} : {},
+      delivered => endCardWith(shown, delivered));
+    // Hidden while the person is in the popup; its outcome removes it.
+    const container = /** @type {HTMLDivElement} */ (shown.container);
+    if (started && card == shown) container.style.display = 'none';
+  }
+
+  /**
+   * The card's sign-in ended, and the site was told (core.finish or core.failure): a credential
+   * dismisses the card; a failure skips it.
+   * @param {Card} shown @param {Delivered} delivered
+   */
+  function endCardWith(shown, delivered) {
+    if (delivered.credential !== undefined) {
+      return endCard(shown, 'dismissed', 'credential_returned');
+    }
+    const reason = delivered.reason;
+    endCard(shown, 'skipped', USER_CANCELS.includes(reason) ? 'user_cancel' : 'issuing_failed',
+      reason);
+  }
+
+  /**
+   * The card's last moment: remove it, then tell (so that the listener may call prompt()
+   * again at once). A card that ended already tells nothing more.
+   * @param {Card} shown @param {'display' | 'skipped' | 'dismissed'} type
+   * @param {NotDisplayedReason | SkippedReason | DismissedReason} why
+   * @param {FailureReason} [reason]
+   */
+  function endCard(shown, type, why, reason) {
+    if (card != shown) return;
+    card = undefined;
+    shown.frame?.close();
+    shown.container?.remove();
+    core.promptMoment(shown.listener, type, why, reason);
+  }
+
+  /** cancel(): the popup closes, telling nobody; the card is dismissed. */
+  function cancel() {
+    dropPopup();
+    if (card) endCard(card, 'dismissed', 'cancel_called');
+  }
+
+  /** A silent sign-in delivered a credential: neither the popup nor the card may add one. */
+  function signedIn() {
+    dropPopup();
+    if (card) endCard(card, 'dismissed', 'credential_returned');
+  }
+
+  /**
+   * The failure reason of a status that the card cannot change: signed out at the IdP
+   * (no_session, session_expired) or its cookies withheld. Not consent_required or
+   * auto_select_disabled: those are what the card is for.
+   * @param {ReturnType<lxl.core.Core['status']>} status
+   * @returns {FailureReason | undefined}
+   */
+  function settledFailure(status) {
+    if (status?.status == 'unknown') return 'third_party_cookies_blocked';
+    const reason = /** @type {FailureReason} */ (status?.reason);
+    if (status?.status == 'logged_out' && notDisplayedFor(reason)) return reason;
+  }
+
+  /**
+   * Why the card does not display, given the failure reason behind it; none for a reason the
+   * card can get past.
+   * @param {unknown} reason @returns {NotDisplayedReason | undefined}
+   */
+  function notDisplayedFor(reason) {
+    // Own names only: "toString" is no reason.
+    return Object.keys(NOT_DISPLAYED_BY_REASON).includes(String(reason))
+      ? NOT_DISPLAYED_BY_REASON[/** @type {FailureReason} */ (reason)] : undefined;
+  }
+
+  // Helpers.
 
   /** A size the frame can take: a frame sized 0 would hide the button for good.
    * @param {unknown} value */
@@ -313,6 +578,15 @@
     try { core.storage?.setItem(STORAGE_ACCESS_KEY, fact) } catch { /* as on a first visit */ }
   }
 
+  /** @param {number} count */
+  const px = count => count + 'px';
+
+  /** A warning for the site's developer, unless the site set log_level 'silent'.
+   * @param {string} text */
+  function warn(text) {
+    if (core.options().log_level != 'silent') console.warn('lxl-id: ' + text);
+  }
+
   /** @param {...string} values */
   function oneOf(...values) {
     const quoted = values.map(value => JSON.stringify(value));
@@ -322,5 +596,5 @@
     };
   }
 
-  core.install({renderButton, cancel: () => dropPopup(), renderAgain});
+  core.install({renderButton, prompt, cancel, signedIn, renderAgain});
 })();

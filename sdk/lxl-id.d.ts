@@ -4,8 +4,8 @@
 //   <script src="https://id.littlexlittle.org/static/lxl-id.js"></script>
 // It defines the global `lxl.accounts.id`. Wire protocol: docs/silent-sign-in.md.
 // The docs for sites live here. The IdP serves the SDK minified from its readable source
-// (sdk/lxl-id.js, built by sdk/build.mjs into sdk/dist/); the button's code
-// (sdk/lxl-id-ui.js) loads from the IdP on the first renderButton() call.
+// (sdk/lxl-id.js, built by sdk/build.mjs into sdk/dist/); the code of the button and of the
+// One-Tap card (sdk/lxl-id-ui.js) loads from the IdP on the first renderButton() or prompt().
 
 declare namespace lxl.accounts.id {
   /**
@@ -17,6 +17,56 @@ declare namespace lxl.accounts.id {
     | 'third_party_cookies_blocked' | 'unknown_client' | 'origin_not_allowed'
     | 'idp_unreachable' | 'timeout' | 'popup_closed' | 'popup_blocked' | 'access_denied'
     | 'invalid_response';
+
+  /**
+   * Why the One-Tap card was not displayed (docs/silent-sign-in.md, "Moment reasons"), by
+   * Google Identity Services' names: `opt_out_or_no_session` (not signed in at LxL ID),
+   * `suppressed_by_user` (the person closed the card lately: a cooldown runs),
+   * `browser_not_supported` (third-party cookies blocked), `invalid_client`,
+   * `unregistered_origin`, `unknown_reason` (the IdP out of reach, or anything else).
+   */
+  type NotDisplayedReason =
+    | 'opt_out_or_no_session' | 'suppressed_by_user' | 'browser_not_supported'
+    | 'invalid_client' | 'unregistered_origin' | 'unknown_reason';
+  /**
+   * Why the card closed without a credential: `user_cancel` (× or Escape, the popup closed,
+   * Deny in it), `issuing_failed` (the popup was blocked, or the answer failed a check).
+   */
+  type SkippedReason = 'user_cancel' | 'issuing_failed';
+  /**
+   * Why the card closed otherwise: `credential_returned` (signed in: by the card, or silently
+   * meanwhile), `cancel_called` (`cancel()`, or `initialize()` again), `flow_restarted`
+   * (`prompt()` again).
+   */
+  type DismissedReason = 'credential_returned' | 'cancel_called' | 'flow_restarted';
+
+  /**
+   * What `prompt()`'s listener is told, frozen: one moment of the One-Tap card. The card
+   * either displays or not (a `display` moment), and once displayed it ends `skipped` or
+   * `dismissed`; a card that never displayed may still be `dismissed`
+   * (`credential_returned`, `cancel_called`, `flow_restarted`).
+   * @see Google Identity Services' PromptMomentNotification:
+   *   https://developers.google.com/identity/gsi/web/reference/js-reference#PromptMomentNotification
+   */
+  interface PromptMomentNotification {
+    getMomentType(): 'display' | 'skipped' | 'dismissed';
+    isDisplayMoment(): boolean;
+    /** A `display` moment, and the card shows. */
+    isDisplayed(): boolean;
+    /** A `display` moment, and the card does not show: `getNotDisplayedReason()` says why. */
+    isNotDisplayed(): boolean;
+    getNotDisplayedReason(): NotDisplayedReason | undefined;
+    isSkippedMoment(): boolean;
+    getSkippedReason(): SkippedReason | undefined;
+    isDismissedMoment(): boolean;
+    getDismissedReason(): DismissedReason | undefined;
+    /**
+     * The failure reason behind a moment, where one applies: `no_session` behind
+     * `opt_out_or_no_session`, `origin_not_allowed` behind `unregistered_origin`,
+     * `popup_closed` behind `user_cancel`, …
+     */
+    readonly reason?: FailureReason;
+  }
 
   /**
    * A step of an attempt, as in `on_moment` and `performance.measure('lxl:<step>')`: the
@@ -34,8 +84,11 @@ declare namespace lxl.accounts.id {
    */
   interface CredentialResponse {
     credential: string;
-    /** `auto`: silent sign-in; `btn`: the rendered button (through its frame or its popup). */
-    select_by: 'auto' | 'btn';
+    /**
+     * `auto`: silent sign-in; `btn`: the rendered button (through its frame or its popup);
+     * `user`: Continue on the One-Tap card (through its frame or the popup).
+     */
+    select_by: 'auto' | 'btn' | 'user';
     client_id: string;
   }
 
@@ -61,7 +114,20 @@ declare namespace lxl.accounts.id {
     /** Another tab of this site called `disableAutoSelect()`; the cached credential is gone. */
     | { type: 'signed_out' }
     | FrameMessage
+    | PromptMoment
   ) & { ms: number };
+
+  /**
+   * A moment of the One-Tap card, as `prompt()`'s listener is told it
+   * (`PromptMomentNotification`), stamped as it happens.
+   */
+  type PromptMoment = { type: 'prompt' } & (
+    | { moment: 'display'; displayed: true }
+    | { moment: 'display'; displayed: false; not_displayed_reason: NotDisplayedReason;
+        reason?: FailureReason }
+    | { moment: 'skipped'; skipped_reason: SkippedReason; reason?: FailureReason }
+    | { moment: 'dismissed'; dismissed_reason: DismissedReason }
+  );
 
   /**
    * A message from one of the SDK's IdP frames, told as it arrives (docs/silent-sign-in.md,
@@ -72,15 +138,17 @@ declare namespace lxl.accounts.id {
     /**
      * `lxl:hello`, `lxl:session`, `authorization_response`, `lxl:auto_select_disabled`,
      * `lxl:revoked`; from the button's frame `lxl:resize`, `lxl:pressed`, `lxl:click`,
-     * `lxl:storage_access`.
+     * `lxl:storage_access`; from the card's frame `lxl:card`, `lxl:continue`,
+     * `lxl:card_refused`, `lxl:card_closed`.
      */
     message: string;
     /**
      * Which frame: the status frame (`check_session`; on a first attempt its request also
      * carried the authorization request), a one-off authorization frame (`authorize`), the
-     * button's frame (`button`) or the button's popup (`popup`).
+     * button's frame (`button`), the One-Tap card's frame (`card`) or the sign-in popup of
+     * either (`popup`).
      */
-    frame: 'check_session' | 'authorize' | 'button' | 'popup';
+    frame: 'check_session' | 'authorize' | 'button' | 'card' | 'popup';
     /** `lxl:session` only: `logged_in`, `logged_out`, `unchanged` or `unknown`. */
     status?: string;
     /** The failure reason, as the IdP sent it (`lxl:session` or the authorization response). */
@@ -223,6 +291,24 @@ declare namespace lxl.accounts.id {
    */
   function renderButton(parent: HTMLElement, options?: GsiButtonConfiguration): void;
   /**
+   * The One-Tap card: a small frame the IdP serves in the page's top-right corner, "Continue
+   * as …" for a person signed in at LxL ID whom silent sign-in could not sign in here (no
+   * consent yet, or auto-select turned off). Its size and everything the page can see of it
+   * are the same whoever is signed in. It waits for a silent attempt in flight: a credential
+   * from it ends the prompt (`credential_returned`), no card. When the SDK already knows the
+   * person is not signed in at the IdP (or third-party cookies are blocked) the listener is
+   * told at once, and no frame opens. Continue signs in in the card, or in the IdP's popup
+   * when consent is needed (whatever `ux_mode`); the callback then gets `select_by: 'user'`,
+   * or a failure as from the button's popup. Closing the card (×) starts a cooldown at the
+   * IdP (2 hours, then 1 day, 1 week, 4 weeks): meanwhile the card is `suppressed_by_user`.
+   * `cancel()` closes the card; `prompt()` again replaces it. The listener gets each moment
+   * (`on_moment` too, as `{type: 'prompt', …}`); its errors are reported, never thrown here.
+   * @throws {TypeError} when initialize() was not called first, or `listener` is no function.
+   * @see Google Identity Services' prompt():
+   *   https://developers.google.com/identity/gsi/web/reference/js-reference#google.accounts.id.prompt
+   */
+  function prompt(listener?: (notification: PromptMomentNotification) => void): void;
+  /**
    * Sign-out: the IdP stops silent sign-in for this client until the user signs in again
    * (the next attempt fails with `auto_select_disabled`); the cached credential is forgotten
    * here and in the site's other tabs (their `on_moment` gets `signed_out`); an attempt in
@@ -240,6 +326,7 @@ declare namespace lxl.accounts.id {
   /**
    * Abort everything in flight and remove every frame and message listener the SDK made, the
    * status frame too. A cancelled attempt's callback, or `revoke`'s `done`, is never called.
+   * The One-Tap card closes (`cancel_called`).
    */
   function cancel(): void;
   /**
@@ -255,10 +342,11 @@ declare namespace lxl.accounts.id {
 
 /**
  * Types only (no such global exists): the interface between the SDK's core (lxl-id.js) and
- * the button's code (lxl-id-ui.js), which the core loads from the IdP on the first
- * renderButton() call. The core sets `lxlCore` (a `Core`) on that script element; the part
- * reads `document.currentScript.lxlCore` as it starts, deletes it there (no other script may
- * take the core), and calls `core.install(part)`; the core takes the first part only.
+ * the code of the button and the card (lxl-id-ui.js), which the core loads from the IdP on the
+ * first renderButton() or prompt() call. The core sets `lxlCore` (a `Core`) on that script
+ * element; the part reads `document.currentScript.lxlCore` as it starts, deletes it there (no
+ * other script may take the core), and calls `core.install(part)`; the core takes the first
+ * part only.
  */
 declare namespace lxl.core {
   /** A failure on its way to the callback: a reason, and for the console a step or detail. */
@@ -341,10 +429,22 @@ declare namespace lxl.core {
   interface Part {
     renderButton(parent: HTMLElement, options?: lxl.accounts.id.GsiButtonConfiguration): void;
     /**
-     * Close the sign-in popup, if one is open, without telling the site (`cancel()`, and a
-     * silent sign-in that succeeded meanwhile).
+     * The card, once `afterSilentSignIn` (asked by the core when `prompt()` was called, not when
+     * the part arrived) resolved without a credential. The listener hears each moment through
+     * `Core.promptMoment`.
+     */
+    prompt(listener: ((notification: lxl.accounts.id.PromptMomentNotification) => void) | undefined,
+      afterSilentSignIn: Promise<boolean>): void;
+    /**
+     * `cancel()`: close the sign-in popup, if one is open, without telling the site; close the
+     * card (dismissed `cancel_called`).
      */
     cancel(): void;
+    /**
+     * A silent sign-in just delivered a credential: close the popup as cancel() does, and the
+     * card (dismissed `credential_returned`).
+     */
+    signedIn(): void;
     /** Draw each rendered button again with the current initialize() options. */
     renderAgain(): void;
   }
@@ -359,6 +459,8 @@ declare namespace lxl.core {
     options(): lxl.accounts.id.IdConfiguration & {
       scope: string; timeout_ms: number; ux_mode: 'popup' | 'redirect';
     };
+    /** The last `lxl:session` the status frame posted other than `unchanged`, if any. */
+    status(): (FrameMessage & {status?: string; reason?: string}) | undefined;
     /**
      * Open an IdP frame at `path?query`. Without `container`: hidden, in the body. With one:
      * shown inside it. `name` labels its moments (`frame`) and a timeout (`step`).
@@ -368,14 +470,27 @@ declare namespace lxl.core {
     authorizationRequest(): AuthorizationRequest;
     /**
      * Check `response` against the request it answers (state, then the ID token's iss, aud,
-     * azp, nonce, exp), then deliver the credential or the failure to the site.
+     * azp, nonce, exp), then deliver the credential or the failure to the site; return what
+     * the site was told (`credential` set: a credential).
      */
     finish(response: AuthorizationResponse, request: {state: string; nonce: string},
-      select_by: 'btn'): void;
-    /** Deliver a failure (a FailureReason; any other becomes `invalid_response`). */
-    failure(reason: string, detail?: string): void;
+      select_by: 'btn' | 'user'
+    ): lxl.accounts.id.CredentialResponse | lxl.accounts.id.FailureResponse;
+    /**
+     * Deliver a failure (a FailureReason; any other becomes `invalid_response`); return what
+     * the site was told.
+     */
+    failure(reason: string, detail?: string): lxl.accounts.id.FailureResponse;
     /** Tell the site's on_moment (the core stamps `ms`). */
     moment(moment: object): void;
+    /**
+     * Tell prompt()'s listener a moment (a frozen PromptMomentNotification; its errors are
+     * reported) and on_moment the same as `{type: 'prompt', …}`. `why`: GIS's reason for this
+     * type of moment, none for a card displayed; `reason`: the failure reason behind it.
+     */
+    promptMoment(listener: ((notification: lxl.accounts.id.PromptMomentNotification) => void)
+      | undefined, type: 'display' | 'skipped' | 'dismissed', why?: string,
+      reason?: lxl.accounts.id.FailureReason): void;
     /** Undefined where localStorage is unavailable. */
     readonly storage: SiteStorage | undefined;
     /** The part's one call; later calls are ignored. */

@@ -2,8 +2,8 @@
  types and docs: lxl-id.d.ts, docs/silent-sign-in.md */
 // The silent path of docs/silent-sign-in.md, in the order it runs: initialize() → the status
 // frame ("signed in at the IdP?") → the authorization request (an ID token, no page shown) →
-// deliver (callback or login_uri). Then the button, whose code loads from the IdP on first use,
-// then the smaller public calls, then helpers. Public types: sdk/lxl-id.d.ts.
+// deliver (callback or login_uri). Then the button and the One-Tap card, whose code loads from
+// the IdP on first use, then the smaller public calls, then helpers. Public types: sdk/lxl-id.d.ts.
 (() => {
   /** The global object, untyped: the SDK adds `lxl` to it and reads site globals by name. */
   const page = /** @type {any} */ (window);
@@ -68,8 +68,10 @@
    * @property {string} [heard] a credential another tab of the site broadcast meanwhile
    * @property {() => void} [wakeUp] ends the wait for that broadcast early
    * @property {Frame} [authorizeFrame] its one-off authorization frame, if it opened one
+   * @property {Promise<boolean>} [done] settles with the attempt: did it deliver a credential?
    */
   /** @typedef {lxl.accounts.id.CredentialResponse | lxl.accounts.id.FailureResponse} Response */
+  /** @typedef {(notification: lxl.accounts.id.PromptMomentNotification) => void} PromptListener */
   /** @typedef {[(value: any) => boolean, string, ((given: any) => boolean)?]} OptionRule
    *   is the value valid; what it must be (for the error); is it required given the others */
 
@@ -116,13 +118,14 @@
    * @type {BroadcastChannel | undefined} */
   let tabsChannel;
   let siteMisconfigured = false;
-  /** The button's code (sdk/lxl-id-ui.js) once it installed itself.
+  /** The button's and the card's code (sdk/lxl-id-ui.js) once it installed itself.
    * @type {lxl.core.Part | undefined} */
   let part;
   /** @type {HTMLScriptElement | undefined} */ let partScript;
-  /** renderButton() calls made before the part arrived.
-   * @type {[HTMLElement, lxl.accounts.id.GsiButtonConfiguration | undefined][]} */
-  let pendingButtons = [];
+  /** Calls made before the part arrived (renderButton, prompt, a cancel() after them), in
+   * order; each gets the part, or undefined when it could not load.
+   * @type {((loaded: lxl.core.Part | undefined) => void)[]} */
+  let pendingCalls = [];
   const storage = siteStorage();
 
   /**
@@ -193,13 +196,18 @@
         ? signInHoldingLock(false)
         : locks.request(lockName, () => signInHoldingLock(true)))
       : signInHoldingLock(false));
-    signingIn.then(signedIn => {
-      if (run.cancelled || !signedIn) return;
+    run.done = signingIn.then(signedIn => {
+      if (run.cancelled || !signedIn) return false;
       heldClaims = signedIn.claims;
-      // Signed in: a sign-in popup the person opened meanwhile would deliver a second credential.
-      part?.cancel();
+      // Signed in: a sign-in popup or a card the person opened meanwhile would deliver a second
+      // credential.
+      part?.signedIn();
       deliver({credential: signedIn.credential, select_by: 'auto', client_id: site.client_id});
-    }, error => run.cancelled || fail(error, 'silent sign-in')).finally(() => {
+      return true;
+    }, error => {
+      if (!run.cancelled) fail(error, 'silent sign-in');
+      return false;
+    }).finally(() => {
       if (attempt == run) attempt = undefined;
     });
   }
@@ -361,6 +369,7 @@
    * Tell the site: its callback, else a form POST of the credential to login_uri (a failure
    * posts nothing). Moments bracket the callback so a page can time it.
    * @param {Response} response
+   * @returns {Response} what the site was told
    */
   function deliver(response) {
     const site = /** @type {Options} */ (options);
@@ -373,18 +382,20 @@
     moment(response.credential === undefined
       ? {type: 'result', ok: false, reason: response.reason}
       : {type: 'result', ok: true});
+    return response;
   }
 
   /**
    * Deliver a failure and say once on the console why, and what the site could do.
    * @param {Failure & {message?: string}} error a Failure, or an Error from a bug
    * @param {string} what what failed, for the console
+   * @returns {Response} what the site was told
    */
   function fail(error, what) {
     const reason = knownReason(error.reason, 'invalid_response');
     siteMisconfigured = SITE_MISCONFIGURED.includes(reason);
     warn(what, {...error, reason, detail: error.detail || error.message});
-    deliver({credential: undefined, error: 'login_required', reason,
+    return deliver({credential: undefined, error: 'login_required', reason,
       ...(reason == 'timeout' ? {step: /** @type {any} */ (error.step)} : {})});
   }
 
@@ -417,13 +428,48 @@
     if (!options) throw usageError('initialize()', 'must come first');
     // nodeType, not instanceof: an element from another frame's realm is an element too.
     if (parent?.nodeType !== 1) throw usageError('renderButton(parent)', 'must be an Element');
-    if (part) return part.renderButton(parent, buttonOptions);
-    pendingButtons.push([parent, buttonOptions]);
-    loadPart();
+    withPart('renderButton', loaded => loaded?.renderButton(parent, buttonOptions));
   }
 
-  /** Load the button part once; it reads `lxlCore` off its script element and installs. */
-  function loadPart() {
+  /**
+   * Show the One-Tap card (sdk/lxl-id-ui.js) once the silent attempt in flight, if any, ended
+   * without a credential; `listener` hears its moments (on_moment too, as `prompt`).
+   * @param {PromptListener} [listener]
+   */
+  function prompt(listener) {
+    if (!options) throw usageError('initialize()', 'must come first');
+    if (listener !== undefined && !isFunction(listener)) {
+      throw usageError('prompt(listener)', 'must be a function');
+    }
+    // Asked now, not once the part arrived: an attempt that delivers meanwhile must count.
+    const silentSignIn = afterSilentSignIn();
+    withPart('prompt', loaded => loaded ? loaded.prompt(listener, silentSignIn)
+      : promptMoment(listener, 'display', 'unknown_reason', 'idp_unreachable'));
+  }
+
+  /**
+   * Resolves when the silent attempt in flight, if any, has settled: true if it delivered a
+   * credential. Asked once the document is ready: initialize() starts its attempt then.
+   * @returns {Promise<boolean>}
+   */
+  function afterSilentSignIn() {
+    return new Promise(resolve => whenDocumentReady(() => resolve(attempt?.done || false)));
+  }
+
+  /**
+   * Call the part now if it is here; else once it arrived, loading it.
+   * @param {string} what the public call, named if the part fails to load
+   * @param {(loaded: lxl.core.Part | undefined) => void} call
+   */
+  function withPart(what, call) {
+    if (part) return call(part);
+    pendingCalls.push(call);
+    loadPart(what);
+  }
+
+  /** Load the part once; it reads `lxlCore` off its script element and installs.
+   * @param {string} what */
+  function loadPart(what) {
     if (partScript) return;
     const script = partScript = document.createElement('script');
     script.src = `${IDP}/static/lxl-id-ui.js?v=${PART_VERSION}`;
@@ -433,13 +479,14 @@
     /** @type {any} */ (script).lxlCore = core;
     // The part installs itself as it runs, before its load event. An error event means the IdP
     // did not serve it; a load without install, that it served something else (an error page
-    // fails to parse as a script, and load still fires). A later renderButton tries again.
+    // fails to parse as a script, and load still fires). A later call tries again.
     script.onload = script.onerror = () => {
       if (part) return;
       script.remove();
       partScript = undefined;
-      pendingButtons = [];
-      fail({reason: 'idp_unreachable', detail: 'lxl-id-ui.js'}, 'renderButton');
+      const dropped = pendingCalls.splice(0);
+      fail({reason: 'idp_unreachable', detail: 'lxl-id-ui.js'}, what);
+      for (const call of dropped) call(undefined);
     };
     document.head.append(script);
   }
@@ -449,17 +496,17 @@
   function install(installed) {
     if (part) return;
     part = installed;
-    for (const [parent, buttonOptions] of pendingButtons.splice(0)) {
-      runSiteCode(() => installed.renderButton(parent, buttonOptions));
-    }
+    for (const call of pendingCalls.splice(0)) runSiteCode(() => call(installed));
   }
 
   /**
-   * The button's answer (from its frame or its popup): the same checks as the silent path's,
-   * then the callback. A silent attempt still in flight is dropped: one sign-in, one credential.
+   * The answer to the button or the card (from a frame or the popup): the same checks as the
+   * silent path's, then the callback. A silent attempt still in flight is dropped: one sign-in,
+   * one credential.
    * @param {AuthorizationResponse} response
    * @param {{state: string, nonce: string}} request what authorizationRequest() returned
-   * @param {'btn'} selectBy
+   * @param {'btn' | 'user'} selectBy
+   * @returns {Response} what the site was told
    */
   function finish(response, request, selectBy) {
     /** @type {IdTokenClaims} */ let claims;
@@ -474,12 +521,42 @@
     rememberSignedOutHere(false);
     const credential = /** @type {string} */ (response.id_token);
     const clientId = /** @type {Options} */ (options).client_id;
-    deliver({credential, select_by: selectBy, client_id: clientId});
+    return deliver({credential, select_by: selectBy, client_id: clientId});
   }
 
   /** @param {string} reason @param {string} [detail] */
   function failure(reason, detail) {
-    fail({reason, detail}, 'sign-in');
+    return /** @type {lxl.accounts.id.FailureResponse} */ (fail({reason, detail}, 'sign-in'));
+  }
+
+  /**
+   * Tell a moment of the One-Tap card to prompt()'s listener, as Google Identity Services'
+   * PromptMomentNotification (frozen), and the same to on_moment as `{type: 'prompt', …}`.
+   * @see Google Identity Services' PromptMomentNotification:
+   *   https://developers.google.com/identity/gsi/web/reference/js-reference#PromptMomentNotification
+   * @param {PromptListener | undefined} listener
+   * @param {'display' | 'skipped' | 'dismissed'} type
+   * @param {string} [why] GIS's reason for this type of moment; none: the card is displayed
+   * @param {lxl.accounts.id.FailureReason} [reason] the failure reason behind it, if one applies
+   */
+  function promptMoment(listener, type, why, reason) {
+    const whyIf = (/** @type {string} */ ofType) => () => type == ofType ? why : undefined;
+    const notification = /** @type {lxl.accounts.id.PromptMomentNotification} */ (Object.freeze({
+      getMomentType: () => type,
+      isDisplayMoment: () => type == 'display',
+      isDisplayed: () => type == 'display' && !why,
+      isNotDisplayed: () => type == 'display' && !!why,
+      getNotDisplayedReason: whyIf('display'),
+      isSkippedMoment: () => type == 'skipped',
+      getSkippedReason: whyIf('skipped'),
+      isDismissedMoment: () => type == 'dismissed',
+      getDismissedReason: whyIf('dismissed'),
+      ...reason && {reason},
+    }));
+    runSiteCode(() => listener?.(notification));
+    const said = type != 'display' ? {[type + '_reason']: why}
+      : why ? {displayed: false, not_displayed_reason: why} : {displayed: true};
+    moment({type: 'prompt', moment: type, ...said, ...reason && {reason}});
   }
 
   /** What the part needs of the core: sdk/lxl-id.d.ts `lxl.core.Core`. @type {lxl.core.Core} */
@@ -487,11 +564,13 @@
     idp: IDP,
     origin: PAGE_ORIGIN,
     options: () => /** @type {Options} */ ({...options}),
+    status: () => lastStatus,
     openFrame,
     authorizationRequest,
     finish,
     failure,
     moment,
+    promptMoment,
     storage,
     install,
   });
@@ -511,7 +590,8 @@
   function cancel() {
     abortAttempt();
     closeStatusFrame();
-    part?.cancel();
+    // A prompt() still waiting for the part is cancelled once the part arrived.
+    if (part || partScript) withPart('cancel', loaded => loaded?.cancel());
   }
 
   /**
@@ -813,7 +893,7 @@
   // Wiring, once per page.
 
   page.lxl = {...page.lxl, accounts: {...page.lxl?.accounts, id: Object.freeze({
-    initialize, renderButton, disableAutoSelect, cancel, revoke, _reasons: REASONS,
+    initialize, renderButton, prompt, disableAutoSelect, cancel, revoke, _reasons: REASONS,
   })}};
 
   // Returning to the tab is the moment to re-check (never a timer): the session may have

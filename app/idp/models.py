@@ -154,6 +154,19 @@ class AutoSelectOptOut(db.Model):
     created_at: Mapped[int] = mapped_column(default=epoch)
 
 
+class PromptCooldown(db.Model):
+    """The user closed a client's One-Tap card: how often, and until when it stays quiet."""
+
+    __tablename__ = "prompt_cooldowns"
+    __table_args__ = (UniqueConstraint("user_id", "client_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    client_id: Mapped[str] = mapped_column(String(48))
+    # Closings in a row (prompt_cooldowns.py): each one quiets the card for longer.
+    dismissals: Mapped[int] = mapped_column(default=0)
+    quiet_until: Mapped[int] = mapped_column()
+
+
 class TokenFamily(db.Model):
     """One authorization: its code and every token descended from it, revoked as one.
 

@@ -12,7 +12,10 @@ What goes, in this order (foreign keys point from tokens and codes to browser se
 3. browser sessions that were ended, or expired more than ``EXPIRED_NOTICE_SECONDS`` ago
    (until then the status frame says ``session_expired``), and that no remaining token or
    code refers to;
-4. expired rows of the server-side sessions table (Redis expires its keys itself).
+4. the One-Tap card's cooldowns whose quiet ended more than ``FORGET_AFTER_SECONDS`` (90
+   days) ago: the next closing of that card counts as the first again, purged or not
+   (``prompt_cooldowns.py``);
+5. expired rows of the server-side sessions table (Redis expires its keys itself).
 
 Run it from cron or a systemd timer, for example hourly; each run only deletes rows that
 were already dead, so running it twice, or in two places at once, is harmless.
@@ -23,9 +26,11 @@ from sqlalchemy import and_, delete, exists, not_, or_, select
 from sqlalchemy.orm import aliased
 
 from ..extensions import db
+from . import prompt_cooldowns
 from .accounts import EXPIRED_NOTICE_SECONDS
 from .models import (
-    CODE_LIFETIME_SECONDS, AuthorizationCode, BrowserSession, Token, TokenFamily, epoch)
+    CODE_LIFETIME_SECONDS, AuthorizationCode, BrowserSession, PromptCooldown, Token,
+    TokenFamily, epoch)
 
 
 def _usable_families(now):
@@ -43,7 +48,7 @@ def _usable_families(now):
 
 
 def purge_expired():
-    """Delete every dead token family, code, browser session and stored session; count them."""
+    """Delete the dead rows of each kind in the module's list, in its order; count them."""
     now, session = epoch(), db.session
     purged = {"tokens": session.execute(
         delete(Token).where(Token.family.not_in(_usable_families(now)))).rowcount}
@@ -66,6 +71,8 @@ def purge_expired():
         or_(BrowserSession.ended_at.is_not(None),
             BrowserSession.expires_at + EXPIRED_NOTICE_SECONDS < now),
         not_(referenced))).rowcount
+    purged["prompt_cooldowns"] = session.execute(delete(PromptCooldown).where(
+        prompt_cooldowns.forgotten(now))).rowcount
     session.commit()
 
     purged["sessions"] = current_app.session_interface.purge_expired()

@@ -1,8 +1,13 @@
 """The IdP's data (app/idp/models.py)."""
 
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from sqlalchemy import DateTime
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
+from app.idp.models import PromptCooldown, User
 
 
 def test_every_time_the_idp_stores_is_epoch_seconds(app):
@@ -12,3 +17,23 @@ def test_every_time_the_idp_stores_is_epoch_seconds(app):
     datetimes = [f"{table.name}.{column.name}" for table in idp_tables
                  for column in table.columns if isinstance(column.type, DateTime)]
     assert datetimes == []
+
+
+def test_the_migrations_build_exactly_the_models_tables(app):
+    """Each model change comes with its migration (the One-Tap card's cooldowns included)."""
+    def include_object(obj, name, type_, reflected, compare_to):
+        return not (type_ == "table" and name == "sessions")  # Flask-Session's own, as env.py
+
+    with app.app_context(), db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"include_object": include_object})
+        assert compare_metadata(context, db.metadata) == []
+
+
+def test_one_cooldown_per_user_and_client(app):
+    with app.app_context():
+        ada = User.by_email("ada@example.org")
+        db.session.add(PromptCooldown(user_id=ada.id, client_id="ngo-demo", quiet_until=1))
+        db.session.commit()
+        db.session.add(PromptCooldown(user_id=ada.id, client_id="ngo-demo", quiet_until=2))
+        with pytest.raises(IntegrityError):
+            db.session.commit()

@@ -5,9 +5,10 @@ import json
 import pytest
 
 from app.extensions import db
-from app.idp import clients, tokens
+from app.idp import clients, prompt_cooldowns, tokens
 from app.idp.accounts import EXPIRED_NOTICE_SECONDS
-from app.idp.models import AuthorizationCode, BrowserSession, Token, TokenFamily, epoch
+from app.idp.models import (
+    AuthorizationCode, BrowserSession, PromptCooldown, Token, TokenFamily, User, epoch)
 from tests.helpers import IDP, NGO, csrf_token, get_tokens, sign_in
 
 LONG_AGO = 10 * 24 * 3600
@@ -40,7 +41,7 @@ def sign_out(http):
 def test_nothing_alive_is_purged(app, http):
     get_tokens(http)
     assert purge(app) == {"tokens": 0, "authorization_codes": 0, "token_families": 0,
-                          "browser_sessions": 0, "sessions": 0}
+                          "browser_sessions": 0, "prompt_cooldowns": 0, "sessions": 0}
     assert count(app, Token) == 1 and count(app, BrowserSession) == 1
 
 
@@ -50,9 +51,9 @@ def test_a_signed_out_sessions_tokens_codes_and_row_are_purged_once(app, http):
     age(app, Token, LONG_AGO, issued_at=True)
     age(app, AuthorizationCode, LONG_AGO, created_at=True)
     assert purge(app) == {"tokens": 1, "authorization_codes": 1, "token_families": 1,
-                          "browser_sessions": 1, "sessions": 0}
+                          "browser_sessions": 1, "prompt_cooldowns": 0, "sessions": 0}
     assert purge(app) == {"tokens": 0, "authorization_codes": 0, "token_families": 0,
-                          "browser_sessions": 0, "sessions": 0}
+                          "browser_sessions": 0, "prompt_cooldowns": 0, "sessions": 0}
 
 
 def test_a_used_code_stays_while_its_tokens_live(app, http):
@@ -131,3 +132,18 @@ def test_revoked_session_bound_tokens_of_a_live_session_go(app, http):
         tokens.revoke_all_of(db.session.scalar(db.select(Token)).user)
     age(app, Token, LONG_AGO, issued_at=True)
     assert purge(app)["tokens"] == 1 and count(app, BrowserSession) == 1
+
+
+@pytest.mark.parametrize("ended_ago, purged", [
+    (-60, 0),  # still quiet
+    (prompt_cooldowns.FORGET_AFTER_SECONDS - 60, 0),
+    (prompt_cooldowns.FORGET_AFTER_SECONDS + 60, 1),
+])
+def test_a_cards_cooldown_goes_90_days_after_its_quiet_ended(app, ended_ago, purged):
+    with app.app_context():
+        ada = User.by_email("ada@example.org")
+        db.session.add(PromptCooldown(user_id=ada.id, client_id="ngo-demo", dismissals=4,
+                                      quiet_until=epoch() - ended_ago))
+        db.session.commit()
+    assert purge(app)["prompt_cooldowns"] == purged
+    assert count(app, PromptCooldown) == 1 - purged

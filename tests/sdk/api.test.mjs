@@ -8,7 +8,7 @@ import {load, ROOT} from './harness.mjs';
 test('the public object is frozen and has only the documented names', () => {
   const {api, ctx} = load();
   assert.ok(Object.isFrozen(api));
-  assert.deepEqual(Object.keys(api).sort(), ['_reasons', 'cancel', 'disableAutoSelect', 'initialize', 'renderButton', 'revoke']);
+  assert.deepEqual(Object.keys(api).sort(), ['_reasons', 'cancel', 'disableAutoSelect', 'initialize', 'prompt', 'renderButton', 'revoke']);
   assert.ok(Object.isFrozen(api._reasons));
   assert.throws(() => { ctx.lxl.accounts.id.initialize = null }, /read only/);
   assert.equal(typeof api.initialize, 'function');

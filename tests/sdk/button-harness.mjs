@@ -4,12 +4,9 @@
 // fake core's frames check each message's window and origin, as the core's openFrame does.
 import fs from 'node:fs';
 import vm from 'node:vm';
-import {IDP, ORIGIN, ROOT} from './harness.mjs';
+import {IDP, ORIGIN, PART_PATH} from './harness.mjs';
 
-export {IDP, ORIGIN};
-// LXL_SDK_UI_FILE: run the same tests against another build of the part (the minified
-// one the IdP serves); by default, the source itself.
-export const PART_PATH = process.env.LXL_SDK_UI_FILE || ROOT + 'sdk/lxl-id-ui.js';
+export {IDP, ORIGIN, PART_PATH};
 const PART_SOURCE = fs.readFileSync(PART_PATH, 'utf8');
 
 /** Copy a value out of the vm realm (deepStrictEqual compares prototypes). */

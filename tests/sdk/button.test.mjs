@@ -13,10 +13,11 @@ function clickOpen(env, buttonOptions) {
   return {frame, popup: env.popups.at(-1)};
 }
 
-test('the part installs renderButton, cancel and renderAgain; loaded on its own it says how to load it', () => {
+test('the part installs renderButton, prompt, cancel, signedIn and renderAgain; loaded on its own it says how to load it', () => {
   const env = loadPart();
-  assert.deepEqual(Object.keys(env.installed), ['renderButton', 'cancel', 'renderAgain']);
-  assert.throws(() => loadPart({withCore: false}), /loaded by lxl-id\.js when a page calls renderButton\(\)/);
+  assert.deepEqual(Object.keys(env.installed), ['renderButton', 'prompt', 'cancel', 'signedIn', 'renderAgain']);
+  assert.throws(() => loadPart({withCore: false}),
+    /loaded by lxl-id\.js when a page calls renderButton\(\) or prompt\(\); do not include it yourself/);
 });
 
 test('bad options: a TypeError naming the option and what it must be, reported; no frame', () => {

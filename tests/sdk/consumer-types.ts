@@ -7,7 +7,7 @@ lxl.accounts.id.initialize({
   callback(r) {
     if (r.credential !== undefined) {
       const token: string = r.credential;
-      const by: 'auto' | 'btn' = r.select_by;
+      const by: 'auto' | 'btn' | 'user' = r.select_by;
       void token; void by;
     } else {
       const reason: lxl.accounts.id.FailureReason = r.reason;
@@ -19,6 +19,9 @@ lxl.accounts.id.initialize({
     if (m.type === 'result' && !m.ok) void m.reason;
     if (m.type === 'step') void m.step;
     if (m.type === 'message' && m.message === 'lxl:session') void [m.frame, m.status, m.reason];
+    if (m.type === 'prompt' && m.moment === 'display' && !m.displayed) void [m.not_displayed_reason, m.reason];
+    if (m.type === 'prompt' && m.moment === 'skipped') void [m.skipped_reason, m.reason];
+    if (m.type === 'prompt' && m.moment === 'dismissed') void m.dismissed_reason;
     const stamp: number = m.ms;
     void stamp;
   },
@@ -33,6 +36,22 @@ lxl.accounts.id.renderButton(document.createElement('div'), {
 const denied: lxl.accounts.id.FailureReason = 'access_denied';
 void denied;
 lxl.accounts.id.revoke('sub-123', r => { if (!r.successful) void r.error });
+lxl.accounts.id.prompt();
+lxl.accounts.id.prompt(n => {
+  const type: 'display' | 'skipped' | 'dismissed' = n.getMomentType();
+  if (n.isDisplayMoment() && n.isNotDisplayed()) {
+    const why: lxl.accounts.id.NotDisplayedReason | undefined = n.getNotDisplayedReason();
+    void why;
+  }
+  if (n.isSkippedMoment()) void n.getSkippedReason();
+  if (n.isDismissedMoment()) void n.getDismissedReason();
+  const reason: lxl.accounts.id.FailureReason | undefined = n.reason;
+  void [type, reason, n.isDisplayed()];
+  // @ts-expect-error the notification is read-only
+  n.reason = 'no_session';
+});
+const byCard: lxl.accounts.id.CredentialResponse['select_by'] = 'user';
+void byCard;
 lxl.accounts.id.disableAutoSelect();
 lxl.accounts.id.cancel();
 window.lxl.accounts.id.cancel();
@@ -52,3 +71,8 @@ lxl.accounts.id.renderButton('#signin');
 lxl.accounts.id.renderButton(document.body, {size: 'huge'});
 // @ts-expect-error width is a number of px
 lxl.accounts.id.renderButton(document.body, {width: '200px'});
+// @ts-expect-error the listener is a function
+lxl.accounts.id.prompt('onMoment');
+// @ts-expect-error a reason of GIS that LxL ID never produces
+const tapOutside: lxl.accounts.id.SkippedReason = 'tap_outside';
+void tapOutside;

@@ -1,7 +1,8 @@
-// renderButton() and what the core gives the button part (sdk/lxl-id.d.ts `lxl.core.Core`):
-// the part's script is loaded once, calls wait for it, and its answers reach the site through
-// the same checks, moments and warnings as the silent path. The part is played by the test:
-// it reads `lxlCore` off the script element the core appended, as lxl-id-ui.js does.
+// renderButton(), prompt() and what the core gives the UI part (sdk/lxl-id.d.ts
+// `lxl.core.Core`): the part's script is loaded once, calls wait for it, and its answers reach
+// the site through the same checks, moments and warnings as the silent path. The part is
+// played by the test: it reads `lxlCore` off the script element the core appended, as
+// lxl-id-ui.js does.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import {load, plain, unstamped, jwt, now, memoryStorage, IDP, ORIGIN} from './harness.mjs';
@@ -17,14 +18,16 @@ function start(opts = {}, env = load()) {
 }
 
 /** Render a button so the part loads, and install a fake part; return what it got. */
-function installFakePart(env, {cancel = () => {}, renderAgain = () => {}} = {}) {
+function installFakePart(env, {cancel = () => {}, renderAgain = () => {}, signedIn = () => {}} = {}) {
   env.api.renderButton(env.doc.createElement('div'));
   const [script] = env.scripts();
   const core = script.lxlCore;
-  const rendered = [];
-  core.install({renderButton: (parent, options) => rendered.push({parent, options}), cancel, renderAgain});
+  const rendered = [], prompted = [];
+  core.install({renderButton: (parent, options) => rendered.push({parent, options}),
+    prompt: (listener, afterSilentSignIn) => prompted.push({listener, afterSilentSignIn}),
+    cancel, signedIn, renderAgain});
   script.dispatch('load');
-  return {core, rendered};
+  return {core, rendered, prompted};
 }
 
 /** A signed ID token answering `request` (from core.authorizationRequest()). */
@@ -123,8 +126,8 @@ test('core: idp, origin, and a copy of the options with defaults applied', () =>
   const {env} = start({login_uri: '/auth/credential', ux_mode: 'redirect', nonce: 'n'});
   const {core} = installFakePart(env);
   assert.ok(Object.isFrozen(core));
-  assert.deepEqual(Object.keys(core), ['idp', 'origin', 'options', 'openFrame',
-    'authorizationRequest', 'finish', 'failure', 'moment', 'storage', 'install']);
+  assert.deepEqual(Object.keys(core), ['idp', 'origin', 'options', 'status', 'openFrame',
+    'authorizationRequest', 'finish', 'failure', 'moment', 'promptMoment', 'storage', 'install']);
   assert.equal(core.idp, IDP);
   assert.equal(core.origin, ORIGIN);
   const options = core.options();
@@ -318,15 +321,16 @@ test('core.install takes the first part only: another script cannot replace it',
   assert.deepEqual(taken, []);
 });
 
-test('a silent sign-in closes the button\'s popup before its callback: one credential', async () => {
+test('a silent sign-in tells the part before its callback (its popup and card close): one credential', async () => {
   const {env, got} = start({auto_select: true});
   await env.flush();
   const [statusFrame] = env.frames();
-  const callbacksAtCancel = [];
-  installFakePart(env, {cancel: () => callbacksAtCancel.push(got.length)});
+  const callbacksAtSignedIn = [], cancels = [];
+  installFakePart(env, {signedIn: () => callbacksAtSignedIn.push(got.length), cancel: () => cancels.push(1)});
   await env.signIn(statusFrame);
   assert.deepEqual(got.map(r => r.select_by), ['auto']);
-  assert.deepEqual(callbacksAtCancel, [0], 'closed once, before the callback ran');
+  assert.deepEqual(callbacksAtSignedIn, [0], 'told once, before the callback ran');
+  assert.deepEqual(cancels, [], 'not a cancel(): the card\'s moment is credential_returned');
 });
 
 test('initialize() again draws the rendered buttons again with its options', () => {

@@ -38,7 +38,7 @@ test('status frame: one hidden, CSP-friendly frame with the whole authorization 
   assert.equal(Number(f.height), 0);
   assert.equal(f.ariaHidden, 'true');
   assert.equal(f.getAttribute('style'), null);
-  assert.equal(f.style, undefined, 'no inline style is set');
+  assert.deepEqual({...f.style}, {}, 'no inline style is set');
   env.api.cancel();
 });
 

@@ -1,6 +1,7 @@
-// A minimal fake browser for running the real sdk/lxl-id.js under node:vm.
-// Only what the SDK touches is modelled; frames and scripts never load anything: tests play
-// the IdP by dispatching `message`, `load` and `error` events themselves.
+// A minimal fake browser for running the real sdk/lxl-id.js under node:vm (and, on request,
+// the real UI part it loads: env.runPart()). Only what the SDK touches is modelled; frames,
+// scripts and popups never load anything: tests play the IdP by dispatching `message`, `load`
+// and `error` events themselves.
 import {webcrypto} from 'node:crypto';
 import fs from 'node:fs';
 import vm from 'node:vm';
@@ -10,9 +11,12 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 // LXL_SDK_FILE: run the same tests against another build of the SDK (the minified one the
 // IdP serves: tests/sdk/test_sdk_static.py); by default, the source itself.
 export const SDK_PATH = process.env.LXL_SDK_FILE || ROOT + 'sdk/lxl-id.js';
+// LXL_SDK_UI_FILE: the same for the UI part (sdk/lxl-id-ui.js).
+export const PART_PATH = process.env.LXL_SDK_UI_FILE || ROOT + 'sdk/lxl-id-ui.js';
 export const IDP = 'http://id.localhost:5000';
 export const ORIGIN = 'http://ngo.localhost:5000';
 const SDK_SOURCE = fs.readFileSync(SDK_PATH, 'utf8');
+const PART_SOURCE = fs.readFileSync(PART_PATH, 'utf8');
 
 class Target {
   constructor() { this._listeners = {}; }
@@ -35,6 +39,7 @@ class Element extends Target {
     this.attributes = {};
     this.children = [];
     this.dataset = {};
+    this.style = {}; // CSSOM: what the SDK sets there, by property
     this.parent = null;
     this._doc = doc;
     if (tag == 'iframe') {
@@ -52,10 +57,18 @@ class Element extends Target {
   submit() { this._doc.submitted.push(this) }
 }
 
+/** A window the page opened: tests close it as the person would (`closed = true`). */
+class Popup {
+  constructor(url, name, features) { Object.assign(this, {url, name, features, closed: false, focused: 0}) }
+  focus() { this.focused++ }
+  close() { this.closed = true }
+}
+
 /** Build a fake page, run the SDK in it, return handles for the test. */
 export function load({
   src = IDP + '/sdk/lxl-id.js', readyState = 'complete', onload = null, fetch, locks,
-  BroadcastChannel, globals = {}, scriptNonce = '', setUp = () => {},
+  BroadcastChannel, globals = {}, scriptNonce = '', setUp = () => {}, innerWidth = 1280,
+  blockPopups = false,
 } = {}) {
   const doc = new Target();
   const win = new Target();
@@ -63,6 +76,7 @@ export function load({
   const marks = [];
   const fetches = [];
   const errors = []; // reportError(): site bugs the SDK caught and reported
+  const popups = []; // window.open()
   Object.assign(doc, {
     readyState, visibilityState: 'visible', cookies: [], submitted: [],
     currentScript: src == null ? null : {getAttribute: k => (k == 'src' ? src : null), nonce: scriptNonce},
@@ -92,6 +106,15 @@ export function load({
       return fetch(String(url), init);
     },
     BroadcastChannel,
+    innerWidth, screenX: 100, screenY: 50, outerWidth: 1280, outerHeight: 800,
+    open(url, name, features) {
+      if (blockPopups) return null;
+      const popup = new Popup(String(url), name, features);
+      popups.push(popup);
+      return popup;
+    },
+    // unref: a popup a test left open must not keep node running.
+    setInterval: (f, ms) => setInterval(f, ms).unref(), clearInterval,
     addEventListener: (t, f) => win.addEventListener(t, f),
     removeEventListener: (t, f) => win.removeEventListener(t, f),
     ...globals,
@@ -101,11 +124,31 @@ export function load({
   vm.createContext(ctx);
   vm.runInContext(SDK_SOURCE, ctx, {filename: SDK_PATH});
   const env = {
-    ctx, doc, win, warns, marks, fetches, errors,
+    ctx, doc, win, warns, marks, fetches, errors, popups,
     get api() { return ctx.lxl.accounts.id },
     frames: () => doc.body.children.filter(n => n.tagName == 'IFRAME'),
-    /** The scripts the SDK added (the button part's). */
+    /** The scripts the SDK added (the UI part's). */
     scripts: () => doc.head.children.filter(n => n.tagName == 'SCRIPT'),
+    /**
+     * Run the real UI part as the browser would once its script arrived: as the current script
+     * (the element the core appended), then that script's load event.
+     */
+    runPart() {
+      const [script] = env.scripts();
+      doc.currentScript = script;
+      try {
+        vm.runInContext(PART_SOURCE, ctx, {filename: PART_PATH});
+      } finally {
+        doc.currentScript = null;
+      }
+      script.dispatch('load');
+    },
+    /** The boxes in the body that hold a visible frame (the One-Tap card's). */
+    cards: () => doc.body.children.filter(n => n.tagName == 'DIV' && n.children.some(c => c.tagName == 'IFRAME')),
+    /** The popup's web_message answer, from `source` (default: the popup) and `origin`. */
+    answer(popup, response, origin = IDP, source = popup) {
+      win.dispatch('message', {source, origin, data: {type: 'authorization_response', response}});
+    },
     query: f => Object.fromEntries(new URL(f.src).searchParams),
     /** Post a message to the page as if from frame `f`. */
     msg(f, data, origin = IDP, source = f.contentWindow) {
