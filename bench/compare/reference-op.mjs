@@ -20,8 +20,11 @@
 //   cookie-signing keys too, and accounts whose claims match LxL ID's scopes;
 // - codes live as long as LxL ID's (code_ttl seconds; the default is 60), so that the codes
 //   the bench mints before redeeming them outlive a long phase on either side.
-// Everything else (the in-memory adapter, the development login and consent pages, the TTLs)
-// is node-oidc-provider's own default.
+// - its in-memory adapter keeps everything until it expires: by default it keeps the 1,000
+//   most recently used entries (an LRU), so the thousands of codes a second the bench mints
+//   pushed the sessions and grants out, and prompt=none then failed with login_required.
+// Everything else (the development login and consent pages, the other TTLs) is
+// node-oidc-provider's own default.
 
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import http from 'node:http';
@@ -40,6 +43,19 @@ if (mode === 'hello') {
   }).listen(options.port, '127.0.0.1', () => console.log(`hello on ${options.port}`));
 } else if (mode === 'op') {
   const { default: Provider } = await import('oidc-provider');
+  const { default: MemoryAdapter } = await import('oidc-provider/lib/adapters/memory_adapter.js');
+  const entries = new Map();
+  const store = {
+    get(key) {
+      const entry = entries.get(key);
+      if (entry && entry.expires <= Date.now()) entries.delete(key);
+      else return entry?.value;
+    },
+    set(key, value, { maxAge } = {}) {
+      entries.set(key, { value, expires: maxAge ? Date.now() + maxAge : Infinity });
+    },
+    delete(key) { entries.delete(key); },
+  };
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const provider = new Provider(options.issuer, {
     clients: [{
@@ -57,6 +73,7 @@ if (mode === 'hello') {
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
     features: { webMessageResponseMode: { enabled: true, ack: 'individual-draft-01' } },
     ttl: { AuthorizationCode: options.code_ttl ?? 60 },
+    adapter: (model) => new MemoryAdapter(model, store),
     async findAccount(ctx, id) {
       return {
         accountId: id,
