@@ -57,10 +57,10 @@ LAUNCHER = Path(__file__).with_name("reference-op.mjs")
 # load generator, not a browser, talks to it; only the frame's postMessage target uses it).
 REFERENCE_NGO = "https://ngo.test"
 RATIO_LIMIT = 0.6
-ENDPOINTS = {
-    "authorize": "`GET authorize?prompt=none&response_mode=web_message&response_type=code` (PKCE)",
-    "token": "`POST token` (authorization_code + PKCE)",
-    "silent": "one-frame silent sign-in (`id_token`, no PKCE)",
+ENDPOINTS = {  # the phases, as the table names them (bench/README.md says what each sends)
+    "authorize": "authorize (code + PKCE, web_message)",
+    "token": "token (authorization_code + PKCE)",
+    "silent": "one-frame silent sign-in (`id_token`)",
 }
 
 
