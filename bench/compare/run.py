@@ -5,8 +5,9 @@ happens; the temporary directory removed at the end):
 
 1. installs node-oidc-provider (``OIDC_PROVIDER``, pinned) with ``npm install --prefix`` into a
    temporary directory and starts it there: one Node process configured by
-   ``reference-op.mjs``; signs ``--browsers`` people in through its own login and consent
-   pages, over HTTP, keeping each browser's cookies;
+   ``reference-op.mjs``; signs one browser per virtual client (as many as the highest
+   concurrency) in through its own login and consent pages, over HTTP, keeping each
+   browser's cookies;
 2. starts LxL ID under gunicorn with the README's production command (its Production
    section; only the address differs) on SQLite in the temporary directory, after creating
    as many users through the app's own code (bench/idp.py), each consented and signed in by
