@@ -24,18 +24,11 @@ See bench/load/README.md for the figures.
 """
 
 import argparse
-import base64
-import contextlib
-import http.client
 import json
 import os
-import re
 import secrets
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -44,136 +37,10 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[2]
-BIN = ROOT / ".venv" / "bin"
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
-CLIENT_ID = "ngo-demo"
-SCOPE = "openid email profile"
-AUTHORIZATION = re.compile(r"var authorization = (.*?);\n")
-STATUS = re.compile(r"var initial = (.*?);\n")
+sys.path.insert(0, str(ROOT))
 
-
-def free_port():
-    """Return a TCP port nobody listens on now (loopback)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def b64json(segment):
-    return json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
-
-
-# --- the database ------------------------------------------------------------------------
-
-@contextlib.contextmanager
-def sqlite_database(workdir):
-    """Yield the URL of a fresh SQLite file."""
-    yield f"sqlite:///{workdir / 'load.db'}"
-
-
-@contextlib.contextmanager
-def postgres_database(workdir):
-    """Start a throw-away PostgreSQL cluster on a free loopback port; yield its URL."""
-    data, port = workdir / "pg", free_port()
-    data.mkdir()
-    as_postgres = []
-    if os.geteuid() == 0:  # initdb refuses to run as root
-        shutil.chown(workdir, "postgres")
-        shutil.chown(data, "postgres")
-        as_postgres = ["runuser", "-u", "postgres", "--"]
-    subprocess.run([*as_postgres, PG_BIN / "initdb", "-D", data, "-U", "lxl", "-A", "trust",
-                    "--no-sync"], check=True, stdout=subprocess.DEVNULL)
-    options = (f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c max_connections=300 "
-               "-c fsync=off -c synchronous_commit=off")
-    subprocess.run([*as_postgres, PG_BIN / "pg_ctl", "-D", data, "-o", options,
-                    "-l", data / "server.log", "-w", "start"], check=True,
-                   stdout=subprocess.DEVNULL)
-    try:
-        subprocess.run([*as_postgres, PG_BIN / "createdb", "-h", "127.0.0.1", "-p", str(port),
-                        "-U", "lxl", "lxl"], check=True)
-        yield f"postgresql+psycopg://lxl@127.0.0.1:{port}/lxl"
-    finally:
-        subprocess.run([*as_postgres, PG_BIN / "pg_ctl", "-D", data, "-m", "fast", "-w",
-                        "stop"], stdout=subprocess.DEVNULL)
-
-
-# --- the users -----------------------------------------------------------------------------
-
-def seed(count):
-    """Create ``count`` consented users with live browser sessions; return their keys and subs.
-
-    Runs in this process with the environment set up for the server, so it writes the very
-    database gunicorn will read. Password hashing uses Argon2's cheapest profile: nobody
-    signs in with these passwords, and 1,000 real hashes would only slow the set-up.
-    """
-    from app import create_app
-    from app.extensions import db
-    from app.idp import accounts, consents
-    from app.idp.models import BrowserSession, epoch
-    from app.idp.oidc import claims
-
-    app = create_app({"LXL_PASSWORD_PROFILE": "CHEAPEST"})
-    users = []
-    with app.app_context():
-        lifetime = int(app.config["LXL_SESSION_LIFETIME"].total_seconds())
-        for i in range(count):
-            user = accounts.create_user(f"load{i}@example.org", f"Load {i}",
-                                        secrets.token_urlsafe(16))
-            consents.remember(user, CLIENT_ID, SCOPE)
-            key = secrets.token_urlsafe(32)  # the browser key accounts.sign_in would mint
-            db.session.add(BrowserSession(
-                user_id=user.id, browser_key_hash=accounts._hash_key(key), remember=True,
-                expires_at=epoch() + lifetime, user_agent="bench/load"))
-            users.append({"key": key, "sub": claims.subject(user, CLIENT_ID)})
-        db.session.commit()
-        db.engine.dispose()
-    return users
-
-
-# --- gunicorn ---------------------------------------------------------------------------
-
-@contextlib.contextmanager
-def gunicorn(env, port, workers, threads, log):
-    """Run ``gunicorn wsgi:app`` until the block ends; then stop it (TERM, then KILL)."""
-    process = subprocess.Popen(
-        [BIN / "gunicorn", "-w", str(workers), "-k", "gthread", "--threads", str(threads),
-         "-b", f"127.0.0.1:{port}", "--backlog", "2048", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
-    try:
-        yield process
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)  # its own group: the arbiter and workers
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-
-
-def get(port, host, path, headers=None, timeout=60):
-    """One HTTP/1.1 GET to 127.0.0.1 with ``Host: host``; return ``(status, body)``."""
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        connection.request("GET", path, headers={"Host": host, **(headers or {})})
-        response = connection.getresponse()
-        return response.status, response.read().decode()
-    finally:
-        connection.close()
-
-
-def wait_until_serving(port, host, process, seconds=60):
-    """Poll discovery until gunicorn answers it (no fixed sleep)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"gunicorn exited with {process.returncode}; see its log.")
-        with contextlib.suppress(OSError):
-            if get(port, host, "/.well-known/openid-configuration", timeout=2)[0] == 200:
-                return
-        time.sleep(0.05)  # the only sleep: a poll interval while gunicorn boots
-    raise SystemExit(f"gunicorn did not answer within {seconds} s.")
+from bench import idp  # noqa: E402
+from bench.idp import AUTHORIZATION, CLIENT_ID, STATUS, get, percentile  # noqa: E402
 
 
 # --- the load -------------------------------------------------------------------------------
@@ -181,11 +48,8 @@ def wait_until_serving(port, host, process, seconds=60):
 def silent_request(user, index, origins):
     """Return ``(path, headers, nonce, state)`` of one full silent sign-in for ``user``."""
     nonce, state = f"nonce-{index}-{secrets.token_hex(4)}", f"state-{index}"
-    query = {"client_id": CLIENT_ID, "origin": origins["ngo"], "response_type": "id_token",
-             "scope": SCOPE, "nonce": nonce, "state": state, "redirect_uri": origins["ngo"]}
-    headers = {"Cookie": f"lxl_silent={user['key']}",
-               "Sec-Fetch-Dest": "iframe", "Sec-Fetch-Site": "cross-site",
-               "Sec-Fetch-Storage-Access": "active"}  # what Chromium sends, cookies allowed
+    query = idp.silent_query(origins["ngo"], nonce, state)
+    headers = {"Cookie": f"lxl_silent={user['key']}", **idp.FRAME_HEADERS}
     return f"/oidc/iframe/check_session?{urlencode(query)}", headers, nonce, state
 
 
@@ -219,7 +83,6 @@ def fire(users, port, host, origins):
 
 def check(users, requests, results, jwks, origins):
     """Return a list of ``(index, problem)``; empty when every answer is right."""
-    from joserfc import jwt
     from joserfc.jwk import KeySet
 
     keys, problems = KeySet.import_key_set(jwks), []
@@ -238,23 +101,12 @@ def check(users, requests, results, jwks, origins):
         if not response or "id_token" not in response:
             problems.append((i, f"no id_token in the authorization: {response}"))
             continue
-        try:
-            token = jwt.decode(response["id_token"], keys, algorithms=["RS256"])
-        except Exception as error:  # noqa: BLE001
-            problems.append((i, f"ID token does not verify: {error}"))
-            continue
-        issued = token.claims
         expected = {"sub": user["sub"], "aud": CLIENT_ID, "iss": origins["idp"], "nonce": nonce}
-        wrong = {k: issued.get(k) for k, v in expected.items() if issued.get(k) != v}
-        if wrong or response.get("state") != state:
-            problems.append((i, f"wrong claims {wrong} or state {response.get('state')!r}"))
+        if problem := idp.id_token_problem(response["id_token"], keys, expected):
+            problems.append((i, problem))
+        elif response.get("state") != state:
+            problems.append((i, f"wrong state {response.get('state')!r}"))
     return problems
-
-
-def percentile(values, fraction):
-    """Return the nearest-rank percentile of ``values`` (sorted or not)."""
-    ordered = sorted(values)
-    return ordered[max(0, min(len(ordered) - 1, round(fraction * len(ordered)) - 1))]
 
 
 def main():
@@ -268,29 +120,23 @@ def main():
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="lxl-load-"))
-    port = free_port()
-    origins = {"idp": f"http://id.localhost:{port}", "ngo": f"http://ngo.localhost:{port}"}
+    port = idp.free_port()
+    origins = idp.origins(port)
     host = f"id.localhost:{port}"
-    database = postgres_database if args.database == "postgres" else sqlite_database
+    options = ["-w", str(args.workers), "-k", "gthread", "--threads", str(args.threads),
+               "--backlog", "2048"]
     try:
-        with database(workdir) as url:
-            env = dict(os.environ, PORT=str(port), LXL_IDP_ORIGIN=origins["idp"],
-                       LXL_NGO_ORIGIN=origins["ngo"], LXL_DATABASE_URL=url,
-                       LXL_SECRET_KEY=secrets.token_urlsafe(32), LXL_SESSION_TYPE="sqlalchemy")
-            for command in ("init-db", "seed-demo"):
-                subprocess.run([BIN / "flask", "--app", "wsgi", "lxl", command], cwd=ROOT,
-                               env=env, check=True, stdout=subprocess.DEVNULL)
-            os.environ.update(env)
-            sys.path.insert(0, str(ROOT))
+        with idp.DATABASES[args.database](workdir) as url:
+            env = idp.prepare(port, url)
             t0 = time.perf_counter()
-            users = seed(args.count + args.warmup)
+            users = idp.seed(args.count + args.warmup)
             print(f"seeded {len(users)} users with sessions and consent "
                   f"in {time.perf_counter() - t0:.1f} s ({args.database})")
             warm, users = users[args.count:], users[:args.count]
 
             with open(workdir / "gunicorn.log", "w") as log, \
-                    gunicorn(env, port, args.workers, args.threads, log) as process:
-                wait_until_serving(port, host, process)
+                    idp.gunicorn(env, port, options, log) as process:
+                idp.wait_until_serving(port, host, process)
                 jwks = json.loads(get(port, host, "/oidc/jwks")[1])
                 if warm:  # every worker imports, compiles templates, opens its pool
                     requests, results, _ = fire(warm, port, host, origins)
