@@ -25,7 +25,8 @@ import requests
 
 from app.idp import consents, demo, keys
 from app.idp.models import User
-from app.idp.oidc.reasons import ALL_REASONS
+from app.idp.oidc.reasons import (
+    ALL_REASONS, DISMISSED_REASONS, NOT_DISPLAYED_REASONS, SKIPPED_REASONS)
 from app.loopback import LoopbackAdapter
 from tests import tutorial_blocks
 from tests.browser.harness import start_live_server
@@ -55,6 +56,15 @@ def test_the_reasons_table_explains_every_failure_reason():
     text = tutorial_blocks.tutorial_page.SOURCE.read_text(encoding="utf-8")
     rows = re.findall(r"^\| `([a-z_]+)` \| [^|]+ \| [^|]+ \|$", text, flags=re.MULTILINE)
     assert sorted(rows) == sorted(ALL_REASONS)
+
+
+def test_the_card_section_explains_every_moment_reason():
+    """Section 11's table: each of the card's moment reasons once, under its moment."""
+    rows = re.findall(r"^\| (display|skipped|dismissed) \| `([a-z_]+)` \| [^|]+ \|$",
+                      tutorial_section(11), flags=re.MULTILINE)
+    assert sorted(rows) == sorted(
+        [("display", r) for r in NOT_DISPLAYED_REASONS] + [("skipped", r) for r in SKIPPED_REASONS]
+        + [("dismissed", r) for r in DISMISSED_REASONS])
 
 
 def tutorial_section(number):

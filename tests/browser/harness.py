@@ -24,6 +24,7 @@ from flask_migrate import upgrade
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
@@ -33,7 +34,7 @@ from werkzeug.serving import make_server
 from app import create_app
 from app.extensions import db
 from app.idp import accounts, clients, consents, demo
-from app.idp.models import BrowserSession, User, epoch
+from app.idp.models import AutoSelectOptOut, BrowserSession, User, epoch
 from app.sites import SiteBlueprint, content_security_policy, origin_host
 
 PAGES = Path(__file__).parent / "pages"
@@ -164,14 +165,28 @@ class LiveServer:
             client, _ = clients.register(name, [f"{web_origin}/callback"], [web_origin])
             return client.client_id
 
-    def new_user(self, consented_scope=None):
-        """Create a user no other test has touched; return its email."""
-        email = f"user{next(self._users)}@example.org"
+    def new_user(self, consented_scope=None, name=None, email=None):
+        """Create a user no other test has touched (``name`` and ``email`` if given, unique
+        ones otherwise); return its email."""
+        number = next(self._users)
+        email = email or f"user{number}@example.org"
         with self.app.app_context():
-            user = accounts.create_user(email, f"Test User {email[4:-12]}", PASSWORD)
+            user = accounts.create_user(email, name or f"Test User {number}", PASSWORD)
             if consented_scope:
                 consents.remember(user, demo.DEMO_CLIENT_ID, consented_scope)
         return email
+
+    def opt_out(self, email, client_id=demo.DEMO_CLIENT_ID):
+        """Turn auto-select off at the IdP for ``email`` × ``client_id``, as the SDK's
+        ``disableAutoSelect()`` does from a frame that sees the session."""
+        with self.app.app_context():
+            db.session.add(AutoSelectOptOut(user_id=User.by_email(email).id, client_id=client_id))
+            db.session.commit()
+
+    def opted_out(self, email, client_id=demo.DEMO_CLIENT_ID):
+        with self.app.app_context():
+            return db.session.scalar(db.select(AutoSelectOptOut).filter_by(
+                user_id=User.by_email(email).id, client_id=client_id)) is not None
 
     def user(self, email):
         """Return a detached copy of the user's row (for claims checks)."""
@@ -309,9 +324,10 @@ def claims_of(id_token):
     return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
 
 
-def signed_in(driver, live, consented=True):
-    """Sign a fresh user in at the IdP ("Stay signed in"); return the email."""
-    email = live.new_user(consented_scope=SCOPE if consented else None)
+def signed_in(driver, live, consented=True, **user):
+    """Sign a fresh user in at the IdP ("Stay signed in"); return the email. ``user``: the
+    ``name`` and ``email`` to give it (LiveServer.new_user)."""
+    email = live.new_user(consented_scope=SCOPE if consented else None, **user)
     sign_in_at_idp(driver, live, email)
     wait(driver).until(lambda d: "/account" in d.current_url)
     return email
@@ -466,11 +482,15 @@ RECORDER = """
     set: value => { trace = value },
   });
   // Every message another origin posts to this page, as it arrives, and whether the page
-  // had the user activation of a click then (a click in a frame activates its ancestors).
+  // had the user activation of a click then (a click in a frame activates its ancestors);
+  // `frame`: the path of the page's iframe that posted it (null: a window, the popup).
   addEventListener('message', event => {
     if (event.origin !== location.origin) {
+      const frame = [...document.querySelectorAll('iframe')]
+        .find(f => f.contentWindow === event.source);
       messages.push({origin: event.origin, data: event.data, at: performance.now(),
-                     active: navigator.userActivation.isActive});
+                     active: navigator.userActivation.isActive,
+                     frame: frame ? new URL(frame.src).pathname : null});
     }
   }, true);
 })();
@@ -509,3 +529,119 @@ def axe_violations(driver, impacts=("serious", "critical")):
     assert isinstance(result, list), result
     return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]])
             for v in result if v["impact"] in impacts]
+
+
+# --- LxL ID's card (prompt()) on the NGO page -------------------------------------------------
+
+CARD_FRAME = (By.CSS_SELECTOR, "iframe[src*='/oidc/iframe/card']")
+# Inside the card's frame (app/idp/templates/idp/card_frame.html): a real <button> for each.
+CONTINUE = (By.XPATH, "//button[starts-with(normalize-space(), 'Continue')]")
+CLOSE = (By.CSS_SELECTOR, "button[aria-label='Close']")
+# The card's anti-clickjacking guard (docs/silent-sign-in.md): a pointer click counts once
+# the pointer has been in the card this long, a keyboard one once Continue has had the focus
+# this long (the frame script's POINTER_SETTLED_MS and VISIBLE_FOR_MS).
+POINTER_SETTLED_MS = 250
+FOCUSED_FOR_MS = 500
+
+
+def card_moments(driver):
+    """What the NGO page's card listener logged (base.html's #ngo-card-moments, signin.js),
+    oldest first: ``[{moment, displayed?, why?, reason?, ms}]`` (strings, as data-* are)."""
+    return driver.execute_script("""
+        return [...document.querySelectorAll('#ngo-card-moments li')].map(li => ({...li.dataset}));""")
+
+
+def wait_card_moment(driver, condition, seconds=10):
+    """Wait until the card's listener logged a moment satisfying ``condition``; return it."""
+    return across_navigations(driver, seconds).until(
+        lambda d: next((m for m in card_moments(d) if condition(m)), False))
+
+
+def ask_for_card(driver):
+    """Call ``prompt()`` on the NGO page as signin.js does (its listener, its log); return the
+    page's clock just before the call."""
+    return driver.execute_script(
+        "const at = performance.now(); lxl.accounts.id.prompt(ngo.cardMoment); return at;")
+
+
+def wait_for_card(driver, seconds=10):
+    """Wait until the NGO page shows LxL ID's card (its display moment, and the frame drawn
+    with its Continue button); return the frame."""
+    wait_card_moment(driver, lambda m: m["moment"] == "display" and m.get("displayed") == "true",
+                     seconds)
+    return wait_for_card_frame(driver, seconds)
+
+
+def wait_for_card_frame(driver, seconds=10):
+    """Wait until any page shows LxL ID's card frame, drawn with its Continue button; return
+    the frame."""
+    def shown(d):
+        frames = d.find_elements(*CARD_FRAME)
+        if not frames or not frames[0].is_displayed():
+            return False
+        with inside(d, frames[0]):
+            found = d.find_elements(*CONTINUE)
+            return frames[0] if found and found[0].is_displayed() else False
+    return wait(driver, seconds).until(shown)
+
+
+def wait_armed(driver, frame, armed=True, seconds=10):
+    """Wait until the card's Continue button has (or, ``armed=False``, has lost) its
+    ``data-armed`` attribute: whether a click would pass the visibility test now."""
+    with inside(driver, frame):
+        button = driver.find_element(*CONTINUE)
+        wait(driver, seconds).until(
+            lambda _: (button.get_attribute("data-armed") is not None) == armed)
+
+
+def wait_frame_clock(driver, frame, since, ms, seconds=10):
+    """Wait until ``ms`` have passed on ``frame``'s own clock since its ``performance.now()``
+    was ``since``: the very clock the card's guard reads (polled, never a fixed sleep)."""
+    with inside(driver, frame):
+        wait(driver, seconds).until(
+            lambda d: d.execute_script("return performance.now()") - since >= ms)
+
+
+def frame_now(driver, frame):
+    with inside(driver, frame):
+        return driver.execute_script("return performance.now()")
+
+
+def rest_pointer_on(driver, frame, locator=CONTINUE):
+    """Move the mouse onto a button of the card, as a person's hand does, and let it rest
+    until the guard counts it as settled. The last pixel's move makes sure the frame sees the
+    pointer move even when it was there already (a move to where it is may dispatch nothing)."""
+    with inside(driver, frame):
+        ActionChains(driver).move_to_element(driver.find_element(*locator)) \
+            .move_by_offset(1, 1).perform()
+    wait_frame_clock(driver, frame, frame_now(driver, frame), POINTER_SETTLED_MS)
+
+
+def click_here(driver):
+    """Press and release the mouse where it rests (a trusted click, no move first)."""
+    ActionChains(driver).click().perform()
+
+
+def press_continue(driver, frame):
+    """Click the card's Continue as a person does: once it is armed, the mouse moved onto it
+    and resting there, then a real click."""
+    wait_armed(driver, frame)
+    rest_pointer_on(driver, frame)
+    click_here(driver)
+
+
+def close_card(driver, frame):
+    """Press the card's close button (×) with a real click."""
+    with inside(driver, frame):
+        driver.find_element(*CLOSE).click()
+
+
+def card_cooldown(live, email, client_id="ngo-demo"):
+    """The IdP's cooldown row for ``email`` × ``client_id`` (table prompt_cooldowns), or None:
+    ``(dismissals, quiet_until)``."""
+    with live.app.app_context():
+        row = db.session.execute(db.text(
+            "SELECT dismissals, quiet_until FROM prompt_cooldowns"
+            " WHERE user_id = :user AND client_id = :client"),
+            {"user": User.by_email(email).id, "client": client_id}).first()
+        return tuple(row) if row else None

@@ -1,14 +1,15 @@
 /*
  * Sample NGO: what a page does with LxL ID's answers (the snippet in base.html wires it).
  *
- * A credential, silent or from LxL ID's button, goes to our backend, which verifies it and
- * signs the supporter in; then the header and the page's content are fetched again and
- * swapped in place, without a navigation. When silent sign-in says no, the button (rendered
- * already, invisible) is shown; a click that did not sign in says why next to it. Two
- * exceptions: a returning supporter whose browser hides LxL ID's cookies from its frame gets
- * a top-level prompt=none round trip (data-prompt-none-url) at most once per browser
- * session, and when LxL ID cannot be reached our own plain sign-in link takes the button's
- * place.
+ * A credential, silent, from LxL ID's button or from its card, goes to our backend, which
+ * verifies it and signs the supporter in; then the header and the page's content are fetched
+ * again and swapped in place, without a navigation. When silent sign-in says no, the button
+ * (rendered already, invisible) is shown; a click that did not sign in says why next to it.
+ * When it says no only because the supporter has not allowed this site yet, or signed out of
+ * it, LxL ID's card is asked for too (prompt()): "Continue as …", one click. Two exceptions:
+ * a returning supporter whose browser hides LxL ID's cookies from its frame gets a top-level
+ * prompt=none round trip (data-prompt-none-url) at most once per browser session, and when
+ * LxL ID cannot be reached our own plain sign-in link takes the button's place.
  */
 const ngo = (() => {
   const CREDENTIAL_URL = '/auth/credential';
@@ -23,6 +24,12 @@ const ngo = (() => {
     access_denied: 'You chose not to share your LxL ID with Sample NGO: nothing was shared, ' +
       'and you are not signed in.',
   });
+  // Silent sign-in's reasons for which LxL ID's card can help: the supporter is signed in
+  // at LxL ID, and only their word is missing (reasons: app/idp/oidc/reasons.py). For the
+  // others the card could not show (nobody signed in, cookies withheld from LxL ID's frames,
+  // a setup error), and the SDK would only say so.
+  const CARD_REASONS = Object.freeze(['consent_required', 'auto_select_disabled']);
+  let cardAsked = false;  // once per page: a re-check on return to the tab asks no more
   const trace = moment => window.ngoTrace && window.ngoTrace.moment(moment);
   const isSignedIn = () => document.querySelector('[data-lxl-user]') !== null;
 
@@ -46,7 +53,7 @@ const ngo = (() => {
     if (!isSignedIn()) showButton();
   }
 
-  /** The SDK's `on_moment`: every step and message, for the trace panel. */
+  /** The SDK's `on_moment`: every step, message and card moment, for the trace panel. */
   function moment(m) {
     trace(m);
   }
@@ -102,6 +109,42 @@ const ngo = (() => {
     showButton();
     if (reason in CLICK_FAILURES) say(CLICK_FAILURES[reason]);
     if (reason === 'popup_blocked') showPlainLink();
+    if (CARD_REASONS.includes(reason)) askForCard();
+  }
+
+  /**
+   * Ask LxL ID for its card (the button stays in the header). Not on the page that follows
+   * the supporter's own sign-out: "Continue as …" right after "Sign out" would undo it (that
+   * page's first attempt is cancelled by disableAutoSelect(), but a re-check when the
+   * supporter comes back to the tab fails with auto_select_disabled). The card's credential
+   * comes to signIn, the callback, like any other.
+   */
+  function askForCard() {
+    if (cardAsked || 'ngoJustSignedOut' in document.body.dataset) return;
+    cardAsked = true;
+    lxl.accounts.id.prompt(cardMoment);
+  }
+
+  /**
+   * prompt()'s listener: write each moment, by its GIS-style methods, into the page's hidden
+   * log (#ngo-card-moments: one <li> per moment, its data-* the hook tests read). The trace
+   * has the same moments already, from on_moment ({type: 'prompt', ...}).
+   */
+  function cardMoment(notification) {
+    const type = notification.getMomentType();
+    const entry = {
+      moment: type,
+      displayed: type === 'display' ? String(notification.isDisplayed()) : undefined,
+      why: type === 'display' ? notification.getNotDisplayedReason()
+        : type === 'skipped' ? notification.getSkippedReason() : notification.getDismissedReason(),
+      reason: notification.reason,
+      ms: String(performance.now()),
+    };
+    const item = document.createElement('li');
+    for (const [key, value] of Object.entries(entry)) if (value) item.dataset[key] = value;
+    item.textContent = [type, entry.displayed && `displayed=${entry.displayed}`, entry.why,
+                        entry.reason].filter(Boolean).join(' ');
+    document.getElementById('ngo-card-moments')?.append(item);
   }
 
   /** LxL ID's script could not load: say so in the trace, then show our own sign-in link. */
@@ -126,5 +169,5 @@ const ngo = (() => {
     for (const status of document.querySelectorAll('[data-ngo-signin-status]')) status.textContent = text;
   }
 
-  return Object.freeze({signIn, moment, clicked, idpUnreachable});
+  return Object.freeze({signIn, moment, clicked, idpUnreachable, cardMoment});
 })();

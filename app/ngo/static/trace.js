@@ -6,8 +6,10 @@
 // {type: "backend", ok, error?, message?} once the site's backend answered for the credential,
 // {type: "unreachable", ms} when LxL ID's script could not load (ms: the error event's
 // timeStamp), and {type: "click"} when the supporter pressed LxL ID's button. A sign-in by
-// the button is no silent one: the diagram keeps the silent attempt that came before it, and
-// only the outcome tells what the button did. Every time shown is a stamp the SDK or the browser took as the thing happened
+// the button, or by LxL ID's card (prompt(): its moments {type: "prompt", ...} and its
+// frame's messages, frame "card"), is no silent one: the diagram keeps the silent attempt
+// that came before it, and only the outcome, and the card's own line, tell what the button or
+// the card did. Every time shown is a stamp the SDK or the browser took as the thing happened
 // (docs/silent-sign-in.md, "Moments"), copied as is: this file never measures, computes or
 // spreads a time.
 //
@@ -46,6 +48,28 @@
   });
   const UNKNOWN_ADVICE = "Use “Sign in with LxL ID”.";
 
+  // What became of LxL ID's card, in plain words, by its moment reasons (Google Identity
+  // Services' names; app/idp/oidc/reasons.py, tests/ngo/test_card.py holds this table to it).
+  const CARD_WORDS = Object.freeze({
+    opt_out_or_no_session: "Nobody is signed in to LxL ID in this browser: there is nobody " +
+      "to offer.",
+    suppressed_by_user: "The card was closed here recently: it stays quiet for a while (2 hours " +
+      "after the first close, then 1 day, 1 week, 4 weeks).",
+    browser_not_supported: "This browser keeps LxL ID’s cookies from its frames: the card " +
+      "cannot tell who is signed in. Use “Sign in with LxL ID”.",
+    invalid_client: "LxL ID does not know this site’s client_id. Developer: check it with " +
+      "`flask --app wsgi lxl clients list`.",
+    unregistered_origin: "This page’s origin is not registered for this site. Developer: add it " +
+      "with `flask --app wsgi lxl clients add … --origin`.",
+    unknown_reason: "LxL ID could not be reached, or did not answer in time.",
+    user_cancel: "Closed, or its sign-in window closed or answered Deny: nothing was shared.",
+    issuing_failed: "Continue did not bring a credential (the window was blocked, or the " +
+      "answer failed a check).",
+    credential_returned: "Signed in: the card’s work is done.",
+    cancel_called: "The page closed the card (cancel()).",
+    flow_restarted: "The page asked for the card again: this one made way for it.",
+  });
+
   // The diagram's arrows in CONTRACT order: [from lane, to lane, label].
   const LANES = ["User browser", "NGO site", "LxL ID"];
   const [BROWSER, SITE, IDP] = [0, 1, 2];
@@ -60,13 +84,13 @@
   const SVG = "http://www.w3.org/2000/svg";
 
   const root = document.getElementById("lxl-trace");
-  const {toggleButton, body, list, outcome} = root ? build() : {};
+  const {toggleButton, body, list, outcome, card} = root ? build() : {};
   const arrows = root ? ARROWS.map(draw) : [];
-  // The attempt being drawn: {startedMs, drawn, session, callbackMs, button}; null between
-  // attempts. `button`: the button's, which draws no arrow.
+  // The attempt being drawn: {startedMs, drawn, session, callbackMs, by}; null between
+  // attempts. `by`: "button" or "card" for theirs, which draw no arrow.
   let attempt = null;
-  // Whether the last credential came from the button, for the backend's word on it.
-  let lastByButton = false;
+  // Where the last credential came from ("silent", "button", "card"), for the backend's word.
+  let lastBy = "silent";
 
   /** Fill the empty <aside id="lxl-trace">: a toggle, then the lanes, the arrows, the outcome. */
   function build() {
@@ -81,9 +105,10 @@
     const list = element("ol", "trace-arrows");
     const outcome = element("p", "trace-outcome");
     outcome.setAttribute("role", "status");
-    body.append(lanes, list, outcome);
+    const card = element("p", "trace-card");
+    body.append(lanes, list, outcome, card);
     root.append(toggleButton, body);
-    return {toggleButton, body, list, outcome};
+    return {toggleButton, body, list, outcome, card};
   }
 
   /** Add the arrow ``i`` to the diagram; return its element (the CONTRACT hook). */
@@ -161,6 +186,7 @@
   }
 
   function onMessage(m) {
+    if (m.frame === "card") return onCardMessage(m);
     if (!attempt) return; // a frame opened for disableAutoSelect() or revoke(): no sign-in
     // The five arrows are the silent path's: the button's frame and popup draw none of them.
     if (m.frame !== "check_session" && m.frame !== "authorize") return;
@@ -197,8 +223,9 @@
   /** The callback's response: show what it carried, the credential shortened. */
   function onResponse(r) {
     // The button's answer without a click seen first: its frame finished with storage access.
-    if (r.select_by === "btn") attempt = {...attempt, button: true};
-    if (attempt && attempt.button) return;
+    if (r.select_by === "btn") attempt = {...attempt, by: "button"};
+    if (r.select_by === "user") attempt = {...attempt, by: "card"};
+    if (attempt && attempt.by) return;
     if (r.credential) {
       const c = String(r.credential);
       const short = `${c.slice(0, 12)}…${c.slice(-6)} (${c.length} characters)`;
@@ -211,8 +238,8 @@
 
   function onResult(m) {
     if (!attempt) return;
-    lastByButton = Boolean(attempt.button);
-    if (attempt.button) return onButtonResult(m);
+    lastBy = attempt.by || "silent";
+    if (attempt.by) return onClickResult(m, attempt.by);
     if (attempt.session && !attempt.drawn) drawRecheck(); // "unchanged", then no answer
     else if (!attempt.drawn) {
       reset(); // no frame answered, or none was needed:
@@ -239,17 +266,44 @@
     attempt = null;
   }
 
-  /** What a click on the button came to; the arrows stay as the silent attempt left them. */
-  function onButtonResult(m) {
+  /** What a click on the button or the card came to; the arrows stay as the silent attempt
+   * left them. */
+  function onClickResult(m, by) {
     attempt = null;
     if (!m.ok) return fail(`login_required · ${m.reason}`, ADVICE[m.reason] || UNKNOWN_ADVICE);
     outcome.className = "trace-outcome";
-    outcome.textContent = "Credential received from LxL ID’s button: the site’s backend is checking it…";
+    outcome.textContent = `Credential received from LxL ID’s ${by}: the site’s backend is checking it…`;
   }
 
   /** The supporter pressed LxL ID's button: what follows is the button's attempt. */
   function onClick() {
-    attempt = {drawn: false, button: true};
+    attempt = {drawn: false, by: "button"};
+  }
+
+  /** A message of the card's frame: Continue starts the card's attempt (its answer, or the
+   * popup it asks for); a refused click is the site's to know (a banner covering the card?). */
+  function onCardMessage(m) {
+    if (m.message === "lxl:continue" || m.message === "authorization_response") {
+      attempt = {drawn: false, by: "card"};
+    } else if (m.message === "lxl:card_refused") {
+      showCard("refused", "A click on Continue was refused: the card was covered, faded or " +
+        "had just appeared or moved under the pointer. Developer: keep your page’s banners " +
+        "and overlays off the card’s corner.");
+    }
+  }
+
+  /** One of the card's moments ({type: "prompt", ...}): what became of it, on its own line. */
+  function onPrompt(m) {
+    if (m.moment === "display" && m.displayed) return showCard("displayed", "LxL ID’s card is shown.");
+    const why = m.not_displayed_reason || m.skipped_reason || m.dismissed_reason;
+    const said = {display: "not shown", skipped: "closed", dismissed: "gone"}[m.moment] || m.moment;
+    showCard(m.moment, `LxL ID’s card: ${said} · ${why}${m.reason ? ` (${m.reason})` : ""}. ` +
+      (CARD_WORDS[why] || ""));
+  }
+
+  function showCard(moment, text) {
+    card.dataset.moment = moment;
+    card.textContent = text;
   }
 
   /** The site's backend said what it made of the credential (signin.js). */
@@ -257,12 +311,13 @@
     if (attempt) attempt.backendAnswered = true;
     if (m.ok) {
       outcome.className = "trace-outcome";
-      outcome.textContent = lastByButton
-        ? "Signed in with LxL ID’s button: one click."
-        : "Signed in silently: no click, no visible frame, no navigation.";
+      outcome.textContent = {
+        button: "Signed in with LxL ID’s button: one click.",
+        card: "Signed in with LxL ID’s card: one click on Continue.",
+      }[lastBy] || "Signed in silently: no click, no visible frame, no navigation.";
       return;
     }
-    if (lastByButton) {
+    if (lastBy !== "silent") {
       return fail(`refused by the site · ${m.error || "network"}`,
                   m.message || "The site’s backend could not be reached; try the button again.");
     }
@@ -298,6 +353,7 @@
       else if (m.type === "backend") onBackend(m);
       else if (m.type === "unreachable") onUnreachable(m);
       else if (m.type === "click") onClick();
+      else if (m.type === "prompt") onPrompt(m);
     } catch (error) {
       reportError(error); // a bug here must never break the page's sign-in
     }
@@ -319,5 +375,5 @@
     show(open, false);
   }
 
-  window.ngoTrace = Object.freeze({moment, advice: ADVICE});
+  window.ngoTrace = Object.freeze({moment, advice: ADVICE, cardWords: CARD_WORDS});
 })();
