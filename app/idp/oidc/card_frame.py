@@ -34,9 +34,6 @@ CARD_HEIGHT_PX = 176
 # How long a card's Continue and close work after it was shown (its token's lifetime).
 TOKEN_SECONDS = 3600
 INVALID_CARD = "invalid_card"
-# The not-displayed reason of a running cooldown (reasons.NOT_DISPLAYED_REASONS): it has no
-# failure reason, since a silent sign-in never meets it.
-SUPPRESSED_BY_USER = "suppressed_by_user"
 INVALID_OPTION = "invalid_request"
 _FLAGS = ("1", "true", "0", "false")  # a switch of the SDK's, as the button frame reads one
 
@@ -129,7 +126,7 @@ def decide(client, origin, options):
             ask_browser_for_storage_access=silent.storage_access() is None)
     user = live[0].user  # one account per browser: see accounts.sign_in
     if prompt_cooldowns.is_quiet(user, client.client_id):
-        return Card(False, SUPPRESSED_BY_USER)
+        return Card(False, reasons.SUPPRESSED_BY_USER)
     return Card(True, user=user,
                 needs_consent=not consents.covers(user, client.client_id, options.scope),
                 token=_serializer().dumps(_bound_to(client.client_id, origin, key)))
