@@ -19,7 +19,7 @@ from app.idp.models import BrowserSession, PromptCooldown, User, epoch
 from app.idp.oidc import card_frame, claims, reasons
 from tests.helpers import (
     CLIENT_ID, IDP, NGO, PASSWORD, authorize_url, redirect_params, sign_in)
-from tests.idp.test_button_frame import nonce_of
+from tests.idp.test_button_frame import button_url, nonce_of
 from tests.idp.test_silent import embedded, frame_action, signed_in_and_consented
 
 HOUR, DAY, WEEK = 3600, 24 * 3600, 7 * 24 * 3600
@@ -298,6 +298,21 @@ def test_the_card_refuses_other_callers_framed_by_nobody_and_posting_nothing(
     assert response.headers["Content-Security-Policy"].endswith("frame-ancestors 'none'")
     assert "postMessage" not in response.text and "<button" not in response.text
     assert "Ada" not in response.text and reason in response.text
+
+
+@pytest.mark.parametrize("frame_url", [card_url, button_url], ids=["card", "button"])
+@pytest.mark.parametrize("repeated", [f"client_id={CLIENT_ID}", f"origin={NGO}",
+                                      "origin=http://evil.localhost:5000"])
+def test_a_repeated_client_id_or_origin_is_refused_naming_it_by_both_frames(
+        http, frame_url, repeated):
+    """Neither value is picked: the page is refused, framed by nobody, and says which one."""
+    sign_in(http)
+    name = repeated.split("=", 1)[0]
+    response = http.get(frame_url() + "&" + repeated)
+    assert response.status_code == 400
+    assert response.headers["Content-Security-Policy"].endswith("frame-ancestors 'none'")
+    assert "postMessage" not in response.text and "<button" not in response.text
+    assert f"Repeated &#39;{name}&#39; parameter" in response.text
 
 
 @pytest.mark.parametrize("query, name", [

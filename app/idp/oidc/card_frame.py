@@ -24,8 +24,8 @@ from werkzeug.datastructures import MultiDict
 
 from .. import accounts, consents, prompt_cooldowns
 from ...sites import origin_host
-from . import reasons, silent, status_frame
-from .status_frame import AUTHORIZATION_PARAMS, FrameRefused
+from . import button_frame, reasons, silent, status_frame
+from .status_frame import AUTHORIZATION_PARAMS
 
 # The card's size, the same for everyone (what a site sees of it); the SDK's part gives its
 # frame the same numbers (tests/sdk holds them equal), at most the window's width less 16 px.
@@ -34,8 +34,6 @@ CARD_HEIGHT_PX = 176
 # How long a card's Continue and close work after it was shown (its token's lifetime).
 TOKEN_SECONDS = 3600
 INVALID_CARD = "invalid_card"
-INVALID_OPTION = "invalid_request"
-_FLAGS = ("1", "true", "0", "false")  # a switch of the SDK's, as the button frame reads one
 
 
 class InvalidCard(Exception):
@@ -57,18 +55,17 @@ class Options:
 def read(args):
     """Return the ``Options`` the query ``args`` (a ``MultiDict``) asks for; else refuse.
 
-    The authorization request goes to ``/oidc/iframe/card/continue`` unchanged, where the
-    grant checks it as ``/oidc/authorize`` would; only a repeated parameter, which a JSON
-    body cannot carry, is refused here. ``itp_support`` is checked, as the other frames
-    check it, but changes nothing: a card is displayed only where our cookie reached it, so
-    its script may always use the storage-access grant that let it through.
+    Read as the button frame reads its options (``button_frame.single``, ``flag``). The
+    authorization request goes to ``/oidc/iframe/card/continue`` unchanged, where the grant
+    checks it as ``/oidc/authorize`` would; only a repeated parameter, which a JSON body
+    cannot carry, is refused here (an empty one counts as absent: RFC 6749 §3.1).
+    ``itp_support`` is checked, as the other frames check it, but changes nothing: a card is
+    displayed only where our cookie reached it, so its script may always use the
+    storage-access grant that let it through.
     """
-    for name in (*AUTHORIZATION_PARAMS, "itp_support"):
-        if len(args.getlist(name)) > 1:
-            raise FrameRefused(INVALID_OPTION, f"Repeated '{name}' parameter: send it once.")
-    if args.get("itp_support", "") not in ("", *_FLAGS):
-        raise FrameRefused(INVALID_OPTION, "'itp_support' must be 1 or 0.")
-    return Options({name: args[name] for name in AUTHORIZATION_PARAMS if name in args})
+    button_frame.flag(args, "itp_support")
+    return Options({name: value for name in AUTHORIZATION_PARAMS
+                    if (value := button_frame.single(args, name)) is not None})
 
 
 @dataclass(frozen=True)
