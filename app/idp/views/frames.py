@@ -173,8 +173,11 @@ def _frame_call(*names, required=()):
         abort(make_response(jsonify(error="forbidden"), 403))
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        listed = ", ".join(f"'{name}'" for name in required[:-1]) + f" and '{required[-1]}'"
-        _invalid_request(f"Send a JSON object with {listed}.")
+        quoted = [f"'{name}'" for name in required]
+        # "'a', 'b' and 'c'", "'a'", or nothing at all when no field is required.
+        listed = " and ".join(filter(None, (", ".join(quoted[:-1]), *quoted[-1:])))
+        _invalid_request(f"Send a JSON object with {listed}." if listed else
+                         "Send a JSON object.")
     values = tuple(body.get(name) for name in names)
     for name, value in zip(names, values):
         if value is not None and not isinstance(value, str):
