@@ -18,7 +18,7 @@ from app.idp import accounts, clients, prompt_cooldowns
 from app.idp.models import BrowserSession, PromptCooldown, User, epoch
 from app.idp.oidc import card_frame, claims, reasons
 from tests.helpers import (
-    CLIENT_ID, IDP, NGO, PASSWORD, authorize_url, redirect_params, sign_in)
+    CLIENT_ID, IDP, NGO, PASSWORD, authorize_url, consent, redirect_params, sign_in)
 from tests.idp.test_button_frame import button_url, nonce_of
 from tests.idp.test_silent import embedded, frame_action, signed_in_and_consented
 
@@ -499,6 +499,36 @@ def test_continue_clears_the_cooldown(app, http, clock):
     with app.app_context():
         assert prompt_cooldowns.find(User.by_email("ada@example.org"), CLIENT_ID) is None
     shown_card(http)
+
+
+def cooldown_of(app, email="ada@example.org"):
+    with app.app_context():
+        return prompt_cooldowns.find(User.by_email(email), CLIENT_ID)
+
+
+@pytest.mark.parametrize("consented_before, params", [
+    (False, {}),  # Continue without consent: the consent popup
+    (True, {"prompt": "consent"}),  # Continue where the browser cannot vouch for the card
+])
+def test_a_sign_in_through_the_popup_clears_the_cooldown_and_the_opt_out(
+        app, http, clock, consented_before, params):
+    """The person signed in to the site by hand (silent.signed_in_by_hand), as with Continue."""
+    (signed_in_and_consented if consented_before else sign_in)(http)
+    frame_action(http, "disable_auto_select")
+    card_call(http, "dismiss", shown_card(http))
+    assert cooldown_of(app) is not None
+    consent(http, authorize_url(response_type="id_token", **params))
+    assert cooldown_of(app) is None
+    shown_card(http)
+    assert "id_token" in redirect_params(http.get(authorize_url(response_type="id_token",
+                                                                prompt="none")))
+
+
+def test_denying_in_the_popup_keeps_the_cooldown(app, http, clock):
+    sign_in(http)
+    card_call(http, "dismiss", shown_card(http))
+    consent(http, authorize_url(response_type="id_token"), decision="deny")
+    assert cooldown_of(app) is not None
 
 
 # --- the card token: this browser's card, for this site, for an hour ------------------------

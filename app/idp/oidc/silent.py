@@ -17,7 +17,7 @@ from authlib.oidc.core.errors import (
 from flask import request
 
 from ...extensions import db
-from .. import accounts, consents
+from .. import accounts, consents, prompt_cooldowns
 from ..models import AutoSelectOptOut
 from . import claims, hints, max_age, reasons
 from .max_age import MaxAge
@@ -137,6 +137,14 @@ def clear_opt_out(user, client_id):
     db.session.execute(db.delete(AutoSelectOptOut).filter_by(user_id=user.id,
                                                              client_id=client_id))
     db.session.commit()
+
+
+def signed_in_by_hand(user, client_id):
+    """The user signed in to ``client_id``'s site themselves (the sign-in form, consent, the
+    One-Tap card's Continue): turn automatic sign-in back on and forget their closings of
+    the site's card."""
+    clear_opt_out(user, client_id)
+    prompt_cooldowns.clear(user, client_id)
 
 
 def revoke_consent(client_id, hint):
