@@ -477,6 +477,30 @@ def test_continue_when_the_session_cannot_answer_the_request_asks_for_the_popup(
         .json == {"popup": True}
 
 
+@pytest.mark.parametrize("changed, answer", [
+    ({"redirect_uri": "http://evil.localhost:5000"}, "authorization"),  # an error response
+    ({"nonce": None}, "authorization"),
+    ({"login_hint": "grace@example.org"}, "popup"),
+    ({"max_age": "60"}, "popup"),  # signed in 10 minutes ago
+])
+def test_continue_without_a_credential_leaves_the_opt_out_and_the_cooldown(
+        app, http, clock, changed, answer):
+    """Only a credential is a sign-in by hand: a request the site got wrong, or one the session
+    cannot answer, turns nothing back on."""
+    signed_in_and_consented(http)
+    frame_action(http, "disable_auto_select")
+    with app.app_context():
+        db.session.execute(db.update(BrowserSession).values(auth_time=epoch() - 600))
+        db.session.commit()
+    page = shown_card(http)
+    card_call(http, "dismiss", page)
+    response = card_call(http, "continue", page, **changed).json
+    assert set(response) == {answer} and "id_token" not in response.get("authorization", {})
+    assert cooldown_of(app) is not None
+    assert redirect_params(http.get(authorize_url(response_type="id_token", prompt="none"))) \
+        ["reason"] == "auto_select_disabled"
+
+
 def test_continue_with_a_malformed_request_answers_the_sites_error(http):
     """As the status frame: posted to the registered origin only, naming the parameter."""
     signed_in_and_consented(http)

@@ -150,26 +150,23 @@ def check_token(token, client_id, origin):
 def continue_card(client, origin, requested):
     """Sign in from the card: return the authorization response, or ``None`` for the popup.
 
-    ``requested`` is the site's authorization request (name → string). The popup is needed
-    when nobody is signed in any more, consent does not cover the scope, or the session
-    cannot answer the request (``max_age``, a hint naming someone else); otherwise the
-    response is the status frame's (``prompt=none``, ``web_message`` to ``origin``), also an
-    error response for a malformed request, which the site's own request caused.
+    ``requested`` is the site's authorization request (name → string), answered as the status
+    frame answers it (``prompt=none``, ``web_message`` to ``origin``): the grant alone judges
+    the session, the consent and the request. It looks past an auto-select opt-out, which
+    stops *automatic* sign-in, not the person's own click. When the grant needs the person
+    (login, consent or interaction required: signed out meanwhile, consent missing or
+    withdrawn, ``max_age`` exceeded, a hint naming someone else), the popup asks. A malformed
+    request gets its error response, which the site's own request caused.
     """
-    live, _ = accounts.sessions_for_key(accounts.silent_browser_key())
-    if not live or not consents.covers(live[0].user, client.client_id,
-                                       requested.get("scope") or "openid"):
-        return None
-    user = live[0].user
-    # The click is the person signing in to this site themselves: as a sign-in through the
-    # popup does, it turns automatic sign-in back on — first, since prompt=none refuses an
-    # opted-out user.
-    silent.clear_opt_out(user, client.client_id)
-    answer = status_frame.answer(client, origin, MultiDict(requested))
+    answer = status_frame.answer(client, origin, MultiDict(requested), ignore_opt_out=True)
     if answer.status != status_frame.LOGGED_IN or answer.authorization is None:
         return None
-    if "error" not in answer.authorization:
-        prompt_cooldowns.clear(user, client.client_id)
+    if "id_token" in answer.authorization:
+        # Only a credential is the person signing in to the site by hand, which turns
+        # automatic sign-in back on (as a sign-in through the popup does). The grant issued
+        # it to this browser's one user.
+        live, _ = accounts.sessions_for_key(accounts.silent_browser_key())
+        silent.signed_in_by_hand(live[0].user, client.client_id)
     return answer.authorization
 
 
