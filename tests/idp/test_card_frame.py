@@ -395,21 +395,6 @@ def test_nothing_in_the_script_says_who_is_signed_in(app, http, email):
     assert page.count(user.email) == 1 and page.count(user.name) == 1
 
 
-def test_the_guard_is_in_the_script(http):
-    sign_in(http)
-    script = script_of(shown_card(http).split("</main>", 1)[1])
-    for constant in ("var VISIBLE_FOR_MS = 500;", "var POINTER_SETTLED_MS = 250;",
-                     "var FOCUSED_FOR_MS = 500;", "var VISIBILITY_DELAY_MS = 100;"):
-        assert constant in script
-    assert "{trackVisibility: true, delay: VISIBILITY_DELAY_MS}" in script
-    assert '"isVisible" in IntersectionObserverEntry.prototype' in script
-    assert 'post({type: "lxl:continue", confirm: true})' in script
-    assert 'post({type: "lxl:card_refused", why: why})' in script
-    assert '"Click Continue again"' in script and "event.isTrusted" in script
-    assert 'button.setAttribute("data-armed", "")' in script
-    assert 'addEventListener("resize"' in script and "event.detail === 0" in script
-
-
 def test_the_cards_calls_use_the_storage_access_grant_that_let_it_through(http):
     """Third-party cookies blocked: Chromium sent our cookie with the frame's request under a
     grant (Storage Access Headers), which the document itself must ask for before its calls
