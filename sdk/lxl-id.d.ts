@@ -326,7 +326,8 @@ declare namespace lxl.accounts.id {
   /**
    * Abort everything in flight and remove every frame and message listener the SDK made, the
    * status frame too. A cancelled attempt's callback, or `revoke`'s `done`, is never called.
-   * The One-Tap card closes (`cancel_called`).
+   * The One-Tap card closes (`cancel_called`), also a `prompt()` still waiting for the SDK's
+   * card code: its listener is told at once.
    */
   function cancel(): void;
   /**
