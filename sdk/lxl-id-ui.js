@@ -244,11 +244,12 @@
    * @param {'btn' | 'user'} selectBy the button, or the card's Continue
    * @param {Record<string, string>} [extraParams] more authorization parameters (the card's
    *   `prompt: 'consent'`)
-   * @param {(delivered: Delivered) => void} [then] told what the site was told, once the popup
-   *   answered, was closed, or was blocked
+   * @param {(tell: () => Delivered) => void} [settle] called once the popup answered, was
+   *   closed, or was blocked, with `tell`, which tells the site (core.finish or core.failure)
+   *   and returns what it was told: the card ends itself before it calls `tell`
    * @returns {boolean} false when a popup was open already: it is only brought to the front
    */
-  function signInWithPopup(selectBy, extraParams = {}, then = () => {}) {
+  function signInWithPopup(selectBy, extraParams = {}, settle = tell => { tell() }) {
     if (openPopup && !openPopup.closed) {
       openPopup.focus();
       return false;
@@ -261,7 +262,7 @@
     const popup = window.open(url, POPUP.name, popupFeatures());
     // null: the browser blocked it (no user activation reached us). Nothing will come; say so now.
     if (!popup) {
-      then(core.failure('popup_blocked'));
+      settle(() => core.failure('popup_blocked'));
       return true;
     }
     openPopup = popup;
@@ -278,7 +279,7 @@
       core.moment({type: 'message', message: 'authorization_response', frame: 'popup',
         ...error && {error}, ...reason && {reason}});
       if (response.id_token && recall() != 'refused') remember('worth_asking');
-      then(core.finish(response, authorization, selectBy));
+      settle(() => core.finish(response, authorization, selectBy));
     };
     // The IdP's answer page posts its answer, then closes itself. No spec orders that message
     // before `closed` turns true here (Chromium did in 25 of 25 runs), so a closed popup gets
@@ -288,7 +289,7 @@
       if (!popup.closed) return;
       if (closedSeen) {
         stopWatching();
-        then(core.failure('popup_closed'));
+        settle(() => core.failure('popup_closed'));
       }
       closedSeen = true;
     }, POPUP_POLL_MS);
@@ -460,7 +461,7 @@
       continueInPopup(shown, message.confirm === true);
     } else if (type == 'authorization_response' && shown.displayed) {
       // Continue, consent given: the frame signed in itself.
-      endCardWith(shown, core.finish(message.response || {}, authorization, 'user'));
+      endCardWith(shown, () => core.finish(message.response || {}, authorization, 'user'));
     }
   }
 
@@ -480,24 +481,30 @@
    */
   function continueInPopup(shown, confirm) {
     const started = signInWithPopup('user', confirm ? {prompt: 'consent'} : {},
-      delivered => endCardWith(shown, delivered));
+      tell => endCardWith(shown, tell));
     // Hidden while the person is in the popup; its outcome removes it.
     const container = /** @type {HTMLDivElement} */ (shown.container);
     if (started && card == shown) container.style.display = 'none';
   }
 
   /**
-   * The card's sign-in ended, and the site was told (core.finish or core.failure): a credential
-   * dismisses the card; a failure skips it.
-   * @param {Card} shown @param {Delivered} delivered
+   * The card's sign-in ended: the card is removed first, then `tell` tells the site
+   * (core.finish or core.failure), so that its callback may call prompt() again without
+   * restarting this card; then the listener hears it: a credential dismisses the card, a
+   * failure skips it. A card that ended meanwhile (cancel(), prompt() again) tells nothing more,
+   * but its popup's answer still goes to the site.
+   * @param {Card} shown @param {() => Delivered} tell
    */
-  function endCardWith(shown, delivered) {
+  function endCardWith(shown, tell) {
+    const ending = removeCard(shown);
+    const delivered = tell();
+    if (!ending) return;
     if (delivered.credential !== undefined) {
-      return endCard(shown, 'dismissed', 'credential_returned');
+      return core.promptMoment(shown.listener, 'dismissed', 'credential_returned');
     }
     const reason = delivered.reason;
-    endCard(shown, 'skipped', USER_CANCELS.includes(reason) ? 'user_cancel' : 'issuing_failed',
-      reason);
+    core.promptMoment(shown.listener, 'skipped',
+      USER_CANCELS.includes(reason) ? 'user_cancel' : 'issuing_failed', reason);
   }
 
   /**
@@ -508,11 +515,17 @@
    * @param {FailureReason} [reason]
    */
   function endCard(shown, type, why, reason) {
-    if (card != shown) return;
+    if (removeCard(shown)) core.promptMoment(shown.listener, type, why, reason);
+  }
+
+  /** Take the card off the page and forget it; false if it had ended already.
+   * @param {Card} shown */
+  function removeCard(shown) {
+    if (card != shown) return false;
     card = undefined;
     shown.frame?.close();
     shown.container?.remove();
-    core.promptMoment(shown.listener, type, why, reason);
+    return true;
   }
 
   /** cancel(): the popup closes, telling nobody; the card is dismissed. */
@@ -521,7 +534,8 @@
     if (card) endCard(card, 'dismissed', 'cancel_called');
   }
 
-  /** A silent sign-in delivered a credential: neither the popup nor the card may add one. */
+  /** The core is about to deliver a credential (a silent sign-in, the button's, the card's):
+   * no other popup or card may add a second one. */
   function signedIn() {
     dropPopup();
     if (card) endCard(card, 'dismissed', 'credential_returned');

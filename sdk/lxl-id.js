@@ -510,8 +510,9 @@
 
   /**
    * The answer to the button or the card (from a frame or the popup): the same checks as the
-   * silent path's, then the callback. A silent attempt still in flight is dropped: one sign-in,
-   * one credential.
+   * silent path's, then the callback. A silent attempt still in flight is dropped, and the
+   * part ends its other flows (signedIn()) before the callback runs: one sign-in, one
+   * credential.
    * @param {AuthorizationResponse} response
    * @param {{state: string, nonce: string}} request what authorizationRequest() returned
    * @param {'btn' | 'user'} selectBy
@@ -525,6 +526,7 @@
       return fail(/** @type {Failure} */ (error), 'sign-in');
     }
     abortAttempt();
+    part?.signedIn();
     heldClaims = claims;
     // Signed in on purpose: automatic sign-in may resume.
     rememberSignedOutHere(false);

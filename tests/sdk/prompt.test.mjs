@@ -217,6 +217,22 @@ test('cancel() while the part loads, then the load fails: nobody is told (a butt
   assert.deepEqual(withButton.got.map(r => r.reason), ['idp_unreachable'], 'the button cannot be drawn');
 });
 
+test('core.finish: a credential makes the part end its other flows (signedIn) before the callback runs; a failure does not', () => {
+  const env = load();
+  const order = [];
+  env.api.initialize({client_id: 'ngo-demo', log_level: 'silent',
+    callback: r => order.push('callback ' + (r.select_by || r.reason))});
+  env.api.prompt();
+  const core = env.scripts()[0].lxlCore;
+  core.install({renderButton() {}, prompt() {}, cancel() {}, renderAgain() {},
+    signedIn: () => order.push('signedIn')});
+  const request = core.authorizationRequest();
+  core.finish({error: 'access_denied', state: request.state}, request, 'btn');
+  const id_token = jwt({iss: IDP, aud: 'ngo-demo', nonce: request.nonce, iat: now(), exp: now() + 600});
+  core.finish({id_token, state: request.state}, request, 'user');
+  assert.deepEqual(order, ['callback access_denied', 'signedIn', 'callback user']);
+});
+
 test('core.status(): the last lxl:session other than unchanged; none before, none after initialize()', async () => {
   const {env} = start({auto_select: true, log_level: 'silent'});
   await env.flush();
