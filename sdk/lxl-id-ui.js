@@ -363,6 +363,7 @@
    * @property {Listener | undefined} listener
    * @property {lxl.core.Frame} [frame] the card's frame, once opened
    * @property {HTMLDivElement} [container] the fixed box in the corner that holds the frame
+   * @property {() => void} [place] sizes and places the box for the window's width
    * @property {boolean} [displayed] the IdP said the card displays
    */
   /** The latest prompt()'s card, until its last moment: one card at a time.
@@ -405,19 +406,24 @@
     const authorization = core.authorizationRequest();
     const query = {origin: core.origin, ...(settings.itp_support ? {itp_support: '1'} : {}),
       ...authorization.request};
-    const width = Math.min(CARD_WIDTH_PX, innerWidth - 2 * NARROW_MARGIN_PX);
-    const right = Math.min(CARD_MARGIN_PX, (innerWidth - width) / 2);
     const container = document.createElement('div');
     // CSSOM, not a style attribute: allowed under a strict CSP.
-    Object.assign(container.style, {position: 'fixed', top: px(CARD_MARGIN_PX), right: px(right),
+    Object.assign(container.style, {position: 'fixed', top: px(CARD_MARGIN_PX),
       zIndex: TOPMOST_Z_INDEX});
     document.body.append(container);
     const frame = core.openFrame('/oidc/iframe/card', query, 'card', container);
     const iframe = frame.element;
-    Object.assign(iframe,
-      {title: CARD_TITLE, width: String(width), height: String(CARD_HEIGHT_PX)});
+    Object.assign(iframe, {title: CARD_TITLE, height: String(CARD_HEIGHT_PX)});
     Object.assign(iframe.style, {display: 'none', border: '0'});
-    Object.assign(shown, {frame, container});
+    // min(360, innerWidth - 16) wide, again whenever the window is resized (a phone turned).
+    const place = () => {
+      const width = Math.min(CARD_WIDTH_PX, innerWidth - 2 * NARROW_MARGIN_PX);
+      iframe.width = String(width);
+      container.style.right = px(Math.min(CARD_MARGIN_PX, (innerWidth - width) / 2));
+    };
+    place();
+    addEventListener('resize', place);
+    Object.assign(shown, {frame, container, place});
     frame.onMessage(message => onCardMessage(shown, message, authorization));
     // The core's frame tells who answered: the IdP's hello, or (by client-check once the frame
     // loaded) a refusal or an IdP out of reach.
@@ -525,6 +531,7 @@
     card = undefined;
     shown.frame?.close();
     shown.container?.remove();
+    if (shown.place) removeEventListener('resize', shown.place);
     return true;
   }
 

@@ -448,6 +448,23 @@ for (const [what, end] of [
   });
 }
 
+test('the card follows the window\'s width (resize), by CSSOM; no listener once it ended', async () => {
+  const env = load();
+  const page = start({}, env);
+  const frame = await prompt(page);
+  assert.deepEqual([frame.width, env.cards()[0].style.right], ['360', '16px']);
+  env.ctx.innerWidth = 320;
+  env.win.dispatch('resize');
+  assert.deepEqual([frame.width, env.cards()[0].style.right], ['304', '8px']);
+  assert.deepEqual(frame.attributes, {}, 'no style attribute');
+  env.ctx.innerWidth = 1024;
+  env.win.dispatch('resize');
+  assert.deepEqual([frame.width, env.cards()[0].style.right], ['360', '16px']);
+  env.msg(frame, {type: 'lxl:hello'});
+  env.msg(frame, {type: 'lxl:card', displayed: false, not_displayed_reason: 'suppressed_by_user'});
+  assert.equal(env.win.listenerCount('resize'), 0);
+});
+
 test('authorization_response from the card (consent given) → credential select_by user, dismissed credential_returned', async () => {
   const localStorage = memoryStorage(new Map([['lxl:ngo-demo:auto_select_disabled', '1']]));
   const {env, frame, got, heard, moments} = await displayedCard({}, load({globals: {localStorage}}));
