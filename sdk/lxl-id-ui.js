@@ -352,7 +352,8 @@
   // What a refused click on Continue tells the site's developer, by the frame's `why`.
   /** @type {Record<string, string>} */
   const REFUSED_CLICK = {
-    not_visible: 'something covered it or made it transparent (a cookie banner?): keep the '
+    not_visible: 'something covered it, clipped it or made it transparent (a cookie banner? a '
+      + 'filter on the page?), so the person is asked to confirm in the popup: keep the '
       + 'top-right corner clear while the card shows',
     too_soon: 'it came too soon after the card appeared, moved or was uncovered',
   };

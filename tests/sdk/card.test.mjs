@@ -583,7 +583,7 @@ test('lxl:card_refused → a console warning (per log_level); the card stays', a
   env.msg(frame, {type: 'lxl:card_refused', why: 'not_visible'});
   env.msg(frame, {type: 'lxl:card_refused', why: 'too_soon'});
   assert.equal(env.warns.length, 2);
-  assert.match(env.warns[0], /^lxl-id: the One-Tap card refused a click on Continue: something covered it or made it transparent/);
+  assert.match(env.warns[0], /^lxl-id: the One-Tap card refused a click on Continue: something covered it, clipped it or made it transparent .*asked to confirm in the popup/);
   assert.match(env.warns[1], /^lxl-id: the One-Tap card refused a click on Continue: it came too soon after the card appeared/);
   assert.deepEqual(moments.filter(m => m.message == 'lxl:card_refused'),
     [{type: 'message', message: 'lxl:card_refused', frame: 'card'}, {type: 'message', message: 'lxl:card_refused', frame: 'card'}]);
