@@ -244,11 +244,12 @@
    * @param {'btn' | 'user'} selectBy the button, or the card's Continue
    * @param {Record<string, string>} [extraParams] more authorization parameters (the card's
    *   `prompt: 'consent'`)
-   * @param {(delivered: Delivered) => void} [then] told what the site was told, once the popup
-   *   answered, was closed, or was blocked
+   * @param {(tell: () => Delivered) => void} [settle] called once the popup answered, was
+   *   closed, or was blocked, with `tell`, which tells the site (core.finish or core.failure)
+   *   and returns what it was told: the card ends itself before it calls `tell`
    * @returns {boolean} false when a popup was open already: it is only brought to the front
    */
-  function signInWithPopup(selectBy, extraParams = {}, then = () => {}) {
+  function signInWithPopup(selectBy, extraParams = {}, settle = tell => { tell() }) {
     if (openPopup && !openPopup.closed) {
       openPopup.focus();
       return false;
@@ -261,7 +262,7 @@
     const popup = window.open(url, POPUP.name, popupFeatures());
     // null: the browser blocked it (no user activation reached us). Nothing will come; say so now.
     if (!popup) {
-      then(core.failure('popup_blocked'));
+      settle(() => core.failure('popup_blocked'));
       return true;
     }
     openPopup = popup;
@@ -278,7 +279,7 @@
       core.moment({type: 'message', message: 'authorization_response', frame: 'popup',
         ...error && {error}, ...reason && {reason}});
       if (response.id_token && recall() != 'refused') remember('worth_asking');
-      then(core.finish(response, authorization, selectBy));
+      settle(() => core.finish(response, authorization, selectBy));
     };
     // The IdP's answer page posts its answer, then closes itself. No spec orders that message
     // before `closed` turns true here (Chromium did in 25 of 25 runs), so a closed popup gets
@@ -288,7 +289,7 @@
       if (!popup.closed) return;
       if (closedSeen) {
         stopWatching();
-        then(core.failure('popup_closed'));
+        settle(() => core.failure('popup_closed'));
       }
       closedSeen = true;
     }, POPUP_POLL_MS);
@@ -351,7 +352,8 @@
   // What a refused click on Continue tells the site's developer, by the frame's `why`.
   /** @type {Record<string, string>} */
   const REFUSED_CLICK = {
-    not_visible: 'something covered it or made it transparent (a cookie banner?): keep the '
+    not_visible: 'something covered it, clipped it or made it transparent (a cookie banner? a '
+      + 'filter on the page?), so the person is asked to confirm in the popup: keep the '
       + 'top-right corner clear while the card shows',
     too_soon: 'it came too soon after the card appeared, moved or was uncovered',
   };
@@ -362,6 +364,7 @@
    * @property {Listener | undefined} listener
    * @property {lxl.core.Frame} [frame] the card's frame, once opened
    * @property {HTMLDivElement} [container] the fixed box in the corner that holds the frame
+   * @property {() => void} [place] sizes and places the box for the window's width
    * @property {boolean} [displayed] the IdP said the card displays
    */
   /** The latest prompt()'s card, until its last moment: one card at a time.
@@ -404,19 +407,24 @@
     const authorization = core.authorizationRequest();
     const query = {origin: core.origin, ...(settings.itp_support ? {itp_support: '1'} : {}),
       ...authorization.request};
-    const width = Math.min(CARD_WIDTH_PX, innerWidth - 2 * NARROW_MARGIN_PX);
-    const right = Math.min(CARD_MARGIN_PX, (innerWidth - width) / 2);
     const container = document.createElement('div');
     // CSSOM, not a style attribute: allowed under a strict CSP.
-    Object.assign(container.style, {position: 'fixed', top: px(CARD_MARGIN_PX), right: px(right),
+    Object.assign(container.style, {position: 'fixed', top: px(CARD_MARGIN_PX),
       zIndex: TOPMOST_Z_INDEX});
     document.body.append(container);
     const frame = core.openFrame('/oidc/iframe/card', query, 'card', container);
     const iframe = frame.element;
-    Object.assign(iframe,
-      {title: CARD_TITLE, width: String(width), height: String(CARD_HEIGHT_PX)});
+    Object.assign(iframe, {title: CARD_TITLE, height: String(CARD_HEIGHT_PX)});
     Object.assign(iframe.style, {display: 'none', border: '0'});
-    Object.assign(shown, {frame, container});
+    // min(360, innerWidth - 16) wide, again whenever the window is resized (a phone turned).
+    const place = () => {
+      const width = Math.min(CARD_WIDTH_PX, innerWidth - 2 * NARROW_MARGIN_PX);
+      iframe.width = String(width);
+      container.style.right = px(Math.min(CARD_MARGIN_PX, (innerWidth - width) / 2));
+    };
+    place();
+    addEventListener('resize', place);
+    Object.assign(shown, {frame, container, place});
     frame.onMessage(message => onCardMessage(shown, message, authorization));
     // The core's frame tells who answered: the IdP's hello, or (by client-check once the frame
     // loaded) a refusal or an IdP out of reach.
@@ -460,7 +468,7 @@
       continueInPopup(shown, message.confirm === true);
     } else if (type == 'authorization_response' && shown.displayed) {
       // Continue, consent given: the frame signed in itself.
-      endCardWith(shown, core.finish(message.response || {}, authorization, 'user'));
+      endCardWith(shown, () => core.finish(message.response || {}, authorization, 'user'));
     }
   }
 
@@ -480,24 +488,30 @@
    */
   function continueInPopup(shown, confirm) {
     const started = signInWithPopup('user', confirm ? {prompt: 'consent'} : {},
-      delivered => endCardWith(shown, delivered));
+      tell => endCardWith(shown, tell));
     // Hidden while the person is in the popup; its outcome removes it.
     const container = /** @type {HTMLDivElement} */ (shown.container);
     if (started && card == shown) container.style.display = 'none';
   }
 
   /**
-   * The card's sign-in ended, and the site was told (core.finish or core.failure): a credential
-   * dismisses the card; a failure skips it.
-   * @param {Card} shown @param {Delivered} delivered
+   * The card's sign-in ended: the card is removed first, then `tell` tells the site
+   * (core.finish or core.failure), so that its callback may call prompt() again without
+   * restarting this card; then the listener hears it: a credential dismisses the card, a
+   * failure skips it. A card that ended meanwhile (cancel(), prompt() again) tells nothing more,
+   * but its popup's answer still goes to the site.
+   * @param {Card} shown @param {() => Delivered} tell
    */
-  function endCardWith(shown, delivered) {
+  function endCardWith(shown, tell) {
+    const ending = removeCard(shown);
+    const delivered = tell();
+    if (!ending) return;
     if (delivered.credential !== undefined) {
-      return endCard(shown, 'dismissed', 'credential_returned');
+      return core.promptMoment(shown.listener, 'dismissed', 'credential_returned');
     }
     const reason = delivered.reason;
-    endCard(shown, 'skipped', USER_CANCELS.includes(reason) ? 'user_cancel' : 'issuing_failed',
-      reason);
+    core.promptMoment(shown.listener, 'skipped',
+      USER_CANCELS.includes(reason) ? 'user_cancel' : 'issuing_failed', reason);
   }
 
   /**
@@ -508,11 +522,18 @@
    * @param {FailureReason} [reason]
    */
   function endCard(shown, type, why, reason) {
-    if (card != shown) return;
+    if (removeCard(shown)) core.promptMoment(shown.listener, type, why, reason);
+  }
+
+  /** Take the card off the page and forget it; false if it had ended already.
+   * @param {Card} shown */
+  function removeCard(shown) {
+    if (card != shown) return false;
     card = undefined;
     shown.frame?.close();
     shown.container?.remove();
-    core.promptMoment(shown.listener, type, why, reason);
+    if (shown.place) removeEventListener('resize', shown.place);
+    return true;
   }
 
   /** cancel(): the popup closes, telling nobody; the card is dismissed. */
@@ -521,7 +542,8 @@
     if (card) endCard(card, 'dismissed', 'cancel_called');
   }
 
-  /** A silent sign-in delivered a credential: neither the popup nor the card may add one. */
+  /** The core is about to deliver a credential (a silent sign-in, the button's, the card's):
+   * no other popup or card may add a second one. */
   function signedIn() {
     dropPopup();
     if (card) endCard(card, 'dismissed', 'credential_returned');

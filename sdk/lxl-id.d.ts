@@ -301,7 +301,9 @@ declare namespace lxl.accounts.id {
    * when consent is needed (whatever `ux_mode`); the callback then gets `select_by: 'user'`,
    * or a failure as from the button's popup. Closing the card (×) starts a cooldown at the
    * IdP (2 hours, then 1 day, 1 week, 4 weeks): meanwhile the card is `suppressed_by_user`.
-   * `cancel()` closes the card; `prompt()` again replaces it. The listener gets each moment
+   * `cancel()` closes the card; `prompt()` again replaces it (the first is dismissed
+   * `flow_restarted`, even while the SDK's card code is still loading); a credential from
+   * the button or a silent sign-in ends it (`credential_returned`). The listener gets each moment
    * (`on_moment` too, as `{type: 'prompt', …}`); its errors are reported, never thrown here.
    * @throws {TypeError} when initialize() was not called first, or `listener` is no function.
    * @see Google Identity Services' prompt():
@@ -326,7 +328,8 @@ declare namespace lxl.accounts.id {
   /**
    * Abort everything in flight and remove every frame and message listener the SDK made, the
    * status frame too. A cancelled attempt's callback, or `revoke`'s `done`, is never called.
-   * The One-Tap card closes (`cancel_called`).
+   * The One-Tap card closes (`cancel_called`), also a `prompt()` still waiting for the SDK's
+   * card code: its listener is told at once.
    */
   function cancel(): void;
   /**
@@ -441,8 +444,9 @@ declare namespace lxl.core {
      */
     cancel(): void;
     /**
-     * A silent sign-in just delivered a credential: close the popup as cancel() does, and the
-     * card (dismissed `credential_returned`).
+     * A credential is about to reach the site (a silent sign-in, or `Core.finish` for the
+     * button or the card, before the callback runs): close the popup as cancel() does, and the
+     * card (dismissed `credential_returned`). A flow that delivers it ends itself first.
      */
     signedIn(): void;
     /** Draw each rendered button again with the current initialize() options. */
@@ -471,7 +475,8 @@ declare namespace lxl.core {
     /**
      * Check `response` against the request it answers (state, then the ID token's iss, aud,
      * azp, nonce, exp), then deliver the credential or the failure to the site; return what
-     * the site was told (`credential` set: a credential).
+     * the site was told (`credential` set: a credential). A credential first ends the part's
+     * other flows (`Part.signedIn`).
      */
     finish(response: AuthorizationResponse, request: {state: string; nonce: string},
       select_by: 'btn' | 'user'

@@ -122,10 +122,13 @@
    * @type {lxl.core.Part | undefined} */
   let part;
   /** @type {HTMLScriptElement | undefined} */ let partScript;
-  /** Calls made before the part arrived (renderButton, prompt, a cancel() after them), in
-   * order; each gets the part, or undefined when it could not load.
-   * @type {((loaded: lxl.core.Part | undefined) => void)[]} */
+  /** renderButton() calls made before the part arrived, in order.
+   * @type {((loaded: lxl.core.Part) => void)[]} */
   let pendingCalls = [];
+  /** The prompt() made before the part arrived: its listener and its wait. One at a time, as
+   * the part's cards: a second prompt() restarts it, cancel() dismisses it.
+   * @type {[PromptListener | undefined, Promise<boolean>] | undefined} */
+  let pendingPrompt;
   const storage = siteStorage();
 
   /**
@@ -428,7 +431,9 @@
     if (!options) throw usageError('initialize()', 'must come first');
     // nodeType, not instanceof: an element from another frame's realm is an element too.
     if (parent?.nodeType !== 1) throw usageError('renderButton(parent)', 'must be an Element');
-    withPart('renderButton', loaded => loaded?.renderButton(parent, buttonOptions));
+    if (part) return part.renderButton(parent, buttonOptions);
+    pendingCalls.push(loaded => loaded.renderButton(parent, buttonOptions));
+    loadPart('renderButton');
   }
 
   /**
@@ -443,8 +448,18 @@
     }
     // Asked now, not once the part arrived: an attempt that delivers meanwhile must count.
     const silentSignIn = afterSilentSignIn();
-    withPart('prompt', loaded => loaded ? loaded.prompt(listener, silentSignIn)
-      : promptMoment(listener, 'display', 'unknown_reason', 'idp_unreachable'));
+    if (part) return part.prompt(listener, silentSignIn);
+    endPendingPrompt('dismissed', 'flow_restarted');
+    pendingPrompt = [listener, silentSignIn];
+    loadPart('prompt');
+  }
+
+  /** Tell the prompt() waiting for the part its last moment (promptMoment's), and drop it.
+   * @param {'display' | 'dismissed'} type @param {string} why
+   * @param {lxl.accounts.id.FailureReason} [reason] */
+  function endPendingPrompt(type, why, reason) {
+    if (pendingPrompt) promptMoment(pendingPrompt[0], type, why, reason);
+    pendingPrompt = undefined;
   }
 
   /**
@@ -456,19 +471,8 @@
     return new Promise(resolve => whenDocumentReady(() => resolve(attempt?.done || false)));
   }
 
-  /**
-   * Call the part now if it is here; else once it arrived, loading it.
-   * @param {string} what the public call, named if the part fails to load
-   * @param {(loaded: lxl.core.Part | undefined) => void} call
-   */
-  function withPart(what, call) {
-    if (part) return call(part);
-    pendingCalls.push(call);
-    loadPart(what);
-  }
-
   /** Load the part once; it reads `lxlCore` off its script element and installs.
-   * @param {string} what */
+   * @param {string} what the public call, named if the part fails to load */
   function loadPart(what) {
     if (partScript) return;
     const script = partScript = document.createElement('script');
@@ -484,9 +488,11 @@
       if (part) return;
       script.remove();
       partScript = undefined;
-      const dropped = pendingCalls.splice(0);
+      // Told only if a call still waits: after cancel(), nobody does.
+      if (!pendingCalls.length && !pendingPrompt) return;
+      pendingCalls = [];
       fail({reason: 'idp_unreachable', detail: 'lxl-id-ui.js'}, what);
-      for (const call of dropped) call(undefined);
+      endPendingPrompt('display', 'unknown_reason', 'idp_unreachable');
     };
     document.head.append(script);
   }
@@ -497,12 +503,16 @@
     if (part) return;
     part = installed;
     for (const call of pendingCalls.splice(0)) runSiteCode(() => call(installed));
+    const waiting = pendingPrompt;
+    pendingPrompt = undefined;
+    if (waiting) runSiteCode(() => installed.prompt(...waiting));
   }
 
   /**
    * The answer to the button or the card (from a frame or the popup): the same checks as the
-   * silent path's, then the callback. A silent attempt still in flight is dropped: one sign-in,
-   * one credential.
+   * silent path's, then the callback. A silent attempt still in flight is dropped, and the
+   * part ends its other flows (signedIn()) before the callback runs: one sign-in, one
+   * credential.
    * @param {AuthorizationResponse} response
    * @param {{state: string, nonce: string}} request what authorizationRequest() returned
    * @param {'btn' | 'user'} selectBy
@@ -516,6 +526,7 @@
       return fail(/** @type {Failure} */ (error), 'sign-in');
     }
     abortAttempt();
+    part?.signedIn();
     heldClaims = claims;
     // Signed in on purpose: automatic sign-in may resume.
     rememberSignedOutHere(false);
@@ -590,8 +601,10 @@
   function cancel() {
     abortAttempt();
     closeStatusFrame();
-    // A prompt() still waiting for the part is cancelled once the part arrived.
-    if (part || partScript) withPart('cancel', loaded => loaded?.cancel());
+    // A prompt() still waiting for the part ends now, as a card would. (renderButton() calls
+    // still wait: a rendered button outlives cancel(), and initialize() calls this.)
+    endPendingPrompt('dismissed', 'cancel_called');
+    part?.cancel();
   }
 
   /**

@@ -18,8 +18,8 @@ from app.idp import accounts, clients, prompt_cooldowns
 from app.idp.models import BrowserSession, PromptCooldown, User, epoch
 from app.idp.oidc import card_frame, claims, reasons
 from tests.helpers import (
-    CLIENT_ID, IDP, NGO, PASSWORD, authorize_url, redirect_params, sign_in)
-from tests.idp.test_button_frame import nonce_of
+    CLIENT_ID, IDP, NGO, PASSWORD, authorize_url, consent, redirect_params, sign_in)
+from tests.idp.test_button_frame import button_url, nonce_of
 from tests.idp.test_silent import embedded, frame_action, signed_in_and_consented
 
 HOUR, DAY, WEEK = 3600, 24 * 3600, 7 * 24 * 3600
@@ -300,6 +300,21 @@ def test_the_card_refuses_other_callers_framed_by_nobody_and_posting_nothing(
     assert "Ada" not in response.text and reason in response.text
 
 
+@pytest.mark.parametrize("frame_url", [card_url, button_url], ids=["card", "button"])
+@pytest.mark.parametrize("repeated", [f"client_id={CLIENT_ID}", f"origin={NGO}",
+                                      "origin=http://evil.localhost:5000"])
+def test_a_repeated_client_id_or_origin_is_refused_naming_it_by_both_frames(
+        http, frame_url, repeated):
+    """Neither value is picked: the page is refused, framed by nobody, and says which one."""
+    sign_in(http)
+    name = repeated.split("=", 1)[0]
+    response = http.get(frame_url() + "&" + repeated)
+    assert response.status_code == 400
+    assert response.headers["Content-Security-Policy"].endswith("frame-ancestors 'none'")
+    assert "postMessage" not in response.text and "<button" not in response.text
+    assert f"Repeated &#39;{name}&#39; parameter" in response.text
+
+
 @pytest.mark.parametrize("query, name", [
     ("itp_support=yes", "itp_support"),
     ("itp_support=1&itp_support=0", "itp_support"),
@@ -380,21 +395,6 @@ def test_nothing_in_the_script_says_who_is_signed_in(app, http, email):
     assert page.count(user.email) == 1 and page.count(user.name) == 1
 
 
-def test_the_guard_is_in_the_script(http):
-    sign_in(http)
-    script = script_of(shown_card(http).split("</main>", 1)[1])
-    for constant in ("var VISIBLE_FOR_MS = 500;", "var POINTER_SETTLED_MS = 250;",
-                     "var FOCUSED_FOR_MS = 500;", "var VISIBILITY_DELAY_MS = 100;"):
-        assert constant in script
-    assert "{trackVisibility: true, delay: VISIBILITY_DELAY_MS}" in script
-    assert '"isVisible" in IntersectionObserverEntry.prototype' in script
-    assert 'post({type: "lxl:continue", confirm: true})' in script
-    assert 'post({type: "lxl:card_refused", why: why})' in script
-    assert '"Click Continue again"' in script and "event.isTrusted" in script
-    assert 'button.setAttribute("data-armed", "")' in script
-    assert 'addEventListener("resize"' in script and "event.detail === 0" in script
-
-
 def test_the_cards_calls_use_the_storage_access_grant_that_let_it_through(http):
     """Third-party cookies blocked: Chromium sent our cookie with the frame's request under a
     grant (Storage Access Headers), which the document itself must ask for before its calls
@@ -462,6 +462,30 @@ def test_continue_when_the_session_cannot_answer_the_request_asks_for_the_popup(
         .json == {"popup": True}
 
 
+@pytest.mark.parametrize("changed, answer", [
+    ({"redirect_uri": "http://evil.localhost:5000"}, "authorization"),  # an error response
+    ({"nonce": None}, "authorization"),
+    ({"login_hint": "grace@example.org"}, "popup"),
+    ({"max_age": "60"}, "popup"),  # signed in 10 minutes ago
+])
+def test_continue_without_a_credential_leaves_the_opt_out_and_the_cooldown(
+        app, http, clock, changed, answer):
+    """Only a credential is a sign-in by hand: a request the site got wrong, or one the session
+    cannot answer, turns nothing back on."""
+    signed_in_and_consented(http)
+    frame_action(http, "disable_auto_select")
+    with app.app_context():
+        db.session.execute(db.update(BrowserSession).values(auth_time=epoch() - 600))
+        db.session.commit()
+    page = shown_card(http)
+    card_call(http, "dismiss", page)
+    response = card_call(http, "continue", page, **changed).json
+    assert set(response) == {answer} and "id_token" not in response.get("authorization", {})
+    assert cooldown_of(app) is not None
+    assert redirect_params(http.get(authorize_url(response_type="id_token", prompt="none"))) \
+        ["reason"] == "auto_select_disabled"
+
+
 def test_continue_with_a_malformed_request_answers_the_sites_error(http):
     """As the status frame: posted to the registered origin only, naming the parameter."""
     signed_in_and_consented(http)
@@ -484,6 +508,36 @@ def test_continue_clears_the_cooldown(app, http, clock):
     with app.app_context():
         assert prompt_cooldowns.find(User.by_email("ada@example.org"), CLIENT_ID) is None
     shown_card(http)
+
+
+def cooldown_of(app, email="ada@example.org"):
+    with app.app_context():
+        return prompt_cooldowns.find(User.by_email(email), CLIENT_ID)
+
+
+@pytest.mark.parametrize("consented_before, params", [
+    (False, {}),  # Continue without consent: the consent popup
+    (True, {"prompt": "consent"}),  # Continue where the browser cannot vouch for the card
+])
+def test_a_sign_in_through_the_popup_clears_the_cooldown_and_the_opt_out(
+        app, http, clock, consented_before, params):
+    """The person signed in to the site by hand (silent.signed_in_by_hand), as with Continue."""
+    (signed_in_and_consented if consented_before else sign_in)(http)
+    frame_action(http, "disable_auto_select")
+    card_call(http, "dismiss", shown_card(http))
+    assert cooldown_of(app) is not None
+    consent(http, authorize_url(response_type="id_token", **params))
+    assert cooldown_of(app) is None
+    shown_card(http)
+    assert "id_token" in redirect_params(http.get(authorize_url(response_type="id_token",
+                                                                prompt="none")))
+
+
+def test_denying_in_the_popup_keeps_the_cooldown(app, http, clock):
+    sign_in(http)
+    card_call(http, "dismiss", shown_card(http))
+    consent(http, authorize_url(response_type="id_token"), decision="deny")
+    assert cooldown_of(app) is not None
 
 
 # --- the card token: this browser's card, for this site, for an hour ------------------------

@@ -356,6 +356,115 @@ test('Continue while the button\'s popup is open: that popup comes to the front,
   assert.deepEqual(page.heard(), ['display displayed']);
 });
 
+/** A button rendered beside the card; returns its frame. */
+function buttonBeside(env) {
+  const parent = env.doc.createElement('div');
+  env.api.renderButton(parent);
+  return parent.children[0];
+}
+
+test('a credential from the button\'s frame ends the card (dismissed credential_returned): no second credential from it', async () => {
+  const {env, frame, got, heard} = await displayedCard();
+  const button = buttonBeside(env);
+  const query = env.query(button);
+  env.msg(button, {type: 'authorization_response', response: {id_token: tokenFor(query), state: query.state}});
+  assert.deepEqual(got.map(r => r.select_by), ['btn']);
+  assert.deepEqual(heard(), ['display displayed', 'dismissed credential_returned']);
+  assert.deepEqual(env.cards(), []);
+  const own = env.query(frame);
+  env.msg(frame, {type: 'authorization_response', response: {id_token: tokenFor(own), state: own.state}});
+  env.msg(frame, {type: 'lxl:continue'});
+  assert.equal(got.length, 1, 'the card\'s frame no longer counts');
+  assert.deepEqual(env.popups, []);
+});
+
+test('a credential from the button\'s popup ends the card; one from the card\'s frame closes the button\'s popup', async () => {
+  const page = await displayedCard();
+  const button = buttonBeside(page.env);
+  page.env.msg(button, {type: 'lxl:click'});
+  const [popup] = page.env.popups;
+  const query = Object.fromEntries(new URL(popup.url).searchParams);
+  page.env.answer(popup, {id_token: tokenFor(query), state: query.state});
+  assert.deepEqual(page.got.map(r => r.select_by), ['btn']);
+  assert.deepEqual(page.heard(), ['display displayed', 'dismissed credential_returned']);
+  assert.deepEqual(page.env.cards(), []);
+
+  const other = await displayedCard();
+  other.env.msg(buttonBeside(other.env), {type: 'lxl:click'});
+  const [buttonPopup] = other.env.popups;
+  const own = other.env.query(other.frame);
+  other.env.msg(other.frame, {type: 'authorization_response', response: {id_token: tokenFor(own), state: own.state}});
+  assert.equal(buttonPopup.closed, true, 'closed, telling nobody');
+  await other.env.sleep(250);
+  assert.deepEqual(other.got.map(r => r.select_by), ['user']);
+  assert.deepEqual(other.heard(), ['display displayed', 'dismissed credential_returned']);
+});
+
+test('a credential from the button while the card\'s popup is open: that popup closes, the card ends credential_returned', async () => {
+  const {env, frame, got, heard} = await displayedCard();
+  env.msg(frame, {type: 'lxl:continue'});
+  const [cardPopup] = env.popups;
+  const button = buttonBeside(env);
+  const query = env.query(button);
+  env.msg(button, {type: 'authorization_response', response: {id_token: tokenFor(query), state: query.state}});
+  assert.equal(cardPopup.closed, true);
+  await env.sleep(250);
+  assert.deepEqual(got.map(r => r.select_by), ['btn'], 'no popup_closed told for the card\'s popup');
+  assert.deepEqual(heard(), ['display displayed', 'dismissed credential_returned']);
+});
+
+for (const [what, end] of [
+  ['its credential', (env, frame) => {
+    const q = env.query(frame);
+    env.msg(frame, {type: 'authorization_response', response: {id_token: tokenFor(q), state: q.state}});
+  }],
+  ['its popup closed', async (env, frame) => {
+    env.msg(frame, {type: 'lxl:continue'});
+    env.popups[0].closed = true;
+    await env.sleep(250);
+  }],
+]) {
+  test(`the callback calls prompt() on the card's own outcome (${what}): that card ends as it should, not flow_restarted`, async () => {
+    const env = load();
+    const told = [];
+    let again = true;
+    env.api.initialize({client_id: 'ngo-demo', log_level: 'silent', callback: () => {
+      if (again) env.api.prompt(m => told.push('second ' + summary(m)));
+      again = false;
+    }});
+    env.api.prompt(m => told.push(summary(m)));
+    env.runPart();
+    await env.flush();
+    const frame = cardFrame(env);
+    env.msg(frame, {type: 'lxl:hello'});
+    env.msg(frame, {type: 'lxl:card', displayed: true});
+    await end(env, frame);
+    await env.flush();
+    assert.deepEqual(told.slice(0, 2), ['display displayed',
+      what == 'its credential' ? 'dismissed credential_returned' : 'skipped user_cancel popup_closed']);
+    assert.equal(told.length, 2, 'the second card is on its way');
+    assert.equal(env.cards().length, 1);
+    assert.notEqual(cardFrame(env), frame);
+  });
+}
+
+test('the card follows the window\'s width (resize), by CSSOM; no listener once it ended', async () => {
+  const env = load();
+  const page = start({}, env);
+  const frame = await prompt(page);
+  assert.deepEqual([frame.width, env.cards()[0].style.right], ['360', '16px']);
+  env.ctx.innerWidth = 320;
+  env.win.dispatch('resize');
+  assert.deepEqual([frame.width, env.cards()[0].style.right], ['304', '8px']);
+  assert.deepEqual(frame.attributes, {}, 'no style attribute');
+  env.ctx.innerWidth = 1024;
+  env.win.dispatch('resize');
+  assert.deepEqual([frame.width, env.cards()[0].style.right], ['360', '16px']);
+  env.msg(frame, {type: 'lxl:hello'});
+  env.msg(frame, {type: 'lxl:card', displayed: false, not_displayed_reason: 'suppressed_by_user'});
+  assert.equal(env.win.listenerCount('resize'), 0);
+});
+
 test('authorization_response from the card (consent given) → credential select_by user, dismissed credential_returned', async () => {
   const localStorage = memoryStorage(new Map([['lxl:ngo-demo:auto_select_disabled', '1']]));
   const {env, frame, got, heard, moments} = await displayedCard({}, load({globals: {localStorage}}));
@@ -474,7 +583,7 @@ test('lxl:card_refused → a console warning (per log_level); the card stays', a
   env.msg(frame, {type: 'lxl:card_refused', why: 'not_visible'});
   env.msg(frame, {type: 'lxl:card_refused', why: 'too_soon'});
   assert.equal(env.warns.length, 2);
-  assert.match(env.warns[0], /^lxl-id: the One-Tap card refused a click on Continue: something covered it or made it transparent/);
+  assert.match(env.warns[0], /^lxl-id: the One-Tap card refused a click on Continue: something covered it, clipped it or made it transparent .*asked to confirm in the popup/);
   assert.match(env.warns[1], /^lxl-id: the One-Tap card refused a click on Continue: it came too soon after the card appeared/);
   assert.deepEqual(moments.filter(m => m.message == 'lxl:card_refused'),
     [{type: 'message', message: 'lxl:card_refused', frame: 'card'}, {type: 'message', message: 'lxl:card_refused', frame: 'card'}]);

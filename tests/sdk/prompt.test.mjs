@@ -57,45 +57,54 @@ test('prompt() before initialize(), or with a listener that is no function, thro
   assert.equal(env.scripts().length, 1, 'no listener at all is fine');
 });
 
-test('renderButton() and prompt() share one loader: one script, their calls in order', async () => {
-  const {env} = start();
+test('renderButton() and prompt() share one loader: one script; the buttons in order, then the latest prompt()', async () => {
+  const {env, moments} = start();
   const parent = env.doc.createElement('div');
-  const listener = () => {};
-  env.api.prompt(listener);
+  const other = env.doc.createElement('div');
+  const told = [];
+  const listener = m => told.push(m.getDismissedReason());
+  env.api.prompt(m => told.push('first ' + m.getDismissedReason()));
   env.api.renderButton(parent);
-  env.api.prompt();
+  env.api.prompt(listener);
+  env.api.renderButton(other);
+  assert.deepEqual(told, ['first flow_restarted'], 'one card at a time, as once the part is here');
   assert.equal(env.scripts().length, 1);
   assert.match(env.scripts()[0].src, /\/static\/lxl-id-ui\.js\?v=/);
   const {calls, install} = fakePart(env);
   install();
-  assert.deepEqual(calls.map(([name]) => name), ['prompt', 'renderButton', 'prompt']);
-  assert.equal(calls[0][1], listener);
-  assert.equal(calls[1][1], parent);
-  assert.equal(calls[2][1], undefined);
-  assert.equal(await calls[0][2], false, 'no silent attempt in flight');
+  assert.deepEqual(calls.map(([name]) => name), ['renderButton', 'renderButton', 'prompt']);
+  assert.equal(calls[0][1], parent);
+  assert.equal(calls[1][1], other);
+  assert.equal(calls[2][1], listener);
+  assert.equal(await calls[2][2], false, 'no silent attempt in flight');
   env.api.prompt(listener);
   assert.equal(calls.length, 4, 'once installed, a call goes straight to the part');
+  assert.deepEqual(told, ['first flow_restarted'], 'the part tells its own moments');
   assert.equal(env.scripts().length, 1);
+  assert.deepEqual(moments.filter(m => m.type == 'prompt'),
+    [{type: 'prompt', moment: 'dismissed', dismissed_reason: 'flow_restarted'}]);
 });
 
-test('the part fails to load: the callback hears idp_unreachable once, each prompt() listener a moment', () => {
+test('the part fails to load: the callback hears idp_unreachable once; the earlier prompt() flow_restarted, the last not displayed', () => {
   const {env, got, moments} = start();
-  const told = [];
-  env.api.prompt(m => told.push(m));
+  const first = [], last = [];
+  env.api.prompt(m => first.push(m));
   env.api.renderButton(env.doc.createElement('div'));
-  env.api.prompt(m => told.push(m));
+  env.api.prompt(m => last.push(m));
   env.scripts()[0].dispatch('error');
   assert.deepEqual(got, [{credential: undefined, error: 'login_required', reason: 'idp_unreachable'}]);
-  assert.equal(told.length, 2);
-  for (const m of told) {
-    assert.ok(Object.isFrozen(m));
-    assert.deepEqual(said(m), {getMomentType: 'display', isDisplayMoment: true, isDisplayed: false,
-      isNotDisplayed: true, getNotDisplayedReason: 'unknown_reason', isSkippedMoment: false,
-      getSkippedReason: undefined, isDismissedMoment: false, getDismissedReason: undefined});
-    assert.equal(m.reason, 'idp_unreachable');
-  }
+  assert.deepEqual(first.map(said), [{getMomentType: 'dismissed', isDisplayMoment: false,
+    isDisplayed: false, isNotDisplayed: false, getNotDisplayedReason: undefined,
+    isSkippedMoment: false, getSkippedReason: undefined, isDismissedMoment: true,
+    getDismissedReason: 'flow_restarted'}]);
+  assert.equal(last.length, 1);
+  for (const m of [...first, ...last]) assert.ok(Object.isFrozen(m));
+  assert.deepEqual(said(last[0]), {getMomentType: 'display', isDisplayMoment: true, isDisplayed: false,
+    isNotDisplayed: true, getNotDisplayedReason: 'unknown_reason', isSkippedMoment: false,
+    getSkippedReason: undefined, isDismissedMoment: false, getDismissedReason: undefined});
+  assert.equal(last[0].reason, 'idp_unreachable');
   assert.deepEqual(moments.filter(m => m.type == 'prompt'), [
-    {type: 'prompt', moment: 'display', displayed: false, not_displayed_reason: 'unknown_reason', reason: 'idp_unreachable'},
+    {type: 'prompt', moment: 'dismissed', dismissed_reason: 'flow_restarted'},
     {type: 'prompt', moment: 'display', displayed: false, not_displayed_reason: 'unknown_reason', reason: 'idp_unreachable'},
   ]);
   assert.equal(env.warns.length, 1);
@@ -168,17 +177,60 @@ test('prompt() while the document loads waits for the attempt initialize() start
   assert.equal(settled, true);
 });
 
-test('cancel() while the part loads reaches it after the prompt() it cancels', () => {
-  const {env} = start();
+test('cancel() while the part loads: the prompt() waiting is dismissed cancel_called at once, never handed over', () => {
+  const {env, moments} = start();
   env.api.cancel();
   assert.deepEqual(env.scripts(), [], 'cancel() alone loads nothing');
-  env.api.prompt();
+  const told = [];
+  const parent = env.doc.createElement('div');
+  env.api.prompt(m => told.push(m.getDismissedReason()));
+  env.api.renderButton(parent);
   env.api.cancel();
+  assert.deepEqual(told, ['cancel_called']);
+  assert.deepEqual(moments.filter(m => m.type == 'prompt'),
+    [{type: 'prompt', moment: 'dismissed', dismissed_reason: 'cancel_called'}]);
+  env.api.cancel();
+  assert.deepEqual(told, ['cancel_called'], 'told once');
   const {calls, install} = fakePart(env);
   install();
-  assert.deepEqual(calls.map(([name]) => name), ['prompt', 'cancel']);
+  assert.deepEqual(calls.map(([name]) => name), ['renderButton'],
+    'a button outlives cancel() (initialize() calls it), as a rendered one does');
   env.api.cancel();
-  assert.deepEqual(calls.map(([name]) => name), ['prompt', 'cancel', 'cancel']);
+  assert.deepEqual(calls.map(([name]) => name), ['renderButton', 'cancel']);
+});
+
+test('cancel() while the part loads, then the load fails: nobody is told (a button still waiting is)', () => {
+  const {env, got} = start();
+  const told = [];
+  env.api.prompt(m => told.push(m.getMomentType()));
+  env.api.cancel();
+  env.scripts()[0].dispatch('error');
+  assert.deepEqual(told, ['dismissed']);
+  assert.deepEqual(got, [], 'no idp_unreachable to the callback');
+  assert.deepEqual(env.warns, []);
+
+  const withButton = start();
+  withButton.env.api.prompt();
+  withButton.env.api.renderButton(withButton.env.doc.createElement('div'));
+  withButton.env.api.cancel();
+  withButton.env.scripts()[0].dispatch('error');
+  assert.deepEqual(withButton.got.map(r => r.reason), ['idp_unreachable'], 'the button cannot be drawn');
+});
+
+test('core.finish: a credential makes the part end its other flows (signedIn) before the callback runs; a failure does not', () => {
+  const env = load();
+  const order = [];
+  env.api.initialize({client_id: 'ngo-demo', log_level: 'silent',
+    callback: r => order.push('callback ' + (r.select_by || r.reason))});
+  env.api.prompt();
+  const core = env.scripts()[0].lxlCore;
+  core.install({renderButton() {}, prompt() {}, cancel() {}, renderAgain() {},
+    signedIn: () => order.push('signedIn')});
+  const request = core.authorizationRequest();
+  core.finish({error: 'access_denied', state: request.state}, request, 'btn');
+  const id_token = jwt({iss: IDP, aud: 'ngo-demo', nonce: request.nonce, iat: now(), exp: now() + 600});
+  core.finish({id_token, state: request.state}, request, 'user');
+  assert.deepEqual(order, ['callback access_denied', 'signedIn', 'callback user']);
 });
 
 test('core.status(): the last lxl:session other than unchanged; none before, none after initialize()', async () => {

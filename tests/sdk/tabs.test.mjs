@@ -218,7 +218,7 @@ test('a sign-in with the button clears the sign-out: the next load signs in sile
   env.api.renderButton(env.doc.createElement('div'));
   const [script] = env.scripts();
   const core = script.lxlCore;
-  core.install({renderButton() {}, cancel() {}, renderAgain() {}});
+  core.install({renderButton() {}, cancel() {}, signedIn() {}, renderAgain() {}});
   script.dispatch('load');
   const refused = core.authorizationRequest();
   core.finish({error: 'access_denied', state: refused.state}, refused, 'btn');

@@ -10,7 +10,7 @@ each checked here: a bad value refuses the frame with a message naming the param
 import re
 from dataclasses import dataclass
 
-from .status_frame import AUTHORIZATION_PARAMS, FrameRefused
+from .status_frame import AUTHORIZATION_PARAMS, FrameRefused, registered_client
 
 # The button's words, by its ``text`` option (the first is the default).
 LABELS = {
@@ -34,7 +34,7 @@ CHOICES = {
 HEIGHTS_PX = {"large": 40, "medium": 32, "small": 24}
 MIN_WIDTH, MAX_WIDTH = 120, 400
 _WIDTH = re.compile(r"[0-9]{1,3}")
-# The SDK's switches: "1" (or "true") on, "0" (or "false") or absent off.
+# The SDK's switches (``flag``): "1" (or "true") on, "0" (or "false") or absent off.
 FLAGS = ("itp_support", "ask_storage_access")
 _ON, _OFF = ("1", "true"), ("0", "false")
 INVALID_OPTION = "invalid_request"
@@ -64,21 +64,18 @@ def read(args):
     """Return the ``Button`` the query ``args`` (a ``MultiDict``) asks for; else refuse."""
     chosen = {}
     for name, values in CHOICES.items():
-        value = _single(args, name)
+        value = single(args, name)
         if value is not None and value not in values:
             raise FrameRefused(INVALID_OPTION,
                                f"'{name}' must be one of: {', '.join(values)}.")
         chosen[name] = value if value is not None or name == "theme" else values[0]
-    width = _single(args, "width")
+    width = single(args, "width")
     if width is not None and not (_WIDTH.fullmatch(width) and
                                   MIN_WIDTH <= int(width) <= MAX_WIDTH):
         raise FrameRefused(INVALID_OPTION, f"'width' must be a whole number of pixels from "
                                            f"{MIN_WIDTH} to {MAX_WIDTH}.")
     for name in FLAGS:
-        value = _single(args, name)
-        if value is not None and value not in _ON + _OFF:
-            raise FrameRefused(INVALID_OPTION, f"'{name}' must be 1 or 0.")
-        chosen[name] = value in _ON
+        chosen[name] = flag(args, name)
     return Button(width=None if width is None else int(width), **chosen)
 
 
@@ -92,9 +89,30 @@ def authorization_params(args):
     return [(name, value) for name in AUTHORIZATION_PARAMS for value in args.getlist(name)]
 
 
-def _single(args, name):
-    """Return the one value of ``name`` (``None`` if absent or empty); refuse a repeat."""
+def single(args, name):
+    """Return the one value of ``name`` (``None`` if absent or empty); refuse a repeat.
+
+    Every parameter of the button's and the card's frames is read with this, ``client_id``
+    and ``origin`` too: a repeated one is refused, never settled by picking one of its values.
+    """
     values = [value for value in args.getlist(name) if value != ""]
     if len(values) > 1:
         raise FrameRefused(INVALID_OPTION, f"Repeated '{name}' parameter: send it once.")
     return values[0] if values else None
+
+
+def flag(args, name):
+    """Return the SDK's switch ``name``: on for 1 (or true), off for 0 (or false) or absent."""
+    value = single(args, name)
+    if value is not None and value not in _ON + _OFF:
+        raise FrameRefused(INVALID_OPTION, f"'{name}' must be 1 or 0.")
+    return value in _ON
+
+
+def framed_by(args):
+    """Return the client and the origin a frame's query names, once each; else refuse.
+
+    The origin must be a registered web origin of the client (the status frame's rule).
+    """
+    origin = single(args, "origin")
+    return registered_client(single(args, "client_id"), origin), origin

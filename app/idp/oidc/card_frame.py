@@ -24,8 +24,8 @@ from werkzeug.datastructures import MultiDict
 
 from .. import accounts, consents, prompt_cooldowns
 from ...sites import origin_host
-from . import reasons, silent, status_frame
-from .status_frame import AUTHORIZATION_PARAMS, FrameRefused
+from . import button_frame, reasons, silent, status_frame
+from .status_frame import AUTHORIZATION_PARAMS
 
 # The card's size, the same for everyone (what a site sees of it); the SDK's part gives its
 # frame the same numbers (tests/sdk holds them equal), at most the window's width less 16 px.
@@ -34,11 +34,6 @@ CARD_HEIGHT_PX = 176
 # How long a card's Continue and close work after it was shown (its token's lifetime).
 TOKEN_SECONDS = 3600
 INVALID_CARD = "invalid_card"
-# The not-displayed reason of a running cooldown (reasons.NOT_DISPLAYED_REASONS): it has no
-# failure reason, since a silent sign-in never meets it.
-SUPPRESSED_BY_USER = "suppressed_by_user"
-INVALID_OPTION = "invalid_request"
-_FLAGS = ("1", "true", "0", "false")  # a switch of the SDK's, as the button frame reads one
 
 
 class InvalidCard(Exception):
@@ -60,18 +55,17 @@ class Options:
 def read(args):
     """Return the ``Options`` the query ``args`` (a ``MultiDict``) asks for; else refuse.
 
-    The authorization request goes to ``/oidc/iframe/card/continue`` unchanged, where the
-    grant checks it as ``/oidc/authorize`` would; only a repeated parameter, which a JSON
-    body cannot carry, is refused here. ``itp_support`` is checked, as the other frames
-    check it, but changes nothing: a card is displayed only where our cookie reached it, so
-    its script may always use the storage-access grant that let it through.
+    Read as the button frame reads its options (``button_frame.single``, ``flag``). The
+    authorization request goes to ``/oidc/iframe/card/continue`` unchanged, where the grant
+    checks it as ``/oidc/authorize`` would; only a repeated parameter, which a JSON body
+    cannot carry, is refused here (an empty one counts as absent: RFC 6749 §3.1).
+    ``itp_support`` is checked, as the other frames check it, but changes nothing: a card is
+    displayed only where our cookie reached it, so its script may always use the
+    storage-access grant that let it through.
     """
-    for name in (*AUTHORIZATION_PARAMS, "itp_support"):
-        if len(args.getlist(name)) > 1:
-            raise FrameRefused(INVALID_OPTION, f"Repeated '{name}' parameter: send it once.")
-    if args.get("itp_support", "") not in ("", *_FLAGS):
-        raise FrameRefused(INVALID_OPTION, "'itp_support' must be 1 or 0.")
-    return Options({name: args[name] for name in AUTHORIZATION_PARAMS if name in args})
+    button_frame.flag(args, "itp_support")
+    return Options({name: value for name in AUTHORIZATION_PARAMS
+                    if (value := button_frame.single(args, name)) is not None})
 
 
 @dataclass(frozen=True)
@@ -129,7 +123,7 @@ def decide(client, origin, options):
             ask_browser_for_storage_access=silent.storage_access() is None)
     user = live[0].user  # one account per browser: see accounts.sign_in
     if prompt_cooldowns.is_quiet(user, client.client_id):
-        return Card(False, SUPPRESSED_BY_USER)
+        return Card(False, reasons.SUPPRESSED_BY_USER)
     return Card(True, user=user,
                 needs_consent=not consents.covers(user, client.client_id, options.scope),
                 token=_serializer().dumps(_bound_to(client.client_id, origin, key)))
@@ -156,26 +150,23 @@ def check_token(token, client_id, origin):
 def continue_card(client, origin, requested):
     """Sign in from the card: return the authorization response, or ``None`` for the popup.
 
-    ``requested`` is the site's authorization request (name → string). The popup is needed
-    when nobody is signed in any more, consent does not cover the scope, or the session
-    cannot answer the request (``max_age``, a hint naming someone else); otherwise the
-    response is the status frame's (``prompt=none``, ``web_message`` to ``origin``), also an
-    error response for a malformed request, which the site's own request caused.
+    ``requested`` is the site's authorization request (name → string), answered as the status
+    frame answers it (``prompt=none``, ``web_message`` to ``origin``): the grant alone judges
+    the session, the consent and the request. It looks past an auto-select opt-out, which
+    stops *automatic* sign-in, not the person's own click. When the grant needs the person
+    (login, consent or interaction required: signed out meanwhile, consent missing or
+    withdrawn, ``max_age`` exceeded, a hint naming someone else), the popup asks. A malformed
+    request gets its error response, which the site's own request caused.
     """
-    live, _ = accounts.sessions_for_key(accounts.silent_browser_key())
-    if not live or not consents.covers(live[0].user, client.client_id,
-                                       requested.get("scope") or "openid"):
-        return None
-    user = live[0].user
-    # The click is the person signing in to this site themselves: as a sign-in through the
-    # popup does, it turns automatic sign-in back on — first, since prompt=none refuses an
-    # opted-out user.
-    silent.clear_opt_out(user, client.client_id)
-    answer = status_frame.answer(client, origin, MultiDict(requested))
+    answer = status_frame.answer(client, origin, MultiDict(requested), ignore_opt_out=True)
     if answer.status != status_frame.LOGGED_IN or answer.authorization is None:
         return None
-    if "error" not in answer.authorization:
-        prompt_cooldowns.clear(user, client.client_id)
+    if "id_token" in answer.authorization:
+        # Only a credential is the person signing in to the site by hand, which turns
+        # automatic sign-in back on (as a sign-in through the popup does). The grant issued
+        # it to this browser's one user.
+        live, _ = accounts.sessions_for_key(accounts.silent_browser_key())
+        silent.signed_in_by_hand(live[0].user, client.client_id)
     return answer.authorization
 
 

@@ -123,7 +123,9 @@ class PromptNoneMixin:
         try:
             client = self.request.client
             given = silent.Hints.read(data, client.client_id)
-            outcome = silent.evaluate(client, self.request.scope, given)
+            # The One-Tap card's Continue looks past an opt-out (status_frame._authorize).
+            ignore_opt_out = getattr(self.request, "ignore_opt_out", False)
+            outcome = silent.evaluate(client, self.request.scope, given, ignore_opt_out)
             # The status frame reads the verdict from here instead of deciding again.
             self.request.silent_outcome = outcome
             outcome.raise_for_error()

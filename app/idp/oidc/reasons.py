@@ -26,12 +26,14 @@ ALL_REASONS = IDP_REASONS + SDK_REASONS
 # Only the names LxL ID really produces; GIS's others (auto_cancel, tap_outside,
 # secure_http_required, missing_client_id) have no cause here.
 # https://developers.google.com/identity/gsi/web/reference/js-reference#PromptMomentNotification
-NOT_DISPLAYED_REASONS = ("opt_out_or_no_session", "suppressed_by_user", "browser_not_supported",
+# A running cooldown (the person closed the card): the one not-displayed reason with no failure
+# reason behind it, since a silent sign-in never meets it.
+SUPPRESSED_BY_USER = "suppressed_by_user"
+NOT_DISPLAYED_REASONS = ("opt_out_or_no_session", SUPPRESSED_BY_USER, "browser_not_supported",
                          "invalid_client", "unregistered_origin", "unknown_reason")
 SKIPPED_REASONS = ("user_cancel", "issuing_failed")
 DISMISSED_REASONS = ("credential_returned", "cancel_called", "flow_restarted")
-# A failure reason (where one applies) → why the card was not displayed. The cooldown a closed
-# card starts ("suppressed_by_user") has no failure reason: a silent sign-in never meets it.
+# A failure reason (where one applies) → why the card was not displayed.
 NOT_DISPLAYED_BY_REASON = {
     NO_SESSION: "opt_out_or_no_session",
     SESSION_EXPIRED: "opt_out_or_no_session",

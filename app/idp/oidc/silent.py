@@ -17,7 +17,7 @@ from authlib.oidc.core.errors import (
 from flask import request
 
 from ...extensions import db
-from .. import accounts, consents
+from .. import accounts, consents, prompt_cooldowns
 from ..models import AutoSelectOptOut
 from . import claims, hints, max_age, reasons
 from .max_age import MaxAge
@@ -92,12 +92,14 @@ class Hints:
         return self.email is not None and user.email != self.email
 
 
-def evaluate(client, scope, given=Hints()):
+def evaluate(client, scope, given=Hints(), ignore_opt_out=False):
     """Decide whether this browser's user can be signed in to ``client`` silently.
 
     The ``given`` hints count only once the user has consented: before that, no answer may
     depend on them, or a client could learn who is signed in (one frame per guessed
-    address) or since when (a binary search on ``max_age``).
+    address) or since when (a binary search on ``max_age``). ``ignore_opt_out`` is for the
+    One-Tap card's Continue only (card_frame.continue_card): the person's own click, which an
+    opt-out of *automatic* sign-in does not forbid.
     """
     if cookies_withheld():
         return Outcome(error=InteractionRequiredError, reason=reasons.THIRD_PARTY_COOKIES_BLOCKED)
@@ -106,7 +108,7 @@ def evaluate(client, scope, given=Hints()):
         reason = reasons.SESSION_EXPIRED if expired else reasons.NO_SESSION
         return Outcome(error=LoginRequiredError, reason=reason)
     session = live[0]  # one account per browser: see accounts.sign_in
-    if is_opted_out(session.user, client.client_id):
+    if not ignore_opt_out and is_opted_out(session.user, client.client_id):
         return Outcome(error=LoginRequiredError, reason=reasons.AUTO_SELECT_DISABLED)
     if not consents.covers(session.user, client.client_id, scope):
         return Outcome(error=ConsentRequiredError, reason=reasons.CONSENT_REQUIRED)
@@ -137,6 +139,14 @@ def clear_opt_out(user, client_id):
     db.session.execute(db.delete(AutoSelectOptOut).filter_by(user_id=user.id,
                                                              client_id=client_id))
     db.session.commit()
+
+
+def signed_in_by_hand(user, client_id):
+    """The user signed in to ``client_id``'s site themselves (the sign-in form, consent, the
+    One-Tap card's Continue): turn automatic sign-in back on and forget their closings of
+    the site's card."""
+    clear_opt_out(user, client_id)
+    prompt_cooldowns.clear(user, client_id)
 
 
 def revoke_consent(client_id, hint):

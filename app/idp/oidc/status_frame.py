@@ -70,18 +70,21 @@ class Answer:
         return self.status != LOGGED_IN and silent.storage_access() is None
 
 
-def answer(client, origin, params):
+def answer(client, origin, params, ignore_opt_out=False):
     """Return the answer for this browser; ``params`` may carry a silent authorization request.
 
     With a well-formed request, the grant's verdict on it (the one ``/oidc/authorize`` would
     give) is the status too; the response is handed over only with ``logged_in``.
+    ``ignore_opt_out``: the One-Tap card's Continue only (``silent.evaluate``).
     """
     # A repeated parameter stays a list, so that it is refused as /oidc/authorize refuses it.
     requested = {k: values[0] if len(values) == 1 else values
                  for k in AUTHORIZATION_PARAMS if (values := params.getlist(k))}
-    authorization, outcome = _authorize(client, origin, requested) if requested else (None, None)
+    authorization, outcome = (_authorize(client, origin, requested, ignore_opt_out)
+                              if requested else (None, None))
     if outcome is None:  # no request, or one malformed before the grant could decide
-        outcome = silent.evaluate(client, params.get("scope", "openid"))
+        outcome = silent.evaluate(client, params.get("scope", "openid"),
+                                  ignore_opt_out=ignore_opt_out)
     if outcome.error is None:
         status = LOGGED_IN
     else:
@@ -91,7 +94,7 @@ def answer(client, origin, params):
                   session_state.for_request(client.client_id, origin), authorization)
 
 
-def _authorize(client, origin, requested):
+def _authorize(client, origin, requested, ignore_opt_out=False):
     """Answer a ``prompt=none`` request; return its response parameters and the verdict.
 
     The same grants, hooks and checks as ``/oidc/authorize`` — only the delivery differs:
@@ -103,6 +106,7 @@ def _authorize(client, origin, requested):
     payload = {**requested, "client_id": client.client_id, "prompt": "none",
                "response_mode": response_modes.WEB_MESSAGE}
     oauth_request = authorization_request(payload)
+    oauth_request.ignore_opt_out = ignore_opt_out  # read by grants.PromptNoneMixin
     server = authorization_server()
     try:
         if requested.get("redirect_uri") != origin:

@@ -74,8 +74,7 @@ def sign_in_button():
     Nothing about this browser is looked at here: the page is the same for everyone until the
     click, whose storage-access finish asks ``/oidc/iframe/status``.
     """
-    origin = request.args.get("origin")
-    client = status_frame.registered_client(request.args.get("client_id"), origin)
+    client, origin = button_frame.framed_by(request.args)
     # Its style is inline: the button must show without waiting for a stylesheet. Like every
     # IdP page it is no-store (idp/__init__.py), and it carries the frames' one Vary.
     headers = [("Content-Security-Policy", content_security_policy(origin, inline_style=True)),
@@ -103,8 +102,7 @@ def invalid_card(error):
 @bp.route("/oidc/iframe/card")
 def one_tap_card():
     """The SDK's ``prompt()``: the One-Tap card, or why it is not displayed."""
-    origin = request.args.get("origin")
-    client = status_frame.registered_client(request.args.get("client_id"), origin)
+    client, origin = button_frame.framed_by(request.args)
     # Inline style, as the button's: the card must show without waiting for a stylesheet.
     # Storage Access Headers: a site holding a grant gets the card on the retried request.
     headers = [("Content-Security-Policy", content_security_policy(origin, inline_style=True)),
@@ -175,8 +173,11 @@ def _frame_call(*names, required=()):
         abort(make_response(jsonify(error="forbidden"), 403))
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        listed = ", ".join(f"'{name}'" for name in required[:-1]) + f" and '{required[-1]}'"
-        _invalid_request(f"Send a JSON object with {listed}.")
+        quoted = [f"'{name}'" for name in required]
+        # "'a', 'b' and 'c'", "'a'", or nothing at all when no field is required.
+        listed = " and ".join(filter(None, (", ".join(quoted[:-1]), *quoted[-1:])))
+        _invalid_request(f"Send a JSON object with {listed}." if listed else
+                         "Send a JSON object.")
     values = tuple(body.get(name) for name in names)
     for name, value in zip(names, values):
         if value is not None and not isinstance(value, str):

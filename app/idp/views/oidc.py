@@ -141,7 +141,7 @@ def authorize():
         return _consent_page(grant, browser_session)
     if signed_in_for_this_request:
         # Signing in to the site by hand is the user's way of turning auto sign-in back on.
-        silent.clear_opt_out(user, client.client_id)
+        silent.signed_in_by_hand(user, client.client_id)
     return server.create_authorization_response(grant=grant, grant_user=user)
 
 
@@ -175,7 +175,7 @@ def consent():
     if request.form.get("decision") != "allow":
         return server.create_authorization_response(grant=grant, grant_user=None)
     consents.remember(user, grant.client.client_id, grant.request.scope)
-    silent.clear_opt_out(user, grant.client.client_id)
+    silent.signed_in_by_hand(user, grant.client.client_id)
     return server.create_authorization_response(grant=grant, grant_user=user)
 
 
