@@ -18,6 +18,7 @@ from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.actions.action_builder import ActionBuilder
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as EC
 
 from app.idp.oidc.card_frame import CARD_HEIGHT_PX, CARD_WIDTH_PX
 from tests import tutorial_blocks
@@ -315,7 +316,9 @@ document.body.append(overlay);  // after the card's container: painted over it
 
 def test_an_overlay_over_continue_refuses_the_click(make_browser, live):
     """A semi-transparent overlay that lets the pointer through (pointer-events: none): the
-    real click reaches Continue, and is refused; without it, Continue works again."""
+    real click reaches Continue, and is refused: no credential from the card. The click goes
+    on to the popup with prompt=consent, where the person confirms in a window no page can
+    cover; closed unconfirmed, nothing is signed in."""
     driver = make_browser("allowed")
     _, frame = first_visit_with_the_card(driver, live)
     wait_armed(driver, frame)
@@ -326,18 +329,65 @@ def test_an_overlay_over_continue_refuses_the_click(make_browser, live):
     wait_frame_clock(driver, frame, frame_now(driver, frame), POINTER_SETTLED_MS)
     since = len(live.idp_requests)
     click_here(driver)
-    wait_told(driver, lambda m: m.get("message") == "lxl:card_refused" and m["frame"] == "card")
-    assert [m for m in card_messages(driver) if m["type"] == "lxl:card_refused"] == [
-        {"type": "lxl:card_refused", "why": "not_visible"}]
-    assert "lxl:continue" not in [m["type"] for m in card_messages(driver)]
-    assert not [m for m in told(driver)[0] if is_credential(m)]
-    assert len(driver.window_handles) == 1 and f"{CARD_PATH}/continue" not in idp_paths(live, since)
-    assert "Click Continue again" not in card_status(driver, frame)  # for too_soon only
-    assert trace_card_line(driver)[0] == "refused"
-
-    driver.execute_script("document.getElementById('test-overlay').remove()")
-    press_continue(driver, frame)
     wait_told(driver, lambda m: m.get("message") == "lxl:continue" and m["frame"] == "card")
+    assert [m for m in card_messages(driver) if m["type"] in ("lxl:card_refused",
+                                                               "lxl:continue")] == [
+        {"type": "lxl:card_refused", "why": "not_visible"},
+        {"type": "lxl:continue", "confirm": True}]
+    assert f"{CARD_PATH}/continue" not in idp_paths(live, since)  # the card's one-click path
+    assert "Click Continue again" not in card_status(driver, frame)  # for too_soon only
+
+    page, popup = driver.current_window_handle, wait_for_popup(driver)
+    driver.switch_to.window(popup)
+    wait(driver).until(EC.presence_of_element_located(
+        (By.CSS_SELECTOR, "button[name=decision][value=allow]")))  # the consent page
+    assert "prompt=consent" in driver.current_url
+    driver.close()
+    driver.switch_to.window(page)
+    wait_told(driver, lambda m: m.get("type") == "prompt" and m.get("moment") == "skipped")
+    assert prompt_moments(driver)[-1] == {"type": "prompt", "moment": "skipped",
+                                          "skipped_reason": "user_cancel",
+                                          "reason": "popup_closed"}
+    assert not [m for m in told(driver)[0] if is_credential(m)]
+
+
+def test_a_card_partly_off_screen_never_arms_and_its_click_asks_for_confirmation(
+        make_browser, live):
+    """The page pushes the card half off the top of the window, so that only Continue shows
+    (no heading, no name): IntersectionObserver v2 counts only a wholly visible card, so the
+    click is refused and goes on to the prompt=consent popup, never to a one-click sign-in."""
+    driver = make_browser("allowed")
+    _, frame = first_visit_with_the_card(driver, live)
+    wait_armed(driver, frame)
+    driver.execute_script("arguments[0].parentElement.style.top = '-100px'", frame)
+    wait_armed(driver, frame, armed=False)
+
+    pointer_to(driver, *continue_center(driver, frame))
+    wait_frame_clock(driver, frame, frame_now(driver, frame), POINTER_SETTLED_MS)
+    since = len(live.idp_requests)
+    click_here(driver)
+    wait_told(driver, lambda m: m.get("message") == "lxl:continue" and m["frame"] == "card")
+    assert [m for m in card_messages(driver) if m["type"] in ("lxl:card_refused",
+                                                               "lxl:continue")] == [
+        {"type": "lxl:card_refused", "why": "not_visible"},
+        {"type": "lxl:continue", "confirm": True}]
+    assert f"{CARD_PATH}/continue" not in idp_paths(live, since)
+    wait_for_popup(driver)
+
+
+def test_a_touch_tap_on_continue_counts(make_browser, live):
+    """A finger's tap (touch emulation): the frame sees the pointerdown of the tap itself, on
+    a card visible long enough, so the first tap counts (no "Click Continue again")."""
+    driver = make_browser("allowed")
+    _, frame = first_visit_with_the_card(driver, live)
+    driver.execute_cdp_cmd("Emulation.setTouchEmulationEnabled", {"enabled": True})
+    wait_armed(driver, frame)
+    x, y = continue_center(driver, frame)
+    for kind, points in (("touchStart", [{"x": x, "y": y}]), ("touchEnd", [])):
+        driver.execute_cdp_cmd("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+    wait_told(driver, lambda m: m.get("message") == "lxl:continue" and m["frame"] == "card")
+    assert [m["type"] for m in card_messages(driver)
+            if m["type"] in ("lxl:card_refused", "lxl:continue")] == ["lxl:continue"]
     wait_for_popup(driver)
 
 
