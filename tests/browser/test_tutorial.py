@@ -140,20 +140,34 @@ def test_the_html_data_api_posts_the_credential_as_a_form(make_browser, live, my
     assert driver.current_url == f"{site.origin}/"
 
 
-@pytest.mark.parametrize("directive, reason", [
-    ("script-src", "idp_unreachable"),  # the script's error event, straight away
-    ("frame-src", "timeout"),  # a refused frame still fires load: nothing answers
-    ("connect-src", "idp_unreachable"),  # the SDK's /oidc/client-check fetch is refused
+UNKNOWN_CLIENT = "not-a-registered-client"
+
+
+def with_unknown_client(files):
+    """The page asks for a client LxL ID does not know: every frame of it is refused."""
+    page = files["templates/index.html"]
+    assert "client_id: {{ client_id|tojson }}," in page
+    return {**files, "templates/index.html": page.replace(
+        "client_id: {{ client_id|tojson }},", f"client_id: {UNKNOWN_CLIENT!r},")}
+
+
+# connect-src serves the SDK's /oidc/client-check, which names why a frame was refused, so it
+# shows on a refused frame: a frame that works greets the page, and asks nothing more.
+@pytest.mark.parametrize("directive, reason, refused", [
+    ("script-src", "idp_unreachable", False),  # the script's error event, straight away
+    ("frame-src", "timeout", False),  # a refused frame still fires load: nothing answers
+    ("connect-src", "idp_unreachable", True),  # client-check is refused: no reason to name
 ])
 def test_each_csp_source_the_tutorial_names_is_needed(make_browser, live, my_site,
-                                                       directive, reason):
+                                                       directive, reason, refused):
     def without_idp(files):
         policy = files["mysite.py"]
         assert f"{directive} " in policy
         before, _, after = policy.partition(f"{directive} ")
         rule, _, rest = after.partition(";")
         sources = [source for source in rule.split() if source != "{IDP}"] or ["'none'"]
-        return {**files, "mysite.py": f"{before}{directive} {' '.join(sources)};{rest}"}
+        files = {**files, "mysite.py": f"{before}{directive} {' '.join(sources)};{rest}"}
+        return with_unknown_client(files) if refused else files
 
     driver, site = make_browser("allowed"), my_site(edit=without_idp)
     email = signed_in(driver, live)
@@ -161,3 +175,13 @@ def test_each_csp_source_the_tutorial_names_is_needed(make_browser, live, my_sit
 
     driver.get(site.origin)
     assert account(driver) == ("Sign in", reason, True)
+
+
+def test_with_connect_src_the_snippet_names_a_refused_frame(make_browser, live, my_site):
+    """The control for connect-src: the same refused frame, with the tutorial's policy whole,
+    is named (unknown_client), where without it the page can only say idp_unreachable."""
+    driver, site = make_browser("allowed"), my_site(edit=with_unknown_client)
+    signed_in(driver, live)
+
+    driver.get(site.origin)
+    assert account(driver) == ("Sign in", "unknown_client", True)
