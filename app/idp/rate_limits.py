@@ -195,3 +195,39 @@ def init_app(app):
     limiter.init_app(app)
     app.register_error_handler(429, too_many_page)
     app.register_error_handler(413, too_large_page)
+
+
+# Forgotten passwords (recovery.py). Defaults here, overridable in the app's configuration.
+RESETS_PER_ACCOUNT = "3 per hour"
+RESETS_PER_ADDRESS = "20 per hour"
+
+
+class TooManyResets(TooManyFailures):
+    """Too many requests for a new password from this client address lately."""
+
+    def __init__(self, retry_after):
+        minutes = math.ceil(retry_after / 60)
+        TooManyRequests.__init__(
+            self, f"Too many requests for a new password from this address. Wait {minutes} "
+                  f"minute{'s' if minutes > 1 else ''} and try again.", retry_after=retry_after)
+
+
+def count_reset_request(email):
+    """Count a request for a new password; False if ``email`` asked too often (say nothing).
+
+    Raise ``TooManyResets`` if this client address asked too often. The per-account count
+    is kept for any address, with an account or not, so it tells nobody which have one.
+    """
+    config = current_app.config
+    address = parse(config.get("LXL_RATELIMIT_RESETS_PER_ADDRESS", RESETS_PER_ADDRESS))
+    address_key = ("reset", "address", client_address())
+    if not limiter.limiter.hit(address, *address_key):
+        raise TooManyResets(_retry_after(address, *address_key))
+    account = parse(config.get("LXL_RATELIMIT_RESETS_PER_ACCOUNT", RESETS_PER_ACCOUNT))
+    return limiter.limiter.hit(account, "reset", "account", email[:_KEY_LENGTH])
+
+
+def clear_password_failures(email):
+    """Forget the wrong passwords tried for ``email`` (a new password was set by mail)."""
+    account, account_key = _password_limits(email)[0]
+    limiter.limiter.clear(account, *account_key)
