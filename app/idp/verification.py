@@ -94,13 +94,14 @@ def confirm(token, change):
     user, address = pending(token, change)
     old = user.email
     # Conditional on the state the link names, so that of two requests only one changes it.
-    done = db.session.execute(db.update(User).where(
-        User.id == user.id, User.email == old, User.password_hash == user.password_hash,
-        User.email_verified.is_(False) if not change else User.id == user.id,
-    ).values(email=address, email_verified=True)).rowcount == 1
+    still = [User.id == user.id, User.email == old, User.password_hash == user.password_hash]
+    if not change:
+        still.append(User.email_verified.is_(False))
     try:
+        done = db.session.execute(db.update(User).where(*still).values(
+            email=address, email_verified=True)).rowcount == 1
         db.session.commit()
-    except IntegrityError:  # users.email is unique
+    except IntegrityError:  # users.email is unique: another account has the address now
         db.session.rollback()
         raise AddressTaken(address) from None
     if not done:
