@@ -27,12 +27,15 @@ SCOPE_WORDS = {
 # Shown in this order; ``openid`` goes without saying once anything else is listed.
 _SCOPE_ORDER = ("profile", "email", "offline_access")
 _UNKNOWN = "Other"
+# Names a person would not recognise for the browser they use.
+_PLAIN_NAMES = {"HeadlessChrome": "Chrome", "Chrome Mobile WebView": "Chrome"}
 
 
 def browser_in_words(user_agent):
     """Return "Chrome on Linux" for a user-agent string; "An unknown browser" if unreadable."""
     result = ua_parser.parse(user_agent or "").with_defaults()
     browser, system = result.user_agent.family, result.os.family
+    browser = _PLAIN_NAMES.get(browser, browser)
     if browser == _UNKNOWN and system == _UNKNOWN:
         return "An unknown browser"
     if system == _UNKNOWN:

@@ -32,6 +32,7 @@ def section(page, title):
     (FIREFOX_ON_WINDOWS, "Firefox on Windows"),
     ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like "
      "Gecko) Version/17.0 Mobile/15E148 Safari/604.1", "Mobile Safari on iOS"),
+    (CHROME_ON_LINUX.replace("Chrome/", "HeadlessChrome/"), "Chrome on Linux"),
     ("", "An unknown browser"),
     ("curl/8.5.0", "curl"),
     ("\x00" * 300, "An unknown browser"),
