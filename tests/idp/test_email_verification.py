@@ -176,3 +176,15 @@ def test_the_outbox_is_unreachable_from_another_machine(http):
     account_form(http, "/account/email/verify")
     response = http.get(f"{IDP}/dev/outbox.json", environ_base={"REMOTE_ADDR": "192.0.2.7"})
     assert response.status_code == 404 and "token" not in response.text
+
+
+def test_links_a_person_asks_for_are_capped_per_account(make_app):
+    app = make_app(LXL_RATELIMIT_ACCOUNT_MAIL_PER_ACCOUNT="2 per hour")
+    http = app.test_client()
+    sign_in(http)
+    for number in range(3):
+        account_form(http, "/account/email", new_email=f"new{number}@example.org",
+                     password=PASSWORD)
+    assert "You asked for several links" in http.get(f"{IDP}/account").text
+    assert [m["to"] for m in outbox(http) if m["links"] and "/email/" in m["links"][0]] == [
+        "new0@example.org", "new1@example.org"]

@@ -2,11 +2,16 @@
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from .. import account_page, accounts, bp, consents, leaving, mail, mailed_links, verification
+from .. import (
+    account_page, accounts, bp, consents, leaving, mail, mailed_links, rate_limits, verification,
+)
 from ..forms import (
     ActionForm, AutomaticSignInForm, ChangeEmailForm, ChangePasswordForm, DeleteAccountForm,
     MailedLinkForm,
 )
+
+TOO_MANY_LINKS = ("You asked for several links in the last hour. Use the newest one, or wait "
+                  "an hour and ask again.")
 
 
 def _signed_in_user():
@@ -90,6 +95,9 @@ def send_verification():
     """Mail the account's address a link that confirms it."""
     user = _signed_in_user()
     if ActionForm().validate_on_submit() and not user.email_verified:
+        if not rate_limits.count_account_mail(user.id):
+            flash(TOO_MANY_LINKS, "error")
+            return redirect(url_for("idp.account"))
         try:
             verification.send_verification(user)
         except mail.MailNotSent:
@@ -114,6 +122,9 @@ def change_email():
         return redirect(url_for("idp.account"))
     if form.new_email.data.strip().lower() == user.email:
         flash(f"{user.email} is your address already.", "info")
+        return redirect(url_for("idp.account"))
+    if not rate_limits.count_account_mail(user.id):
+        flash(TOO_MANY_LINKS, "error")
         return redirect(url_for("idp.account"))
     try:
         verification.start_change(user, form.new_email.data)
