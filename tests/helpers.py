@@ -188,3 +188,28 @@ def all_at_once(*calls):
     for thread in threads:
         thread.join()
     return results
+
+
+def mail_to(http, address):
+    """Return the newest message in the local outbox to ``address``."""
+    return [message for message in outbox(http) if message["to"] == address][-1]
+
+
+def submit_mailed_link(http, link, **fields):
+    """Follow a mailed link to its form and submit it with ``fields``; return the response.
+
+    The link's token travels on in the form's hidden ``token`` field, as a browser sends it.
+    """
+    page = http.get(link)
+    assert page.status_code == 200, page.text
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', page.text).group(1)
+    action = re.search(r'<form method="post" action="([^"]+)"', page.text).group(1)
+    return http.post(IDP + action, data={"csrf_token": csrf_token(page.text), "token": token,
+                                         **fields})
+
+
+def id_token_claims(tokens):
+    """Return the (unverified) claims of a token response's ID token."""
+    import json
+    payload = tokens["id_token"].split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))

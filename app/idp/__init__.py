@@ -21,4 +21,4 @@ def keep_pages_out_of_caches(response):
     return response
 
 
-from .views import account, auth, dev, frames, logout, oidc, sdk  # noqa: E402,F401  (routes register on bp)
+from .views import account, auth, dev, forgotten_password, frames, logout, oidc, sdk  # noqa: E402,F401  (routes register on bp)

@@ -53,3 +53,38 @@ class ConsentForm(Form):
     """The consent page: the signed authorization request it answers (``decision`` buttons)."""
 
     authorization_request = HiddenField(validators=[DataRequired()])
+
+
+class ForgotPasswordForm(Form):
+    """``<IdP>/password/forgot`` (CONTRACT.md "Local mail and account recovery")."""
+
+    email = EmailField("Email", validators=[DataRequired(), Length(max=320)])
+
+
+class MailedLinkForm(Form):
+    """The button behind a mailed link; the link's token rides in the form, not the URL."""
+
+    token = HiddenField(validators=[DataRequired(), Length(max=1000)])
+
+
+class ResetPasswordForm(MailedLinkForm):
+    """The form a mailed reset link leads to: the new password."""
+
+    password = PasswordField("New password", validators=[DataRequired(),
+                                                         Length(min=10, max=200)])
+
+
+class ChangeEmailForm(Form):
+    new_email = EmailField("New email address", validators=[
+        DataRequired(), Email(check_deliverability=False), Length(max=320)])
+    password = PasswordField("Your password", validators=[DataRequired()])
+
+
+class DeleteAccountForm(Form):
+    password = PasswordField("Your password", validators=[DataRequired()])
+
+
+class AutomaticSignInForm(Form):
+    """A site's automatic sign-in switch: ``allowed`` is "on" or "off"."""
+
+    allowed = HiddenField(validators=[DataRequired()])

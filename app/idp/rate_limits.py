@@ -11,6 +11,11 @@ What is counted, each limit a setting in ``app/config.py`` (``limits`` notation)
   that nobody can shut a public client's token endpoint for everyone by failing on purpose;
 - ``/oidc/client-check`` per address, a ceiling no page load approaches
   (``LXL_RATELIMIT_CLIENT_CHECKS_PER_ADDRESS``; the SDK fetches it at most once per page).
+- requests for a new password (recovery.py), per address asked about — quietly: past the
+  limit nothing is mailed and the answer is the same — and per client address
+  (``LXL_RATELIMIT_RESETS_PER_ACCOUNT``, ``…_PER_ADDRESS``; defaults below);
+- links a signed-in person asks to be mailed (confirm an address, move to a new one), per
+  account (``LXL_RATELIMIT_ACCOUNT_MAIL_PER_ACCOUNT``).
 
 Nothing else is limited: silent frames, authorization and successful token requests are
 never counted, so a load test or a thousand concurrent silent sign-ins from one address
@@ -195,3 +200,51 @@ def init_app(app):
     limiter.init_app(app)
     app.register_error_handler(429, too_many_page)
     app.register_error_handler(413, too_large_page)
+
+
+# Forgotten passwords (recovery.py). Defaults here, overridable in the app's configuration.
+RESETS_PER_ACCOUNT = "3 per hour"
+RESETS_PER_ADDRESS = "20 per hour"
+
+
+class TooManyResets(TooManyFailures):
+    """Too many requests for a new password from this client address lately."""
+
+    def __init__(self, retry_after):
+        minutes = math.ceil(retry_after / 60)
+        TooManyRequests.__init__(
+            self, f"Too many requests for a new password from this address. Wait {minutes} "
+                  f"minute{'s' if minutes > 1 else ''} and try again.", retry_after=retry_after)
+
+
+def count_reset_request(email):
+    """Count a request for a new password; False if ``email`` asked too often (say nothing).
+
+    Raise ``TooManyResets`` if this client address asked too often. The per-account count
+    is kept for any address, with an account or not, so it tells nobody which have one.
+    """
+    config = current_app.config
+    address = parse(config.get("LXL_RATELIMIT_RESETS_PER_ADDRESS", RESETS_PER_ADDRESS))
+    address_key = ("reset", "address", client_address())
+    if not limiter.limiter.hit(address, *address_key):
+        raise TooManyResets(_retry_after(address, *address_key))
+    account = parse(config.get("LXL_RATELIMIT_RESETS_PER_ACCOUNT", RESETS_PER_ACCOUNT))
+    return limiter.limiter.hit(account, "reset", "account", email[:_KEY_LENGTH])
+
+
+def clear_password_failures(email):
+    """Forget the wrong passwords tried for ``email`` (a new password was set by mail)."""
+    account, account_key = _password_limits(email)[0]
+    limiter.limiter.clear(account, *account_key)
+
+
+# Links a signed-in person asks to be mailed (verification.py): a confirmation of their own
+# address, or of a new one — which could be anyone's, so each account's count is capped.
+ACCOUNT_MAIL_PER_ACCOUNT = "5 per hour"
+
+
+def count_account_mail(user_id):
+    """Count a link a signed-in account asked to be mailed; False past the limit."""
+    limit = parse(current_app.config.get("LXL_RATELIMIT_ACCOUNT_MAIL_PER_ACCOUNT",
+                                         ACCOUNT_MAIL_PER_ACCOUNT))
+    return limiter.limiter.hit(limit, "account-mail", str(user_id))

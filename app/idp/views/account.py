@@ -1,11 +1,17 @@
-"""'Your account': granted sites, active sessions, password."""
+"""'Your account': address, allowed sites, signed-in browsers, password, leaving."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
-from .. import accounts, bp, consents
-from ..forms import ActionForm, ChangePasswordForm
-from ..models import Client
-from ...extensions import db
+from .. import (
+    account_page, accounts, bp, consents, leaving, mail, mailed_links, rate_limits, verification,
+)
+from ..forms import (
+    ActionForm, AutomaticSignInForm, ChangeEmailForm, ChangePasswordForm, DeleteAccountForm,
+    MailedLinkForm,
+)
+
+TOO_MANY_LINKS = ("You asked for several links in the last hour. Use the newest one, or wait "
+                  "an hour and ask again.")
 
 
 def _signed_in_user():
@@ -23,14 +29,14 @@ def home():
 
 @bp.route("/account")
 def account():
-    """List the sites the user has granted and the user's active sessions."""
+    """Show the account in words: the address, allowed sites, signed-in browsers."""
     user = _signed_in_user()
-    granted = [(c, db.session.scalar(db.select(Client).filter_by(client_id=c.client_id)))
-               for c in consents.granted_clients(user)]
-    return render_template("idp/account.html", user=user, granted=granted,
-                           sessions=accounts.live_sessions_of(user),
-                           current=accounts.interactive_session(),
-                           action=ActionForm(), password_form=ChangePasswordForm())
+    return render_template(
+        "idp/account.html", user=user, sites=account_page.allowed_sites(user),
+        browsers=account_page.signed_in_browsers(accounts.live_sessions_of(user),
+                                                 accounts.interactive_session()),
+        action=ActionForm(), password_form=ChangePasswordForm(),
+        email_form=ChangeEmailForm(), delete_form=DeleteAccountForm())
 
 
 @bp.route("/account/consents/<client_id>/revoke", methods=["POST"])
@@ -67,3 +73,116 @@ def change_password():
         return redirect(url_for("idp.signin"))
     flash("The new password needs at least 10 characters.", "error")
     return redirect(url_for("idp.account"))
+
+
+@bp.route("/account/sites/<client_id>/automatic-sign-in", methods=["POST"])
+def automatic_sign_in(client_id):
+    """Switch a site's automatic sign-in on or off (the SDK's auto-select opt-out)."""
+    user = _signed_in_user()
+    form = AutomaticSignInForm()
+    if (form.validate_on_submit() and form.allowed.data in ("on", "off")
+            and consents.find(user, client_id) is not None):
+        allowed = form.allowed.data == "on"
+        account_page.set_automatic_sign_in(user, client_id, allowed)
+        flash("Automatic sign-in is on for this site." if allowed else
+              "Automatic sign-in is off for this site: it will ask before signing you in.",
+              "info")
+    return redirect(url_for("idp.account"))
+
+
+@bp.route("/account/email/verify", methods=["POST"])
+def send_verification():
+    """Mail the account's address a link that confirms it."""
+    user = _signed_in_user()
+    if ActionForm().validate_on_submit() and not user.email_verified:
+        if not rate_limits.count_account_mail(user.id):
+            flash(TOO_MANY_LINKS, "error")
+            return redirect(url_for("idp.account"))
+        try:
+            verification.send_verification(user)
+        except mail.MailNotSent:
+            flash("Our mail server did not take the message just now. Try again in a few "
+                  "minutes.", "error")
+            return redirect(url_for("idp.account"))
+        flash(f"We sent a link to {user.email}. Open it within a day to confirm your "
+              "address.", "info")
+    return redirect(url_for("idp.account"))
+
+
+@bp.route("/account/email", methods=["POST"])
+def change_email():
+    """Ask to move the account to a new address: the password, then a link mailed to it."""
+    user = _signed_in_user()
+    form = ChangeEmailForm()
+    if not form.validate_on_submit():
+        flash("Type the new address and your password.", "error")
+        return redirect(url_for("idp.account"))
+    if accounts.authenticate(user.email, form.password.data) is None:
+        flash("The password is not right. Your address was not changed.", "error")
+        return redirect(url_for("idp.account"))
+    if form.new_email.data.strip().lower() == user.email:
+        flash(f"{user.email} is your address already.", "info")
+        return redirect(url_for("idp.account"))
+    if not rate_limits.count_account_mail(user.id):
+        flash(TOO_MANY_LINKS, "error")
+        return redirect(url_for("idp.account"))
+    try:
+        verification.start_change(user, form.new_email.data)
+    except mail.MailNotSent:
+        flash("Our mail server did not take the message just now. Nothing was changed: try "
+              "again in a few minutes.", "error")
+        return redirect(url_for("idp.account"))
+    # The same words whether or not the address has an account (verification.start_change).
+    flash(f"We sent a link to {form.new_email.data.strip().lower()}. Your address changes when "
+          "you open it (within a day). Until then, sign in with your current address.", "info")
+    return redirect(url_for("idp.account"))
+
+
+@bp.route("/email/confirm", methods=["GET", "POST"])
+def confirm_address():
+    """Show a mailed "confirm your address" link's button; pressed, mark the address verified."""
+    return _confirm(change=False)
+
+
+@bp.route("/email/change", methods=["GET", "POST"])
+def confirm_new_address():
+    """Show a mailed "confirm your new address" link's button; pressed, move the account."""
+    return _confirm(change=True)
+
+
+def _confirm(change):
+    # Following the link only shows a button: a mail scanner's GET changes nothing.
+    form = MailedLinkForm(token=request.args.get("token", ""))
+    try:
+        if form.validate_on_submit():
+            user = verification.confirm(form.token.data, change)
+            flash(f"Your address {user.email} is confirmed.", "info")
+            return redirect(url_for("idp.account"))
+        user, address = verification.pending(form.token.data, change)
+    except mailed_links.InvalidLink as error:
+        return render_template("idp/signup_link.html", title="This link does not work",
+                               message=str(error), link=url_for("idp.account"),
+                               link_text="Go to your account"), 410
+    except verification.AddressTaken as error:
+        return render_template("idp/signup_link.html", title="This address is taken",
+                               message=f"Another LxL ID uses {error} now, so your account "
+                                       "keeps its address.",
+                               link=url_for("idp.account"), link_text="Go to your account"), 409
+    return render_template("idp/email_confirm.html", form=form, address=address, change=change,
+                           endpoint=request.endpoint)
+
+
+@bp.route("/account/delete", methods=["POST"])
+def delete_account():
+    """Delete the account, with its password; sign out everywhere."""
+    user = _signed_in_user()
+    form = DeleteAccountForm()
+    if not form.validate_on_submit():
+        flash("Type your password to delete your account.", "error")
+        return redirect(url_for("idp.account"))
+    if accounts.authenticate(user.email, form.password.data) is None:
+        flash("The password is not right. Your account was not deleted.", "error")
+        return redirect(url_for("idp.account"))
+    leaving.delete_account(user)
+    accounts.sign_out()
+    return render_template("idp/account_deleted.html")

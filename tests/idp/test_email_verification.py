@@ -1,0 +1,190 @@
+"""Verified addresses: by sign-up, by a link from the account page, and by moving the account
+to a new address (password required; the old address told)."""
+
+import pytest
+
+from app.extensions import db
+from app.idp import verification
+from app.idp.models import User
+from tests.helpers import (
+    IDP, PASSWORD, csrf_token, finish_sign_up, get_tokens, id_token_claims, mail_to, outbox,
+    sign_in, sign_up, submit_mailed_link, userinfo,
+)
+
+NEW = "ada.lovelace@example.org"
+
+
+def account_form(http, action, **fields):
+    """Submit the account page's form posting to ``action``; return the response."""
+    page = http.get(f"{IDP}/account")
+    return http.post(f"{IDP}{action}", data={"csrf_token": csrf_token(page.text), **fields})
+
+
+def fresh_claims(http):
+    """Return a fresh ID token's claims and the UserInfo answer for the signed-in person."""
+    tokens = get_tokens(http).json
+    return id_token_claims(tokens), userinfo(http, tokens["access_token"]).json
+
+
+def test_sign_up_through_the_outbox_gives_a_verified_address(app, http):
+    sign_up(http, "kjo@example.org")
+    [link] = mail_to(http, "kjo@example.org")["links"]
+    finish_sign_up(http, link)
+    claims, info = fresh_claims(http)
+    assert claims["email"] == "kjo@example.org" and claims["email_verified"] is True
+    assert info["email_verified"] is True
+
+
+def test_an_unverified_address_is_confirmed_by_a_link_from_the_account_page(http):
+    sign_in(http)
+    claims, _ = fresh_claims(http)
+    assert claims["email_verified"] is False
+    assert "not confirmed yet" in http.get(f"{IDP}/account").text
+    account_form(http, "/account/email/verify")
+    message = mail_to(http, "ada@example.org")
+    assert message["subject"] == "Confirm your email address for LxL ID"
+    [link] = message["links"]
+    assert link.startswith(f"{IDP}/email/confirm?token=")
+    confirmed = submit_mailed_link(http, link)
+    assert confirmed.status_code == 302
+    assert "is confirmed" in http.get(f"{IDP}/account").text
+    claims, info = fresh_claims(http)
+    assert claims["email_verified"] is True and info["email_verified"] is True
+
+
+def test_following_the_link_alone_changes_nothing(app, http):
+    sign_in(http)
+    account_form(http, "/account/email/verify")
+    [link] = mail_to(http, "ada@example.org")["links"]
+    app.test_client().get(link)  # a mail scanner
+    with app.app_context():
+        assert not User.by_email("ada@example.org").email_verified
+
+
+def test_a_used_link_is_a_clear_page(http):
+    sign_in(http)
+    account_form(http, "/account/email/verify")
+    [link] = mail_to(http, "ada@example.org")["links"]
+    submit_mailed_link(http, link)
+    page = http.get(link)
+    assert page.status_code == 410 and "already been used" in page.text
+
+
+def test_an_expired_link_says_so(http, monkeypatch):
+    sign_in(http)
+    account_form(http, "/account/email/verify")
+    [link] = mail_to(http, "ada@example.org")["links"]
+    monkeypatch.setattr(verification, "LINK_LIFETIME_SECONDS", -1)
+    page = http.get(link)
+    assert page.status_code == 410 and "This link has expired" in page.text
+
+
+@pytest.mark.parametrize("path", ["/email/confirm", "/email/change"])
+@pytest.mark.parametrize("query", ["", "?token=", "?token=junk", "?token=" + "y" * 3000])
+def test_a_bad_link_is_a_clear_page_never_an_error(http, path, query):
+    page = http.get(f"{IDP}{path}{query}")
+    assert page.status_code == 410 and "This link does not work" in page.text
+
+
+def test_a_verify_link_is_not_a_change_link(http):
+    sign_in(http)
+    account_form(http, "/account/email/verify")
+    [link] = mail_to(http, "ada@example.org")["links"]
+    assert http.get(link.replace("/email/confirm", "/email/change")).status_code == 410
+
+
+# --- a new address ---------------------------------------------------------------------------
+
+def test_a_new_address_needs_the_password(http):
+    sign_in(http)
+    account_form(http, "/account/email", new_email=NEW, password="not-the-password")
+    assert "The password is not right" in http.get(f"{IDP}/account").text
+    assert outbox(http) == []
+
+
+def test_moving_to_a_new_address(app, http):
+    sign_in(http)
+    account_form(http, "/account/email", new_email=NEW, password=PASSWORD)
+    assert f"We sent a link to {NEW}" in http.get(f"{IDP}/account").text
+    warning = mail_to(http, "ada@example.org")
+    assert NEW in warning["text"] and "someone knows your password" in warning["text"]
+    [link] = mail_to(http, NEW)["links"]
+    assert link.startswith(f"{IDP}/email/change?token=")
+    with app.app_context():  # nothing changes before the link is used
+        assert User.by_email("ada@example.org") is not None
+    assert submit_mailed_link(http, link).status_code == 302
+    told = mail_to(http, "ada@example.org")
+    assert told["subject"] == "Your LxL ID moved to a new email address" and NEW in told["text"]
+    claims, info = fresh_claims(http)
+    assert claims["email"] == NEW and claims["email_verified"] is True
+    assert info["email"] == NEW
+    assert sign_in(app.test_client(), email=NEW).status_code == 302
+    assert sign_in(app.test_client(), email="ada@example.org").status_code == 200
+    again = http.get(link)
+    assert again.status_code == 410 and "already been used" in again.text
+
+
+def test_a_taken_address_gets_the_same_answer_and_its_owner_is_told(app, http):
+    sign_in(http)
+    account_form(http, "/account/email", new_email="grace@example.org", password=PASSWORD)
+    assert "We sent a link to grace@example.org" in http.get(f"{IDP}/account").text
+    [message] = outbox(http)
+    assert message["to"] == "grace@example.org" and message["links"] == []
+    with app.app_context():
+        assert User.by_email("ada@example.org") is not None
+
+
+def test_a_password_change_stops_a_pending_move(http):
+    sign_in(http)
+    account_form(http, "/account/email", new_email=NEW, password=PASSWORD)
+    [link] = mail_to(http, NEW)["links"]
+    account_form(http, "/account/password", current_password=PASSWORD,
+                 new_password="a-different-password")
+    assert http.get(link).status_code == 410
+
+
+def test_an_address_taken_after_the_link_was_sent_is_a_clear_page(app, http):
+    sign_in(http)
+    account_form(http, "/account/email", new_email=NEW, password=PASSWORD)
+    [link] = mail_to(http, NEW)["links"]
+    with app.app_context():
+        db.session.add(User(email=NEW, name="Someone", password_hash="x"))
+        db.session.commit()
+    response = submit_mailed_link(http, link)
+    assert response.status_code == 409 and "Another LxL ID uses" in response.text
+
+
+def test_account_forms_without_a_csrf_token_are_refused(http):
+    sign_in(http)
+    for action, form in (("/account/email/verify", {}),
+                         ("/account/email", {"new_email": NEW, "password": PASSWORD})):
+        http.post(f"{IDP}{action}", data=form)
+    assert outbox(http) == []
+
+
+# --- the local outbox stays on this machine -------------------------------------------------
+
+def test_the_outbox_is_unreachable_on_a_non_loopback_origin(make_app):
+    app = make_app(LXL_IDP_ORIGIN="https://id.example.org",
+                   LXL_NGO_ORIGIN="https://ngo.example.org",
+                   LXL_SMTP_URL="smtp://127.0.0.1:25", LXL_MAIL_FROM="no-reply@example.org")
+    assert app.test_client().get("https://id.example.org/dev/outbox.json").status_code == 404
+
+
+def test_the_outbox_is_unreachable_from_another_machine(http):
+    sign_in(http)
+    account_form(http, "/account/email/verify")
+    response = http.get(f"{IDP}/dev/outbox.json", environ_base={"REMOTE_ADDR": "192.0.2.7"})
+    assert response.status_code == 404 and "token" not in response.text
+
+
+def test_links_a_person_asks_for_are_capped_per_account(make_app):
+    app = make_app(LXL_RATELIMIT_ACCOUNT_MAIL_PER_ACCOUNT="2 per hour")
+    http = app.test_client()
+    sign_in(http)
+    for number in range(3):
+        account_form(http, "/account/email", new_email=f"new{number}@example.org",
+                     password=PASSWORD)
+    assert "You asked for several links" in http.get(f"{IDP}/account").text
+    assert [m["to"] for m in outbox(http) if m["links"] and "/email/" in m["links"][0]] == [
+        "new0@example.org", "new1@example.org"]
