@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 
-from . import config, loopback, sessions, sites
+from . import config, database, loopback, sessions, sites
 from .extensions import csrf, db, migrate
 from .request import Request
 
@@ -20,6 +20,7 @@ def create_app(test_config=None):
     loopback.init_app(app)
 
     db.init_app(app)
+    database.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS))
     csrf.init_app(app)
     sessions.init_app(app, db)
