@@ -49,15 +49,15 @@ def mark_code_used(code):
     """Mark an authorization code used; True if this request is the first to redeem it.
 
     RFC 6749 §4.1.2: a code is used once. The conditional ``UPDATE`` lets exactly one of
-    two requests racing with the same code — in any app instance — issue tokens for it.
+    two requests racing with the same code — in any app instance — issue tokens for it: the
+    other's ``UPDATE`` waits for the first one's transaction, then matches no row. The caller
+    commits, together with the tokens the code buys (one short write transaction).
     """
-    first_use = db.session.execute(
+    return db.session.execute(
         db.update(AuthorizationCode)
         .where(AuthorizationCode.id == code.id, AuthorizationCode.used_at.is_(None))
         .values(used_at=epoch())
     ).rowcount == 1
-    db.session.commit()
-    return first_use
 
 
 def revoke_session_bound(browser_session_ids):

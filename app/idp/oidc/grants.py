@@ -249,21 +249,24 @@ class AuthorizationCodeGrant(ResponseModeMixin, PromptNoneMixin, grants.Authoriz
             return None
         return row
 
-    def create_token_response(self):
-        """Redeem the code, once and atomically, once every check passed (RFC 6749 §4.1.2).
+    def save_token(self, token):
+        """Redeem the code and store its tokens in one short transaction (RFC 6749 §4.1.2).
 
-        A code redeemed again — one request after another or two at once — was copied: the
-        later request is refused and what the code bought is revoked, now and later.
+        Every check has passed and the tokens are made; the code is marked used and the
+        tokens stored, committed together, before the ID token is signed. A code redeemed
+        again — one request after another or two at once — was copied: the later request is
+        refused and what the code bought is revoked, now and later.
         """
         code = self.request.authorization_code
         if not tokens.mark_code_used(code):
+            db.session.rollback()
             tokens.revoke_family(code.family)
             raise InvalidGrantError("This 'code' was already used; every token issued for it "
                                     "is now revoked. Start a new authorization request.")
-        return super().create_token_response()
+        super().save_token(token)  # commits the mark with the tokens
 
     def delete_authorization_code(self, authorization_code):
-        """Keep the code: ``create_token_response`` marked it used, so a replay is recognised."""
+        """Keep the code: ``save_token`` marked it used, so a replay is recognised."""
 
     def authenticate_user(self, authorization_code):
         return authorization_code.user
