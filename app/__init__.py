@@ -27,10 +27,11 @@ def create_app(test_config=None):
     sites.init_app(app)
     app.register_error_handler(CSRFError, _csrf_error)
 
-    from .idp import bp as idp_bp, cli, cors, mail, rate_limits
+    from .idp import bp as idp_bp, caches, cli, cors, mail, rate_limits
     from .idp.oidc import server
     from .ngo import bp as ngo_bp, oidc_client
 
+    caches.init_app(app)
     mail.init_app(app)
     server.init_app(app)
     cors.init_app(app)

@@ -3,7 +3,6 @@
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
 from authlib.integrations.sqla_oauth2 import (
     create_bearer_token_validator,
-    create_query_client_func,
     create_revocation_endpoint,
 )
 from authlib.oauth2 import OAuth2Error, OAuth2Request
@@ -14,7 +13,7 @@ from flask import request as flask_request
 
 from ...extensions import db
 from ..models import Client, Token
-from .. import tokens
+from .. import caches, tokens
 from . import metadata, parameters, response_modes, transport
 from .logout import EndSessionEndpoint
 from .refresh import RefreshTokenGrant
@@ -90,16 +89,17 @@ def error_params(error):
     return params
 
 
-_load_client = create_query_client_func(db.session, Client)
-
-
 def query_client(client_id):
-    """Return the client registered as ``client_id``, loaded at most once per request."""
+    """Return the client registered as ``client_id``, from the process's cache (caches.py).
+
+    Looked up at most once per request; the same object answers every question about it.
+    """
     if not isinstance(client_id, str):
         return None
     loaded = g.setdefault("clients_by_id", {})
     if client_id not in loaded:
-        loaded[client_id] = _load_client(client_id)
+        loaded[client_id] = caches.cache_of(Client).get(
+            client_id, lambda: caches.load_detached(Client, Client.client_id == client_id))
     return loaded[client_id]
 
 
