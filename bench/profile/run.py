@@ -183,7 +183,7 @@ class Bench:
 def _format_statements(per):
     order = ("SELECT", "INSERT", "UPDATE", "DELETE")
     kinds = sorted(per, key=lambda k: (order.index(k) if k in order else 9, k))
-    return ", ".join(f"{per[k]:g} {k}" for k in kinds) or "none"
+    return ", ".join(f"{round(per[k], 2):g} {k}" for k in kinds) or "none"
 
 
 def main():

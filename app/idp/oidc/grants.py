@@ -45,6 +45,22 @@ def token_family_of(request):
     return request.refresh_token.family
 
 
+class ValidatedOnceMixin:
+    """Validate an authorization request once, however often Authlib asks.
+
+    Authlib validates it in ``get_consent_grant`` and again in
+    ``create_authorization_response``; every view here responds to the very grant
+    ``get_consent_grant`` returned, for the same request, so the second time could only
+    repeat the first: the same checks and hooks, on the same parameters, and a second
+    nonce lookup. A grant serves one request (Authlib makes one per request).
+    """
+
+    def validate_authorization_request(self):
+        if not hasattr(self, "_validated_redirect_uri"):
+            self._validated_redirect_uri = super().validate_authorization_request()
+        return self._validated_redirect_uri
+
+
 class ResponseModeMixin:
     """Deliver authorization responses and errors in any supported response mode."""
 
@@ -118,8 +134,6 @@ class PromptNoneMixin:
         data = self.request.payload.data
         if data.get("prompt") != "none":
             return redirect_uri
-        if getattr(self.request, "browser_session", None) is not None:
-            return redirect_uri  # decided when the same request was validated before
         try:
             client = self.request.client
             given = silent.Hints.read(data, client.client_id)
@@ -213,7 +227,8 @@ class S256CodeChallenge(CodeChallenge):
         super().validate_code_challenge(grant, redirect_uri)
 
 
-class AuthorizationCodeGrant(ResponseModeMixin, PromptNoneMixin, grants.AuthorizationCodeGrant):
+class AuthorizationCodeGrant(ValidatedOnceMixin, ResponseModeMixin, PromptNoneMixin,
+                             grants.AuthorizationCodeGrant):
     """RFC 6749 §4.1 with codes stored in the database and bound to the browser session."""
 
     TOKEN_ENDPOINT_AUTH_METHODS = metadata.CLIENT_AUTH_METHODS
@@ -272,7 +287,8 @@ class AuthorizationCodeGrant(ResponseModeMixin, PromptNoneMixin, grants.Authoriz
         return authorization_code.user
 
 
-class IdTokenGrant(ResponseModeMixin, PromptNoneMixin, IdTokenIssuer, OpenIDImplicitGrant):
+class IdTokenGrant(ValidatedOnceMixin, ResponseModeMixin, PromptNoneMixin, IdTokenIssuer,
+                   OpenIDImplicitGrant):
     """``response_type=id_token`` (OIDC Core §3.2): an ID token and no access token."""
 
     RESPONSE_TYPES = {"id_token"}
