@@ -13,6 +13,7 @@ import threading
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import after_this_request, current_app, request, session
+from sqlalchemy.orm import joinedload
 
 from .. import sessions
 from ..extensions import db
@@ -126,7 +127,8 @@ def sessions_for_key(key):
         return [], False
     now = epoch()
     rows = db.session.scalars(db.select(BrowserSession).filter_by(
-        browser_key_hash=_hash_key(key), ended_at=None).order_by(BrowserSession.id.desc())).all()
+        browser_key_hash=_hash_key(key), ended_at=None).order_by(BrowserSession.id.desc())
+        .options(joinedload(BrowserSession.user))).all()  # whose session: always asked next
     live = [row for row in rows if row.expires_at > now]
     return live, len(live) < len(rows)
 

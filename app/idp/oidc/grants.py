@@ -19,6 +19,7 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import OpenIDCode
 from authlib.oidc.core.grants import OpenIDImplicitGrant
 from flask import current_app, g
+from sqlalchemy.orm import joinedload
 
 from ...extensions import db
 from .. import keys, tokens
@@ -254,7 +255,8 @@ class AuthorizationCodeGrant(ValidatedOnceMixin, ResponseModeMixin, PromptNoneMi
 
     def query_authorization_code(self, code, client):
         row = db.session.scalar(db.select(AuthorizationCode).filter_by(
-            code=code, client_id=client.client_id))
+            code=code, client_id=client.client_id).options(
+            joinedload(AuthorizationCode.user), joinedload(AuthorizationCode.browser_session)))
         if row is None or row.is_expired():
             return None
         # A code bound to a browser session buys nothing once that session is over (signed

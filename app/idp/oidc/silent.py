@@ -18,7 +18,7 @@ from flask import request
 
 from ...extensions import db
 from .. import accounts, consents
-from ..models import AutoSelectOptOut
+from ..models import AutoSelectOptOut, Consent
 from . import claims, hints, max_age, reasons
 from .max_age import MaxAge
 
@@ -106,15 +106,27 @@ def evaluate(client, scope, given=Hints()):
         reason = reasons.SESSION_EXPIRED if expired else reasons.NO_SESSION
         return Outcome(error=LoginRequiredError, reason=reason)
     session = live[0]  # one account per browser: see accounts.sign_in
-    if is_opted_out(session.user, client.client_id):
+    opted_out, granted = _opted_out_and_granted(session.user, client.client_id)
+    if opted_out:
         return Outcome(error=LoginRequiredError, reason=reasons.AUTO_SELECT_DISABLED)
-    if not consents.covers(session.user, client.client_id, scope):
+    if granted is None or not Consent.scope_covers(granted, scope):
         return Outcome(error=ConsentRequiredError, reason=reasons.CONSENT_REQUIRED)
     if given.name_someone_else(session.user, client.client_id):
         return Outcome(error=LoginRequiredError, reason=reasons.NO_SESSION)
     if given.max_age.exceeded_by(session):
         return Outcome(error=LoginRequiredError, reason=reasons.SESSION_EXPIRED)
     return Outcome(session=session)
+
+
+def _opted_out_and_granted(user, client_id):
+    """Return ``(is_opted_out, the scope consented to or None)`` for the user at a client.
+
+    ``is_opted_out`` and ``consents.find`` in one query: the silent verdict needs both.
+    """
+    mine = {"user_id": user.id, "client_id": client_id}
+    return db.session.execute(db.select(
+        db.select(AutoSelectOptOut.id).filter_by(**mine).exists(),
+        db.select(Consent.scope).filter_by(**mine).scalar_subquery())).one()
 
 
 def is_opted_out(user, client_id):
