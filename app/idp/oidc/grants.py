@@ -19,6 +19,7 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import OpenIDCode
 from authlib.oidc.core.grants import OpenIDImplicitGrant
 from flask import current_app, g
+from sqlalchemy import bindparam
 from sqlalchemy.orm import joinedload
 
 from ...extensions import db
@@ -26,6 +27,17 @@ from .. import keys, tokens
 from ..models import AuthorizationCode, TokenFamily, epoch
 from . import claims, max_age, metadata, response_modes, session_state, silent
 from .response_modes import FRAGMENT, QUERY, RESPONSE_MODES, WEB_MESSAGE
+
+
+# The statements every authorization or token request runs, built once (issue 12).
+_NONCE_USED = db.select(AuthorizationCode.id).where(
+    AuthorizationCode.client_id == bindparam("client_id"),
+    AuthorizationCode.nonce == bindparam("nonce")).limit(1)
+# With what the ID token needs: its user and browser session.
+_CODE = db.select(AuthorizationCode).where(
+    AuthorizationCode.code == bindparam("code"),
+    AuthorizationCode.client_id == bindparam("client_id")).options(
+    joinedload(AuthorizationCode.user), joinedload(AuthorizationCode.browser_session))
 
 
 def browser_session_of(request):
@@ -194,8 +206,8 @@ class IdTokenIssuer:
         return claims.scoped_claims(user, scope)
 
     def exists_nonce(self, nonce, request):
-        return db.session.scalar(db.select(AuthorizationCode.id).filter_by(
-            client_id=request.payload.client_id, nonce=nonce).limit(1)) is not None
+        return db.session.scalar(_NONCE_USED, {"client_id": request.payload.client_id,
+                                               "nonce": nonce}) is not None
 
 
 class OpenIDCodeExtension(IdTokenIssuer, OpenIDCode):
@@ -254,9 +266,7 @@ class AuthorizationCodeGrant(ValidatedOnceMixin, ResponseModeMixin, PromptNoneMi
         db.session.commit()
 
     def query_authorization_code(self, code, client):
-        row = db.session.scalar(db.select(AuthorizationCode).filter_by(
-            code=code, client_id=client.client_id).options(
-            joinedload(AuthorizationCode.user), joinedload(AuthorizationCode.browser_session)))
+        row = db.session.scalar(_CODE, {"code": code, "client_id": client.client_id})
         if row is None or row.is_expired():
             return None
         # A code bound to a browser session buys nothing once that session is over (signed
