@@ -10,6 +10,7 @@
 """
 
 from authlib.oauth2.rfc6749.util import scope_to_list
+from sqlalchemy import bindparam
 
 from ..extensions import db
 from .models import AuthorizationCode, Token, TokenFamily, epoch
@@ -45,6 +46,12 @@ def mark_refresh_token_used(token, grace_seconds):
     return now < used_at + grace_seconds
 
 
+# Built once: every token request runs it. Nothing reads the code's used_at afterwards.
+_MARK_CODE_USED = db.update(AuthorizationCode).where(
+    AuthorizationCode.id == bindparam("code_id"), AuthorizationCode.used_at.is_(None)
+).values(used_at=bindparam("now")).execution_options(synchronize_session=False)
+
+
 def mark_code_used(code):
     """Mark an authorization code used; True if this request is the first to redeem it.
 
@@ -53,11 +60,7 @@ def mark_code_used(code):
     other's ``UPDATE`` waits for the first one's transaction, then matches no row. The caller
     commits, together with the tokens the code buys (one short write transaction).
     """
-    return db.session.execute(
-        db.update(AuthorizationCode)
-        .where(AuthorizationCode.id == code.id, AuthorizationCode.used_at.is_(None))
-        .values(used_at=epoch())
-    ).rowcount == 1
+    return db.session.execute(_MARK_CODE_USED, {"code_id": code.id, "now": epoch()}).rowcount == 1
 
 
 def revoke_session_bound(browser_session_ids):
