@@ -9,11 +9,29 @@
 - revocation (RFC 6749 §10.4) when sessions end or the password changes.
 """
 
+import secrets
+
 from authlib.oauth2.rfc6749.util import scope_to_list
 from sqlalchemy import bindparam
 
 from ..extensions import db
 from .models import AuthorizationCode, Token, TokenFamily, epoch
+
+
+# Random bytes in each code, access token and refresh token: 288 bits, no fewer than Authlib's
+# default of 48 characters drawn from 62 (286 bits).
+TOKEN_BYTES = 36
+
+
+def new_token(*_args, **_context):
+    """Return a new authorization code, access token or refresh token (URL-safe base64).
+
+    Authlib's default draws each character by itself from ``SystemRandom`` (about 90 µs for
+    a token response); this draws all the bytes at once from the same source, the operating
+    system's. Characters of RFC 6750 §2.1's ``b64token``. Takes and ignores Authlib's
+    generator arguments (client, grant type, user, scope).
+    """
+    return secrets.token_urlsafe(TOKEN_BYTES)
 
 
 def is_offline(client, scope):

@@ -246,6 +246,9 @@ class AuthorizationCodeGrant(ValidatedOnceMixin, ResponseModeMixin, PromptNoneMi
 
     TOKEN_ENDPOINT_AUTH_METHODS = metadata.CLIENT_AUTH_METHODS
 
+    def generate_authorization_code(self):
+        return tokens.new_token()
+
     def authorization_params(self):
         code = self.generate_authorization_code()
         self.save_authorization_code(code, self.request)

@@ -133,7 +133,8 @@ def init_app(app):
     lifetime = int(app.config["LXL_ACCESS_TOKEN_LIFETIME"].total_seconds())
     app.config.setdefault("OAUTH2_TOKEN_EXPIRES_IN",
                           dict.fromkeys(metadata.GRANT_TYPES, lifetime))
-    app.config.setdefault("OAUTH2_REFRESH_TOKEN_GENERATOR", True)
+    app.config.setdefault("OAUTH2_ACCESS_TOKEN_GENERATOR", tokens.new_token)
+    app.config.setdefault("OAUTH2_REFRESH_TOKEN_GENERATOR", tokens.new_token)
     app.config.setdefault("OAUTH2_SCOPES_SUPPORTED", metadata.SCOPES)
     server = LxlAuthorizationServer(app, query_client=query_client, save_token=_save_token)
     server.register_client_auth_method("client_secret_basic", _authenticate_client_secret_basic)
