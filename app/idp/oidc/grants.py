@@ -24,7 +24,7 @@ from sqlalchemy.orm import joinedload
 
 from ...extensions import db
 from .. import keys, tokens
-from ..models import AuthorizationCode, TokenFamily, epoch
+from ..models import AuthorizationCode, TokenFamily, epoch, new_secret
 from . import claims, max_age, metadata, response_modes, session_state, silent
 from .response_modes import FRAGMENT, QUERY, RESPONSE_MODES, WEB_MESSAGE
 
@@ -38,6 +38,10 @@ _CODE = db.select(AuthorizationCode).where(
     AuthorizationCode.code == bindparam("code"),
     AuthorizationCode.client_id == bindparam("client_id")).options(
     joinedload(AuthorizationCode.user), joinedload(AuthorizationCode.browser_session))
+
+
+_INSERT_FAMILY = db.insert(TokenFamily.__table__)
+_INSERT_CODE = db.insert(AuthorizationCode.__table__)
 
 
 def browser_session_of(request):
@@ -257,8 +261,11 @@ class AuthorizationCodeGrant(ValidatedOnceMixin, ResponseModeMixin, PromptNoneMi
     def save_authorization_code(self, code, request):
         data = request.payload.data
         session = browser_session_of(request)
-        db.session.add(AuthorizationCode(
-            code=code, client_id=request.client.client_id, token_family=TokenFamily(),
+        family = new_secret()
+        # Plain INSERTs: nothing in this request reads the rows back (issue 12).
+        db.session.execute(_INSERT_FAMILY, {"id": family})
+        db.session.execute(_INSERT_CODE, dict(
+            code=code, client_id=request.client.client_id, family=family,
             redirect_uri=request.payload.redirect_uri or "", response_type="code",
             scope=request.scope, nonce=data.get("nonce"), user_id=request.user.id,
             auth_time=session.auth_time if session else epoch(),

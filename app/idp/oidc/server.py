@@ -108,13 +108,16 @@ class _RevocationEndpoint(create_revocation_endpoint(db.session, Token)):
     CLIENT_AUTH_METHODS = metadata.CLIENT_AUTH_METHODS
 
 
+_INSERT_TOKEN = db.insert(Token.__table__)
+
+
 def _save_token(token, request):
     session = browser_session_of(request)
-    db.session.add(Token(client_id=request.client.client_id, user_id=request.user.id,
-                         browser_session_id=session.id if session else None,
-                         family=token_family_of(request),
-                         offline=tokens.is_offline(request.client, token.get("scope")),
-                         **token))
+    # A plain INSERT: nothing in this request reads the row back (issue 12).
+    db.session.execute(_INSERT_TOKEN, dict(
+        client_id=request.client.client_id, user_id=request.user.id,
+        browser_session_id=session.id if session else None, family=token_family_of(request),
+        offline=tokens.is_offline(request.client, token.get("scope")), **token))
     db.session.commit()
 
 
