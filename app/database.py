@@ -10,8 +10,9 @@ transaction waits beyond its busy timeout and fails with ``database is locked`` 
   the writer them; writers still take turns, which keeps every write transaction short
   (a conditional ``UPDATE`` or an ``INSERT`` and its commit, nothing slow in between);
 - ``synchronous=NORMAL``: in WAL mode a commit no longer waits for the disk; the database
-  cannot be corrupted, but a power cut (not a crash of the app) may lose the last
-  commits — codes and tokens a client then cannot redeem, and must ask for again;
+  cannot be corrupted, but a power cut or an operating-system crash (not a crash of the
+  app) may lose the last commits — codes and tokens a client then cannot redeem, and must
+  ask for again;
 - ``busy_timeout``: how long a writer waits for its turn before ``database is locked``.
 """
 
