@@ -38,8 +38,7 @@ _CODE = db.select(AuthorizationCode).where(
     AuthorizationCode.code == bindparam("code"),
     AuthorizationCode.client_id == bindparam("client_id")).options(
     joinedload(AuthorizationCode.user), joinedload(AuthorizationCode.browser_session))
-
-
+# Plain INSERTs, without the unit of work: nothing in the request reads the rows back.
 _INSERT_FAMILY = db.insert(TokenFamily.__table__)
 _INSERT_CODE = db.insert(AuthorizationCode.__table__)
 
@@ -261,8 +260,7 @@ class AuthorizationCodeGrant(ValidatedOnceMixin, ResponseModeMixin, PromptNoneMi
     def save_authorization_code(self, code, request):
         data = request.payload.data
         session = browser_session_of(request)
-        family = new_secret()
-        # Plain INSERTs: nothing in this request reads the rows back (issue 12).
+        family = new_secret()  # the TokenFamily id of the tokens this code buys
         db.session.execute(_INSERT_FAMILY, {"id": family})
         db.session.execute(_INSERT_CODE, dict(
             code=code, client_id=request.client.client_id, family=family,
