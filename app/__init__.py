@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 
-from . import config, loopback, sessions, sites
+from . import config, database, loopback, sessions, sites
 from .extensions import csrf, db, migrate
 from .request import Request
 
@@ -20,16 +20,18 @@ def create_app(test_config=None):
     loopback.init_app(app)
 
     db.init_app(app)
+    database.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS))
     csrf.init_app(app)
     sessions.init_app(app, db)
     sites.init_app(app)
     app.register_error_handler(CSRFError, _csrf_error)
 
-    from .idp import bp as idp_bp, cli, cors, mail, rate_limits
+    from .idp import bp as idp_bp, caches, cli, cors, mail, rate_limits
     from .idp.oidc import server
     from .ngo import bp as ngo_bp, oidc_client
 
+    caches.init_app(app)
     mail.init_app(app)
     server.init_app(app)
     cors.init_app(app)

@@ -41,6 +41,10 @@ def load_config(app, test_config=None):
         # id_token_hint values) still verify.
         LXL_KEY_RETENTION=timedelta(days=int(os.environ.get("LXL_KEY_RETENTION_DAYS", "30"))),
         LXL_ID_TOKEN_LIFETIME=timedelta(hours=1),
+        # How long a process keeps a client's registration and the current signing key
+        # before reading them again: a change made elsewhere reaches every instance within
+        # this many seconds (app/idp/caches.py).
+        LXL_CACHE_SECONDS=float(os.environ.get("LXL_CACHE_SECONDS", "5")),
         # Argon2id parameters, by name from argon2.profiles (RFC 9106 §4, second choice).
         LXL_PASSWORD_PROFILE="RFC_9106_LOW_MEMORY",
         # Argon2 computations at once (each takes the profile's memory, 64 MiB): more

@@ -10,6 +10,10 @@ class Model(DeclarativeBase):
     pass
 
 
-db = SQLAlchemy(model_class=Model)
+# A commit does not expire the objects a request has loaded: the request goes on reading
+# the client, the user and the code it just wrote (the ID token after a code's tokens are
+# saved) without loading each of them again. Each request has its own session, closed at
+# its end, so nothing outlives the request that read it.
+db = SQLAlchemy(model_class=Model, session_options={"expire_on_commit": False})
 migrate = Migrate()
 csrf = CSRFProtect()

@@ -13,6 +13,8 @@ import threading
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import after_this_request, current_app, request, session
+from sqlalchemy import bindparam
+from sqlalchemy.orm import joinedload
 
 from .. import sessions
 from ..extensions import db
@@ -120,13 +122,18 @@ def _live(query, now):
     return query.where(BrowserSession.ended_at.is_(None), BrowserSession.expires_at > now)
 
 
+# Built once: every silent request runs it. With its user, whose session is asked next.
+_SESSIONS_BY_KEY = db.select(BrowserSession).where(
+    BrowserSession.browser_key_hash == bindparam("key_hash"), BrowserSession.ended_at.is_(None)
+).order_by(BrowserSession.id.desc()).options(joinedload(BrowserSession.user))
+
+
 def sessions_for_key(key):
     """Return ``(live sessions newest first, True if one existed but expired)`` for a key."""
     if not key:
         return [], False
     now = epoch()
-    rows = db.session.scalars(db.select(BrowserSession).filter_by(
-        browser_key_hash=_hash_key(key), ended_at=None).order_by(BrowserSession.id.desc())).all()
+    rows = db.session.scalars(_SESSIONS_BY_KEY, {"key_hash": _hash_key(key)}).all()
     live = [row for row in rows if row.expires_at > now]
     return live, len(live) < len(rows)
 

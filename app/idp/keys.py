@@ -13,6 +13,7 @@ from flask import current_app
 from joserfc.jwk import KeySet, RSAKey
 
 from ..extensions import db
+from . import caches
 from .models import SigningKey, epoch
 
 ALGORITHM = "RS256"
@@ -33,7 +34,15 @@ def _new_key():
 
 
 def current_key():
-    """Return the current signing key as a joserfc key, creating the first one if none."""
+    """Return the current signing key as a joserfc key, creating the first one if none.
+
+    From the process's cache (caches.py): after ``rotate`` elsewhere, a process may sign
+    with the retired key for ``LXL_CACHE_SECONDS`` more, which the JWK Set still publishes.
+    """
+    return caches.cache_of(SigningKey).get("current", _load_current_key)
+
+
+def _load_current_key():
     row = db.session.scalar(
         db.select(SigningKey).filter_by(retired_at=None).order_by(SigningKey.id.desc()).limit(1)
     )
@@ -61,7 +70,11 @@ def _published_rows():
 
 
 def public_key_set():
-    """Return the JWK Set of every key whose signatures must still verify."""
+    """Return the JWK Set of every key whose signatures must still verify.
+
+    Read from the database at every request, never cached: every instance publishes a new
+    key as soon as any instance may sign with it.
+    """
     current_key()  # a fresh installation publishes its first key before signing with it
     keys = [_imported(row.kid, row.private_jwk) for row in _published_rows()]
     return KeySet(keys)

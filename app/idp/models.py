@@ -122,7 +122,12 @@ class Consent(db.Model):
 
     def covers(self, scope):
         """True if every scope in the space-separated ``scope`` was granted."""
-        return set(scope.split()) <= set(self.scope.split())
+        return self.scope_covers(self.scope, scope)
+
+    @staticmethod
+    def scope_covers(granted, scope):
+        """True if every scope in the space-separated ``scope`` is in ``granted``."""
+        return set(scope.split()) <= set(granted.split())
 
 
 class BrowserSession(db.Model):

@@ -1,5 +1,6 @@
 """Authorization code flow with PKCE S256 (RFC 6749 §4.1, RFC 7636, OIDC Core §3.1)."""
 
+import re
 import time
 from urllib.parse import parse_qsl, urlsplit
 
@@ -202,6 +203,15 @@ def test_missing_verifier_is_refused(http):
     params, _ = get_code(http)
     response = exchange(http, params["code"], None)
     assert response.status_code == 400 and response.json["error"] == "invalid_request"
+
+
+def test_codes_and_tokens_are_288_random_bits(http):
+    """At least Authlib's default strength (48 characters of 62: 286 bits), URL-safe."""
+    params, verifier = get_code(http)
+    tokens = exchange(http, params["code"], verifier).json
+    values = [params["code"], tokens["access_token"], tokens["refresh_token"]]
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{48}", value) for value in values), values
+    assert len(set(values)) == 3
 
 
 def test_code_replay_is_invalid_grant(http):

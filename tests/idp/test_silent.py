@@ -483,6 +483,8 @@ def test_one_frame_and_authorize_answer_alike(app, http, setup, extra):
 def test_a_frame_request_loads_its_client_once_and_decides_once(
         app, http, monkeypatch, params, path):
     from sqlalchemy import event
+    from app.idp import caches
+    from app.idp.models import Client
     from app.idp.oidc import silent
 
     signed_in_and_consented(http)
@@ -495,6 +497,7 @@ def test_a_frame_request_loads_its_client_once_and_decides_once(
             client_queries.append(statement)
 
     with app.app_context():
+        caches.cache_of(Client).clear()  # so that this request has to read it
         event.listen(db.engine, "before_cursor_execute", count)
         try:
             response = http.get(frame_url(**params).replace("/check_session?", f"/{path}?"))

@@ -19,12 +19,28 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import OpenIDCode
 from authlib.oidc.core.grants import OpenIDImplicitGrant
 from flask import current_app, g
+from sqlalchemy import bindparam
+from sqlalchemy.orm import joinedload
 
 from ...extensions import db
 from .. import keys, tokens
-from ..models import AuthorizationCode, TokenFamily, epoch
+from ..models import AuthorizationCode, TokenFamily, epoch, new_secret
 from . import claims, max_age, metadata, response_modes, session_state, silent
 from .response_modes import FRAGMENT, QUERY, RESPONSE_MODES, WEB_MESSAGE
+
+
+# The statements every authorization or token request runs, built once (issue 12).
+_NONCE_USED = db.select(AuthorizationCode.id).where(
+    AuthorizationCode.client_id == bindparam("client_id"),
+    AuthorizationCode.nonce == bindparam("nonce")).limit(1)
+# With what the ID token needs: its user and browser session.
+_CODE = db.select(AuthorizationCode).where(
+    AuthorizationCode.code == bindparam("code"),
+    AuthorizationCode.client_id == bindparam("client_id")).options(
+    joinedload(AuthorizationCode.user), joinedload(AuthorizationCode.browser_session))
+# Plain INSERTs, without the unit of work: nothing in the request reads the rows back.
+_INSERT_FAMILY = db.insert(TokenFamily.__table__)
+_INSERT_CODE = db.insert(AuthorizationCode.__table__)
 
 
 def browser_session_of(request):
@@ -43,6 +59,22 @@ def token_family_of(request):
     if code is not None:
         return code.family
     return request.refresh_token.family
+
+
+class ValidatedOnceMixin:
+    """Validate an authorization request once, however often Authlib asks.
+
+    Authlib validates it in ``get_consent_grant`` and again in
+    ``create_authorization_response``; every view here responds to the very grant
+    ``get_consent_grant`` returned, for the same request, so the second time could only
+    repeat the first: the same checks and hooks, on the same parameters, and a second
+    nonce lookup. A grant serves one request (Authlib makes one per request).
+    """
+
+    def validate_authorization_request(self):
+        if not hasattr(self, "_validated_redirect_uri"):
+            self._validated_redirect_uri = super().validate_authorization_request()
+        return self._validated_redirect_uri
 
 
 class ResponseModeMixin:
@@ -118,8 +150,6 @@ class PromptNoneMixin:
         data = self.request.payload.data
         if data.get("prompt") != "none":
             return redirect_uri
-        if getattr(self.request, "browser_session", None) is not None:
-            return redirect_uri  # decided when the same request was validated before
         try:
             client = self.request.client
             given = silent.Hints.read(data, client.client_id)
@@ -181,8 +211,8 @@ class IdTokenIssuer:
         return claims.scoped_claims(user, scope)
 
     def exists_nonce(self, nonce, request):
-        return db.session.scalar(db.select(AuthorizationCode.id).filter_by(
-            client_id=request.payload.client_id, nonce=nonce).limit(1)) is not None
+        return db.session.scalar(_NONCE_USED, {"client_id": request.payload.client_id,
+                                               "nonce": nonce}) is not None
 
 
 class OpenIDCodeExtension(IdTokenIssuer, OpenIDCode):
@@ -215,10 +245,14 @@ class S256CodeChallenge(CodeChallenge):
         super().validate_code_challenge(grant, redirect_uri)
 
 
-class AuthorizationCodeGrant(ResponseModeMixin, PromptNoneMixin, grants.AuthorizationCodeGrant):
+class AuthorizationCodeGrant(ValidatedOnceMixin, ResponseModeMixin, PromptNoneMixin,
+                             grants.AuthorizationCodeGrant):
     """RFC 6749 §4.1 with codes stored in the database and bound to the browser session."""
 
     TOKEN_ENDPOINT_AUTH_METHODS = metadata.CLIENT_AUTH_METHODS
+
+    def generate_authorization_code(self):
+        return tokens.new_token()
 
     def authorization_params(self):
         code = self.generate_authorization_code()
@@ -228,8 +262,10 @@ class AuthorizationCodeGrant(ResponseModeMixin, PromptNoneMixin, grants.Authoriz
     def save_authorization_code(self, code, request):
         data = request.payload.data
         session = browser_session_of(request)
-        db.session.add(AuthorizationCode(
-            code=code, client_id=request.client.client_id, token_family=TokenFamily(),
+        family = new_secret()  # the TokenFamily id of the tokens this code buys
+        db.session.execute(_INSERT_FAMILY, {"id": family})
+        db.session.execute(_INSERT_CODE, dict(
+            code=code, client_id=request.client.client_id, family=family,
             redirect_uri=request.payload.redirect_uri or "", response_type="code",
             scope=request.scope, nonce=data.get("nonce"), user_id=request.user.id,
             auth_time=session.auth_time if session else epoch(),
@@ -240,8 +276,7 @@ class AuthorizationCodeGrant(ResponseModeMixin, PromptNoneMixin, grants.Authoriz
         db.session.commit()
 
     def query_authorization_code(self, code, client):
-        row = db.session.scalar(db.select(AuthorizationCode).filter_by(
-            code=code, client_id=client.client_id))
+        row = db.session.scalar(_CODE, {"code": code, "client_id": client.client_id})
         if row is None or row.is_expired():
             return None
         # A code bound to a browser session buys nothing once that session is over (signed
@@ -251,27 +286,31 @@ class AuthorizationCodeGrant(ResponseModeMixin, PromptNoneMixin, grants.Authoriz
             return None
         return row
 
-    def create_token_response(self):
-        """Redeem the code, once and atomically, once every check passed (RFC 6749 §4.1.2).
+    def save_token(self, token):
+        """Redeem the code and store its tokens in one short transaction (RFC 6749 §4.1.2).
 
-        A code redeemed again — one request after another or two at once — was copied: the
-        later request is refused and what the code bought is revoked, now and later.
+        Every check has passed and the tokens are made; the code is marked used and the
+        tokens stored, committed together, before the ID token is signed. A code redeemed
+        again — one request after another or two at once — was copied: the later request is
+        refused and what the code bought is revoked, now and later.
         """
         code = self.request.authorization_code
         if not tokens.mark_code_used(code):
+            db.session.rollback()
             tokens.revoke_family(code.family)
             raise InvalidGrantError("This 'code' was already used; every token issued for it "
                                     "is now revoked. Start a new authorization request.")
-        return super().create_token_response()
+        super().save_token(token)  # commits the mark with the tokens
 
     def delete_authorization_code(self, authorization_code):
-        """Keep the code: ``create_token_response`` marked it used, so a replay is recognised."""
+        """Keep the code: ``save_token`` marked it used, so a replay is recognised."""
 
     def authenticate_user(self, authorization_code):
         return authorization_code.user
 
 
-class IdTokenGrant(ResponseModeMixin, PromptNoneMixin, IdTokenIssuer, OpenIDImplicitGrant):
+class IdTokenGrant(ValidatedOnceMixin, ResponseModeMixin, PromptNoneMixin, IdTokenIssuer,
+                   OpenIDImplicitGrant):
     """``response_type=id_token`` (OIDC Core §3.2): an ID token and no access token."""
 
     RESPONSE_TYPES = {"id_token"}

@@ -3,7 +3,6 @@
 from authlib.integrations.flask_oauth2 import AuthorizationServer, ResourceProtector
 from authlib.integrations.sqla_oauth2 import (
     create_bearer_token_validator,
-    create_query_client_func,
     create_revocation_endpoint,
 )
 from authlib.oauth2 import OAuth2Error, OAuth2Request
@@ -14,7 +13,7 @@ from flask import request as flask_request
 
 from ...extensions import db
 from ..models import Client, Token
-from .. import tokens
+from .. import caches, tokens
 from . import metadata, parameters, response_modes, transport
 from .logout import EndSessionEndpoint
 from .refresh import RefreshTokenGrant
@@ -90,16 +89,17 @@ def error_params(error):
     return params
 
 
-_load_client = create_query_client_func(db.session, Client)
-
-
 def query_client(client_id):
-    """Return the client registered as ``client_id``, loaded at most once per request."""
+    """Return the client registered as ``client_id``, from the process's cache (caches.py).
+
+    Looked up at most once per request; the same object answers every question about it.
+    """
     if not isinstance(client_id, str):
         return None
     loaded = g.setdefault("clients_by_id", {})
     if client_id not in loaded:
-        loaded[client_id] = _load_client(client_id)
+        loaded[client_id] = caches.cache_of(Client).get(
+            client_id, lambda: caches.load_detached(Client, Client.client_id == client_id))
     return loaded[client_id]
 
 
@@ -108,13 +108,16 @@ class _RevocationEndpoint(create_revocation_endpoint(db.session, Token)):
     CLIENT_AUTH_METHODS = metadata.CLIENT_AUTH_METHODS
 
 
+_INSERT_TOKEN = db.insert(Token.__table__)
+
+
 def _save_token(token, request):
     session = browser_session_of(request)
-    db.session.add(Token(client_id=request.client.client_id, user_id=request.user.id,
-                         browser_session_id=session.id if session else None,
-                         family=token_family_of(request),
-                         offline=tokens.is_offline(request.client, token.get("scope")),
-                         **token))
+    # A plain INSERT: nothing in this request reads the row back (issue 12).
+    db.session.execute(_INSERT_TOKEN, dict(
+        client_id=request.client.client_id, user_id=request.user.id,
+        browser_session_id=session.id if session else None, family=token_family_of(request),
+        offline=tokens.is_offline(request.client, token.get("scope")), **token))
     db.session.commit()
 
 
@@ -133,7 +136,8 @@ def init_app(app):
     lifetime = int(app.config["LXL_ACCESS_TOKEN_LIFETIME"].total_seconds())
     app.config.setdefault("OAUTH2_TOKEN_EXPIRES_IN",
                           dict.fromkeys(metadata.GRANT_TYPES, lifetime))
-    app.config.setdefault("OAUTH2_REFRESH_TOKEN_GENERATOR", True)
+    app.config.setdefault("OAUTH2_ACCESS_TOKEN_GENERATOR", tokens.new_token)
+    app.config.setdefault("OAUTH2_REFRESH_TOKEN_GENERATOR", tokens.new_token)
     app.config.setdefault("OAUTH2_SCOPES_SUPPORTED", metadata.SCOPES)
     server = LxlAuthorizationServer(app, query_client=query_client, save_token=_save_token)
     server.register_client_auth_method("client_secret_basic", _authenticate_client_secret_basic)

@@ -15,10 +15,11 @@ from authlib.oidc.core.errors import (
     LoginRequiredError,
 )
 from flask import request
+from sqlalchemy import bindparam
 
 from ...extensions import db
 from .. import accounts, consents, prompt_cooldowns
-from ..models import AutoSelectOptOut
+from ..models import AutoSelectOptOut, Consent
 from . import claims, hints, max_age, reasons
 from .max_age import MaxAge
 
@@ -108,15 +109,35 @@ def evaluate(client, scope, given=Hints(), ignore_opt_out=False):
         reason = reasons.SESSION_EXPIRED if expired else reasons.NO_SESSION
         return Outcome(error=LoginRequiredError, reason=reason)
     session = live[0]  # one account per browser: see accounts.sign_in
-    if not ignore_opt_out and is_opted_out(session.user, client.client_id):
+    opted_out, granted = _opted_out_and_granted(session.user, client.client_id)
+    if opted_out and not ignore_opt_out:
         return Outcome(error=LoginRequiredError, reason=reasons.AUTO_SELECT_DISABLED)
-    if not consents.covers(session.user, client.client_id, scope):
+    if granted is None or not Consent.scope_covers(granted, scope):
         return Outcome(error=ConsentRequiredError, reason=reasons.CONSENT_REQUIRED)
     if given.name_someone_else(session.user, client.client_id):
         return Outcome(error=LoginRequiredError, reason=reasons.NO_SESSION)
     if given.max_age.exceeded_by(session):
         return Outcome(error=LoginRequiredError, reason=reasons.SESSION_EXPIRED)
     return Outcome(session=session)
+
+
+def _opted_out_and_granted(user, client_id):
+    """Return ``(is_opted_out, the scope consented to or None)`` for the user at a client.
+
+    ``is_opted_out`` and ``consents.find`` in one query: the silent verdict needs both.
+    """
+    return db.session.execute(_OPTED_OUT_AND_GRANTED,
+                              {"user_id": user.id, "client_id": client_id}).one()
+
+
+def _of_user_at_client(model):
+    return (model.user_id == bindparam("user_id"), model.client_id == bindparam("client_id"))
+
+
+# Built once: every silent request runs it.
+_OPTED_OUT_AND_GRANTED = db.select(
+    db.select(AutoSelectOptOut.id).where(*_of_user_at_client(AutoSelectOptOut)).exists(),
+    db.select(Consent.scope).where(*_of_user_at_client(Consent)).scalar_subquery())
 
 
 def is_opted_out(user, client_id):
