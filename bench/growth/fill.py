@@ -1,9 +1,11 @@
 """Fill the IdP's database fast with a population of signed-in, consented users (bench/growth).
 
 Each user ``j`` of the population gets one row in each of ``users``, ``browser_sessions``
-(live, "Stay signed in"), ``consents`` (``ngo-demo``, the demo scope), ``token_families``
-and ``tokens`` (an access token and a refresh token bound to that session): what a person
-who signed in to the demo NGO with LxL ID leaves behind. Rows are written in bulk, outside
+(live, "Stay signed in"), ``consents`` (``ngo-demo``, the demo scope), ``token_families``,
+``authorization_codes`` (the used code the tokens came from, which purge keeps while they
+live) and ``tokens`` (an access token and a refresh token bound to that session): what a
+person who signed in to the demo NGO with LxL ID leaves behind. One user in ``OPTED_OUT``
+also has an ``auto_select_opt_outs`` row for ``ngo-demo``. Rows are written in bulk, outside
 the app: SQLAlchemy Core ``insert()`` with executemany on SQLite, ``COPY … FROM STDIN`` on
 PostgreSQL; every password is one precomputed Argon2 hash.
 
@@ -18,7 +20,8 @@ import time
 
 from sqlalchemy import create_engine, func, insert, select, text
 
-from app.idp.models import BrowserSession, Consent, Token, TokenFamily, User
+from app.idp.models import (
+    AuthorizationCode, AutoSelectOptOut, BrowserSession, Consent, Token, TokenFamily, User)
 
 CHUNK = 50_000
 CLIENT_ID = "ngo-demo"
@@ -26,7 +29,11 @@ SCOPE = "openid email profile"
 EMAIL = "growth{}@example.org"
 TABLES = {"users": User.__table__, "browser_sessions": BrowserSession.__table__,
           "consents": Consent.__table__, "token_families": TokenFamily.__table__,
-          "tokens": Token.__table__}
+          "tokens": Token.__table__, "authorization_codes": AuthorizationCode.__table__,
+          "auto_select_opt_outs": AutoSelectOptOut.__table__}
+# One user in OPTED_OUT asked ngo-demo's site not to sign them in automatically: their silent
+# sign-in answers auto_select_disabled, so the bench never draws them.
+OPTED_OUT = 20
 # Tables whose ids this module chooses (PostgreSQL's sequences are moved past them); other
 # rows take their database's next id, as the app's own inserts (a refresh's new token) do.
 SERIAL = ("users", "browser_sessions")
@@ -60,12 +67,17 @@ class Population:
     def user_id(self, j):
         return self.first_user_id + j
 
+    @staticmethod
+    def opted_out(j):
+        """True if user ``j`` opted out of automatic sign-in to ``ngo-demo``."""
+        return j % OPTED_OUT == OPTED_OUT - 1
+
     def rows(self, j, now, password_hash):
-        """Return user ``j``'s row of each table (``{table: row}``)."""
+        """Return user ``j``'s rows of each table (``{table: [rows]}``)."""
         user_id, session_id = self.first_user_id + j, self.first_session_id + j
         family = self._derive("family", j)
         key_hash = hashlib.sha256(self.browser_key(j).encode()).hexdigest()
-        return {
+        rows = {
             "users": {"id": user_id, "email": EMAIL.format(j), "name": f"Growth {j}",
                       "password_hash": password_hash, "email_verified": True,
                       "subject_seed": self.subject_seed(j), "created_at": now},
@@ -84,7 +96,20 @@ class Population:
                 "access_token_revoked_at": 0, "refresh_token_revoked_at": 0,
                 "expires_in": 3600, "user_id": user_id, "browser_session_id": session_id,
                 "family": family, "refresh_token_used_at": None, "offline": False},
+            "authorization_codes": {
+                "code": self._derive("code", j), "client_id": CLIENT_ID,
+                "redirect_uri": "https://ngo.example.org/callback", "response_type": "code",
+                "scope": SCOPE, "nonce": self._derive("nonce", j, 22), "auth_time": now,
+                "acr": None, "amr": None, "code_challenge": self._derive("challenge", j),
+                "code_challenge_method": "S256", "user_id": user_id,
+                "browser_session_id": session_id, "created_at": now - 60, "used_at": now - 59,
+                "family": family, "max_age_requested": False},
         }
+        rows = {name: [row] for name, row in rows.items()}
+        rows["auto_select_opt_outs"] = [
+            {"user_id": user_id, "client_id": CLIENT_ID, "created_at": now}
+        ] if self.opted_out(j) else []
+        return rows
 
 
 def start(url, salt, lifetime):
@@ -117,7 +142,9 @@ def grow(url, population, size, password_hash, kind):
                 spent["rows (Python)"] += time.perf_counter() - t0
                 for name, table in TABLES.items():
                     t0 = time.perf_counter()
-                    rows = [row[name] for row in chunk]
+                    rows = [row for rows in chunk for row in rows[name]]
+                    if not rows:
+                        continue
                     if kind == "postgres":
                         _copy(connection, name, rows)
                     else:

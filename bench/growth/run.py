@@ -7,7 +7,9 @@ What it does (loopback only; every process stopped and the temporary data remove
    data (``flask lxl init-db``, ``seed-demo``);
 2. for each size of ``--sizes``, smallest first, grows the population to that many users
    (fill.py: bulk inserts, one precomputed password hash): each user has a live browser
-   session, a consent to ``ngo-demo`` and a refresh token bound to that session;
+   session, a consent to ``ngo-demo``, the used authorization code of its sign-in and a
+   refresh token bound to that session; one in 20 opted out of automatic sign-in (never
+   drawn: its silent sign-in rightly fails);
 3. starts the IdP with the README's production gunicorn command (as bench/compare does) and,
    at each concurrency of ``--levels``, sends ``--requests`` requests of each kind, each for
    a user drawn at random from the whole population, through bench/compare's load generator:
@@ -27,8 +29,10 @@ What it does (loopback only; every process stopped and the temporary data remove
    the filled database: one request of each kind, and ``accounts.end_all_sessions`` with
    ``tokens.revoke_all_of`` — a password change — for the lookups by user and session) and
    prints each one's plan, flagging every step that reads a whole table or index;
-5. prints median and p95 latency per size, endpoint and concurrency (with the load average
-   of the machine when each phase began), and the ratio of the largest size to the smallest.
+5. prints median and p95 latency per size, endpoint and concurrency, with the server's CPU
+   time per request (all gunicorn processes, from /proc: less sensitive than latency to other
+   work on a shared machine) and the load average when each phase began; then the ratios of
+   the largest size to the smallest.
 
 Run from the repository root: ``.venv/bin/python bench/growth/run.py [--database postgres]
 [--sizes 1000,100000,1000000]``. See bench/README.md, "Flat as it grows".
@@ -151,16 +155,17 @@ class Bench:
         drawn = []
         while len(drawn) < count:
             j = random.randrange(size)
-            if j not in self.spoiled:
+            if j not in self.spoiled and not self.population.opted_out(j):
                 drawn.append(j)
         return drawn
 
     def distinct(self, count):
         """Return ``count`` different users drawn at random from the population."""
         drawn = set()
-        while len(drawn) < min(count, self.population.size - len(self.spoiled)):
+        eligible = self.population.size * (1 - 1 / fill.OPTED_OUT) - len(self.spoiled)
+        while len(drawn) < min(count, int(eligible)):
             j = random.randrange(self.population.size)
-            if j not in self.spoiled:
+            if j not in self.spoiled and not self.population.opted_out(j):
                 drawn.add(j)
         return list(drawn)
 
@@ -289,16 +294,17 @@ def machine():
 
 def report(kind, sizes, results, levels):
     """Print the table of every size and the ratio of the largest size to the smallest."""
-    print(f"\n| users | endpoint | c | requests | median ms | p95 ms | req/s | errors "
-          f"| load avg |")
-    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
+    print(f"\n| users | endpoint | c | requests | median ms | p95 ms | req/s | CPU ms/req "
+          f"| errors | load avg |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for size in sizes:
         for endpoint in ("silent", "token"):
             for c in levels:
                 result, problems, before = results[size][(endpoint, c)]
                 print(f"| {size:,} | {endpoint} | {c} | {len(result.answers)} "
                       f"| {result.latency(0.5):.1f} | {result.latency(0.95):.1f} "
-                      f"| {result.rate:,.0f} | {len(problems)} | {before} |")
+                      f"| {result.rate:,.0f} | {result.server_cpu_ms:.2f} | {len(problems)} "
+                      f"| {before} |")
     if len(sizes) < 2:
         return
     small, large = sizes[0], sizes[-1]
@@ -308,9 +314,10 @@ def report(kind, sizes, results, levels):
             a, b = results[small][(endpoint, c)][0], results[large][(endpoint, c)][0]
             median = b.latency(0.5) / a.latency(0.5)
             p95 = b.latency(0.95) / a.latency(0.95)
+            cpu = b.server_cpu_ms / a.server_cpu_ms if a.server_cpu_ms else float("nan")
             verdict = "within" if median <= BOUND else "OVER"
-            print(f"  {endpoint}, c={c}: median {median:.2f}×, p95 {p95:.2f}× "
-                  f"({verdict} the bound on the median)")
+            print(f"  {endpoint}, c={c}: median {median:.2f}×, p95 {p95:.2f}×, server CPU per "
+                  f"request {cpu:.2f}× ({verdict} the bound on the median)")
 
 
 def main():
