@@ -1,4 +1,4 @@
-"""Flat as it grows: silent sign-in and token latency at 1,000, 100,000 and 1,000,000 users (issue 12).
+"""Flat as it grows: silent sign-in and refresh latency at 1k, 100k and 1M users (issue 12).
 
 What it does (loopback only; every process stopped and the temporary data removed at the end):
 
@@ -398,8 +398,8 @@ def main():
         for (flow, table), found in sorted(scanned.items())) or "none"))
     # A planner may rightly read a small table whole; at the largest size none may be.
     growing = [key for key, found in scanned.items() if sizes[-1] in found]
-    print(f"At {sizes[-1]:,} users: " + (f"{len(growing)} plan(s) read a whole table." if growing else
-                                          "every lookup is an index search."))
+    print(f"At {sizes[-1]:,} users: " + (f"{len(growing)} plan(s) read a whole table."
+                                          if growing else "every lookup is an index search."))
     wrong = sum(len(problems) for by_size in results.values()
                 for _, problems, _ in by_size.values())
     print(f"Every answer checked: {wrong} wrong.")
