@@ -215,7 +215,11 @@ def measure(bench, options, workdir, levels, requests, warmup):
 # --- the plans ------------------------------------------------------------------------------
 
 def capture_plans(bench, app):
-    """Send one request of each kind in this process; return ``{flow: [(sql, plan lines)]}``."""
+    """Send one request of each kind in this process; return each flow's plans.
+
+    ``{flow: (statements sent, [(distinct statement, its plan's lines)])}``; only
+    ``SELECT``, ``UPDATE`` and ``DELETE`` statements are counted.
+    """
     from app.extensions import db
     from app.idp import accounts, tokens
     from app.idp.models import User
@@ -223,41 +227,42 @@ def capture_plans(bench, app):
     j = bench.anyone(1)[0]
     silent, token = bench.silent(0, j), bench.token(0, j)
     client = app.test_client(use_cookies=False)  # send the Cookie header as given
-    captured = {}
     for request in (silent, token):  # the test client names the host from base_url
         request.headers.pop("Host")
     with app.app_context():
         engine = db.engine
-        with plans.capture(engine) as statements:
-            response = client.get(silent.path, headers=silent.headers,
-                                  base_url=bench.origins["idp"])
-        answer = generator.Answer(silent, response.status_code, response.data, 0, 0)
-        if problem := bench.check_silent(answer):
-            raise SystemExit(f"the plans' silent sign-in failed: {problem}")
-        captured["silent sign-in (check_session, id_token)"] = statements
-        with plans.capture(engine) as statements:
-            response = client.post(token.path, data=token.body, headers=token.headers,
-                                   base_url=bench.origins["idp"])
-        answer = generator.Answer(token, response.status_code, response.data, 0, 0)
-        if problem := bench.check_token(answer):
-            raise SystemExit(f"the plans' refresh failed: {problem}")
-        captured["token (refresh_token grant)"] = statements
-        # A password change's lookups by user and by session (accounts.set_password, less
-        # the hash): not on the measured paths, but on sign-in, sign-out and password reset.
-        with app.test_request_context(base_url=bench.origins["idp"]), \
-                plans.capture(engine) as statements:
-            user = db.session.get(User, bench.population.user_id(j))
-            accounts.end_all_sessions(user)
-            tokens.revoke_all_of(user)
-            db.session.remove()
-        bench.spoiled.add(j)
-        captured["password change (end_all_sessions, revoke_all_of)"] = statements
-        explained = {}
-        with engine.connect() as connection:
-            for flow, statements in captured.items():
-                explained[flow] = [(sql, plans.explain(connection, bench.kind, sql, parameters))
-                                   for sql, parameters in plans.unique(statements)]
-            connection.rollback()
+    captured = {}
+    # Each request in its own app context, as under gunicorn: nothing (``g``, the session's
+    # identity map) carries over from one to the next and hides a query.
+    with plans.capture(engine) as statements:
+        response = client.get(silent.path, headers=silent.headers, base_url=bench.origins["idp"])
+    answer = generator.Answer(silent, response.status_code, response.data, 0, 0)
+    if problem := bench.check_silent(answer):
+        raise SystemExit(f"the plans' silent sign-in failed: {problem}")
+    captured["silent sign-in (check_session, id_token)"] = statements
+    with plans.capture(engine) as statements:
+        response = client.post(token.path, data=token.body, headers=token.headers,
+                               base_url=bench.origins["idp"])
+    answer = generator.Answer(token, response.status_code, response.data, 0, 0)
+    if problem := bench.check_token(answer):
+        raise SystemExit(f"the plans' refresh failed: {problem}")
+    captured["token (refresh_token grant)"] = statements
+    # A password change's lookups by user and by session (accounts.set_password, less the
+    # hash): not on the measured paths, but on sign-in, sign-out and password reset.
+    with app.test_request_context(base_url=bench.origins["idp"]), \
+            plans.capture(engine) as statements:
+        user = db.session.get(User, bench.population.user_id(j))
+        accounts.end_all_sessions(user)
+        tokens.revoke_all_of(user)
+    bench.spoiled.add(j)
+    captured["password change (end_all_sessions, revoke_all_of)"] = statements
+    explained = {}
+    with engine.connect() as connection:
+        for flow, statements in captured.items():
+            explained[flow] = (len(statements), [
+                (sql, plans.explain(connection, bench.kind, sql, parameters))
+                for sql, parameters in plans.unique(statements)])
+        connection.rollback()
     return explained
 
 
@@ -266,8 +271,8 @@ def print_plans(kind, size, explained, previous):
     scans = []
     print(f"\nQuery plans at {size:,} users ({kind}; "
           f"{'EXPLAIN QUERY PLAN' if kind == 'sqlite' else 'EXPLAIN'}):")
-    for flow, statements in explained.items():
-        print(f"  {flow}: {len(statements)} distinct statements")
+    for flow, (sent, statements) in explained.items():
+        print(f"  {flow}: {sent} statements sent, {len(statements)} distinct")
         for sql, lines in statements:
             found = plans.full_scans(kind, lines)
             scans += [(flow, table, grows, sql) for table, grows in found]
