@@ -11,7 +11,7 @@ PostgreSQL; every password is one precomputed Argon2 hash.
 
 Every secret of user ``j`` (browser key, refresh token, access token, seeds) is derived
 from a per-run salt and ``j``, so the bench can send user ``j``'s cookie or refresh token
-without keeping a million of them in memory. They are exactly as long as the app's own.
+without keeping a million of them in memory. Browser keys and tokens are as long as the app's.
 """
 
 import base64

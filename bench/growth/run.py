@@ -100,9 +100,11 @@ class Bench:
                        expect={"user": j, "refresh_token": refresh_token})
 
     def refresh_token(self, j):
+        """Return user ``j``'s current refresh token (the last one its refresh returned)."""
         return self.refresh_tokens.get(j) or self.population.refresh_token(j)
 
     def subject(self, j):
+        """Return user ``j``'s pairwise ``sub`` for ``ngo-demo`` (the app's own function)."""
         from app.idp.oidc import claims
 
         return claims.subject(SimpleNamespace(subject_seed=self.population.subject_seed(j)),
@@ -291,6 +293,7 @@ def print_plans(kind, size, explained, previous):
 # --- the report ---------------------------------------------------------------------------
 
 def machine():
+    """Return a line naming the machine and the Python."""
     model = next((line.split(":", 1)[1].strip() for line in
                   Path("/proc/cpuinfo").read_text().splitlines()
                   if line.startswith("model name")), platform.processor())
@@ -299,8 +302,8 @@ def machine():
 
 def report(kind, sizes, results, levels):
     """Print the table of every size and the ratio of the largest size to the smallest."""
-    print(f"\n| users | endpoint | c | requests | median ms | p95 ms | req/s | CPU ms/req "
-          f"| errors | load avg |")
+    print("\n| users | endpoint | c | requests | median ms | p95 ms | req/s | CPU ms/req "
+          "| errors | load avg |")
     print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for size in sizes:
         for endpoint in ("silent", "token"):
