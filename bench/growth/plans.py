@@ -4,7 +4,9 @@
 ``before_cursor_execute`` event on the app's engine); ``explain`` asks the database how it
 would run each one — SQLite's ``EXPLAIN QUERY PLAN``, PostgreSQL's ``EXPLAIN`` — with the
 very parameters the app sent, without running it; ``full_scans`` names the steps that read
-a whole table.
+a whole table. On PostgreSQL a ``Seq Scan`` of a table that grows with users is explained
+again with sequential scans disabled: if an index then serves it, the table was merely
+small.
 """
 
 import contextlib
@@ -51,6 +53,19 @@ def explain(connection, kind, statement, parameters):
             lines.append("  " * depth[node] + detail)
         return lines
     return [row[0] for row in connection.exec_driver_sql(f"EXPLAIN {statement}", parameters)]
+
+
+def explain_without_seq_scans(connection, statement, parameters):
+    """Return PostgreSQL's plan with sequential scans disabled (``enable_seqscan = off``).
+
+    On a small table the planner rightly prefers to read it whole; this shows whether an
+    index would serve the lookup once the table is large.
+    """
+    connection.exec_driver_sql("SET enable_seqscan = off")
+    try:
+        return explain(connection, "postgres", statement, parameters)
+    finally:
+        connection.exec_driver_sql("RESET enable_seqscan")
 
 
 def full_scans(kind, lines):

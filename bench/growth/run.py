@@ -261,31 +261,49 @@ def capture_plans(bench, app):
     explained = {}
     with engine.connect() as connection:
         for flow, statements in captured.items():
-            explained[flow] = (len(statements), [
-                (sql, plans.explain(connection, bench.kind, sql, parameters))
-                for sql, parameters in plans.unique(statements)])
+            explained[flow] = (len(statements), [])
+            for sql, parameters in plans.unique(statements):
+                lines = plans.explain(connection, bench.kind, sql, parameters)
+                forced = None
+                if bench.kind == "postgres" and any(
+                        grows for _, grows in plans.full_scans(bench.kind, lines)):
+                    forced = plans.explain_without_seq_scans(connection, sql, parameters)
+                explained[flow][1].append((sql, lines, forced))
         connection.rollback()
     return explained
 
 
 def print_plans(kind, size, explained, previous):
-    """Print each flow's plans (in full the first time, then only what changed); return scans."""
+    """Print each flow's plans (in full the first time, then only what changed); return scans.
+
+    A scan is returned unless PostgreSQL, made to avoid sequential scans, uses an index
+    instead: then the table was read whole only because it is small at this size.
+    """
     scans = []
     print(f"\nQuery plans at {size:,} users ({kind}; "
           f"{'EXPLAIN QUERY PLAN' if kind == 'sqlite' else 'EXPLAIN'}):")
     for flow, (sent, statements) in explained.items():
         print(f"  {flow}: {sent} statements sent, {len(statements)} distinct")
-        for sql, lines in statements:
+        for sql, lines, forced in statements:
             found = plans.full_scans(kind, lines)
-            scans += [(flow, table, grows, sql) for table, grows in found]
+            # A scan the planner chose although an index would serve (a small table).
+            indexed = forced is not None and not any(
+                grows for _, grows in plans.full_scans(kind, forced))
+            if not indexed:
+                scans += [(flow, table, grows, sql) for table, grows in found]
             if previous.get((flow, sql)) == lines:
                 continue
-            mark = "".join(f"  <-- FULL SCAN of {table}" if grows else
-                           f"  (scan of {table}: does not grow with users)"
-                           for table, grows in found)
+            mark = "".join(
+                f"  (Seq Scan of {table}: small now, the planner's choice; an index serves it)"
+                if grows and indexed else f"  <-- FULL SCAN of {table}" if grows else
+                f"  (scan of {table}: does not grow with users)" for table, grows in found)
             print(f"    {plans.one_line(sql)}{mark}")
             for line in lines:
                 print(f"        {line}")
+            if indexed:
+                print("      with enable_seqscan = off:")
+                for line in forced:
+                    print(f"        {line}")
             previous[(flow, sql)] = lines
     return scans
 
