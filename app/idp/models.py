@@ -220,8 +220,11 @@ class Token(db.Model, OAuth2TokenMixin):
 
     __tablename__ = "tokens"
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    browser_session_id: Mapped[int | None] = mapped_column(ForeignKey("browser_sessions.id"))
+    # Indexed: a password change revokes a user's tokens, a sign-out its session's
+    # (tokens.py); without them each is a scan of every token (bench/growth).
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    browser_session_id: Mapped[int | None] = mapped_column(ForeignKey("browser_sessions.id"),
+                                                           index=True)
     # Refresh-token rotation: every token descended from one code shares a family.
     family: Mapped[str] = mapped_column(ForeignKey("token_families.id"), index=True)
     refresh_token_used_at: Mapped[int | None] = mapped_column(default=None)

@@ -3,10 +3,11 @@
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, event
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
+from app.idp import tokens
 from app.idp.models import PromptCooldown, User
 
 
@@ -37,3 +38,26 @@ def test_one_cooldown_per_user_and_client(app):
         db.session.add(PromptCooldown(user_id=ada.id, client_id="ngo-demo", quiet_until=2))
         with pytest.raises(IntegrityError):
             db.session.commit()
+
+
+def test_revoking_a_users_or_a_sessions_tokens_reads_no_whole_table(app):
+    # A password change and a sign-out touch a few of a million tokens (bench/growth).
+    statements = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append((statement, parameters))
+
+    with app.app_context():
+        ada = User.by_email("ada@example.org")
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            tokens.revoke_all_of(ada)
+            tokens.revoke_session_bound([1, 2])
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+        updates = [(sql, p) for sql, p in statements if sql.startswith("UPDATE tokens")]
+        connection = db.session.connection()
+        plans = [detail for sql, parameters in updates for *_, detail in
+                 connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", parameters)]
+    assert len(updates) == 2
+    assert plans and all(detail.startswith("SEARCH tokens USING INDEX") for detail in plans), plans
