@@ -175,3 +175,47 @@ def test_one_client_address_asking_too_often_is_told_to_wait(make_app):
     refused = forgot(http, "someone@example.org")
     assert refused.status_code == 429 and "Retry-After" in refused.headers
     assert "Too many requests for a new password" in refused.text
+
+
+@pytest.mark.parametrize("email", [
+    "ada@example.org, eve@example.org", "ada@example.org;eve@example.org",
+    "Eve <eve@example.org>", "ada@example.org\r\nBcc: eve@example.org",
+    "ada@example.org\nBcc: eve@example.org", "not an address",
+])
+def test_anything_but_one_address_is_the_forms_error_and_sends_nothing(http, email):
+    answer = forgot(http, email)
+    assert answer.status_code == 200 and "Invalid email address" in answer.text
+    assert "Check your inbox" not in answer.text
+    assert outbox(http) == []
+
+
+@pytest.mark.parametrize("to", [
+    "ada@example.org, eve@example.org", "Eve <eve@example.org>", "ada@example.org\r\nBcc: e@x.org",
+    ["ada@example.org"], "",
+])
+def test_mail_refuses_anything_but_one_bare_address(app, to):
+    with app.app_context(), pytest.raises(mail.BadRecipient):
+        mail.send(to, "Subject", "Text")
+
+
+def test_smtp_envelope_names_only_the_one_recipient(make_app, monkeypatch):
+    app = make_app(LXL_SMTP_URL="smtp://127.0.0.1:2525", LXL_MAIL_FROM="LxL ID <id@example.org>")
+    sent = []
+
+    class FakeSMTP:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def send_message(self, message, to_addrs=None):
+            sent.append((message["To"], to_addrs))
+
+    monkeypatch.setattr(mail.smtplib, "SMTP", FakeSMTP)
+    with app.app_context():
+        mail.send("ada@example.org", "Subject", "Text")
+    assert sent == [("ada@example.org", ["ada@example.org"])]
