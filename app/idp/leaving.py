@@ -24,7 +24,7 @@ def delete_account(user):
 
     The caller has checked the password, and signs this browser out (``accounts.sign_out``).
     """
-    user_id, email, name = user.id, user.email, user.name
+    user_id, email, name = user.id, user.email, mail.name_for(user)
     accounts.end_all_sessions(user)
     tokens.revoke_all_of(user)
     families = set(db.session.scalars(db.select(Token.family).filter_by(user_id=user_id)))

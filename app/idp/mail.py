@@ -86,6 +86,16 @@ def send(to, subject, text):
         db.session.commit()
 
 
+def name_for(user, address_proven=None):
+    """``user``'s name for a greeting in mail to their address, or "" if it is not proven.
+
+    The name is text anyone can type at sign-up: it goes only to an address the account has
+    proven (a followed link), never to one someone merely typed in.
+    """
+    proven = user.email_verified if address_proven is None else address_proven
+    return user.name if proven else ""
+
+
 def outbox():
     """Return the kept messages, newest last, as ``/dev/outbox.json`` lists them."""
     messages = db.session.scalars(db.select(OutboxMessage).order_by(OutboxMessage.id))

@@ -47,7 +47,7 @@ def request_reset(email):
                                         "p": mailed_links.password_fingerprint(user)})
     # From the configured origin, not the request's: a proxy may have ended TLS.
     mail.send(email, "Set a new password for your LxL ID", render_template(
-        "idp/mail/reset_password.txt", name=user.name, email=email,
+        "idp/mail/reset_password.txt", name=mail.name_for(user), email=email,
         link=issuer() + url_for("idp.reset_password", token=token)))
 
 

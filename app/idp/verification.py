@@ -36,7 +36,7 @@ def send_verification(user):
     """Mail ``user``'s address a link that confirms it."""
     token = mailed_links.make(VERIFY, {"u": user.id, "e": user.email})
     mail.send(user.email, "Confirm your email address for LxL ID", render_template(
-        "idp/mail/verify_address.txt", name=user.name, email=user.email,
+        "idp/mail/verify_address.txt", email=user.email,
         link=issuer() + url_for("idp.confirm_address", token=token)))
 
 
@@ -51,16 +51,16 @@ def start_change(user, new_email):
     if owner is not None:
         if owner.id != user.id:
             mail.send(new_email, "Someone tried to move an LxL ID to your address",
-                      render_template("idp/mail/address_in_use.txt", name=owner.name,
+                      render_template("idp/mail/address_in_use.txt", name=mail.name_for(owner),
                                       email=new_email))
         return
     token = mailed_links.make(CHANGE, {"u": user.id, "from": user.email, "to": new_email,
                                        "p": mailed_links.password_fingerprint(user)})
     mail.send(new_email, "Confirm your new email address for LxL ID", render_template(
-        "idp/mail/confirm_new_address.txt", name=user.name, email=new_email,
+        "idp/mail/confirm_new_address.txt", email=new_email,
         link=issuer() + url_for("idp.confirm_new_address", token=token)))
     mail.send(user.email, "Your LxL ID may move to a new email address", render_template(
-        "idp/mail/address_change_requested.txt", name=user.name, old=user.email,
+        "idp/mail/address_change_requested.txt", name=mail.name_for(user), old=user.email,
         new=new_email, link=issuer() + url_for("idp.account")))
 
 
@@ -92,7 +92,7 @@ def confirm(token, change):
     ``AddressTaken`` if another account took the new address since.
     """
     user, address = pending(token, change)
-    old = user.email
+    old, old_name = user.email, mail.name_for(user)  # the name only if ``old`` was proven
     # Conditional on the state the link names, so that of two requests only one changes it.
     still = [User.id == user.id, User.email == old, User.password_hash == user.password_hash]
     if not change:
@@ -109,5 +109,5 @@ def confirm(token, change):
     db.session.refresh(user)
     if change:
         mail.send(old, "Your LxL ID moved to a new email address", render_template(
-            "idp/mail/address_changed.txt", name=user.name, old=old, new=address))
+            "idp/mail/address_changed.txt", name=old_name, old=old, new=address))
     return user

@@ -188,3 +188,37 @@ def test_links_a_person_asks_for_are_capped_per_account(make_app):
     assert "You asked for several links" in http.get(f"{IDP}/account").text
     assert [m["to"] for m in outbox(http) if m["links"] and "/email/" in m["links"][0]] == [
         "new0@example.org", "new1@example.org"]
+
+
+# --- what a person typed goes only to an address the account has proven -------------------
+
+def rename(app, email, name):
+    with app.app_context():
+        User.by_email(email).name = name
+        db.session.commit()
+
+
+def test_the_name_never_goes_to_an_address_someone_only_typed(app, http):
+    spam = "Win a prize at https://spam.example"
+    rename(app, "ada@example.org", spam)
+    sign_in(http)
+    account_form(http, "/account/email", new_email=NEW, password=PASSWORD)
+    account_form(http, "/account/email/verify")
+    forgot = app.test_client()
+    page = forgot.get(f"{IDP}/password/forgot")
+    forgot.post(f"{IDP}/password/forgot",
+                data={"csrf_token": csrf_token(page.text), "email": "ada@example.org"})
+    messages = outbox(http)
+    assert len(messages) >= 4
+    for message in messages:  # ada@example.org is not verified, NEW is anyone's
+        assert spam not in message["text"] and message["text"].startswith("Hello,")
+
+
+def test_a_proven_address_is_greeted_by_name(app, http):
+    with app.app_context():
+        User.by_email("ada@example.org").email_verified = True
+        db.session.commit()
+    sign_in(http)
+    account_form(http, "/account/email", new_email=NEW, password=PASSWORD)
+    assert mail_to(http, "ada@example.org")["text"].startswith("Hello Ada Lovelace,")
+    assert mail_to(http, NEW)["text"].startswith("Hello,")
