@@ -219,3 +219,18 @@ def test_smtp_envelope_names_only_the_one_recipient(make_app, monkeypatch):
     with app.app_context():
         mail.send("ada@example.org", "Subject", "Text")
     assert sent == [("ada@example.org", ["ada@example.org"])]
+
+
+def test_a_token_saved_by_a_refresh_racing_the_reset_does_not_work(app, http):
+    """A refresh past its checks when the reset commits saves its token afterwards: the
+    token's row is not revoked, but its family is, and every use reads the family."""
+    from app.extensions import db
+    from app.idp.models import Token
+    issued = get_tokens(http).json
+    submit_mailed_link(app.test_client(), reset_link(app.test_client()), password=NEW_PASSWORD)
+    with app.app_context():  # as if this row had been saved just after the reset's revocation
+        db.session.execute(db.update(Token).values(access_token_revoked_at=0,
+                                                   refresh_token_revoked_at=0))
+        db.session.commit()
+    assert userinfo(http, issued["access_token"]).status_code == 401
+    assert refresh(http, issued["refresh_token"]).json["error"] == "invalid_grant"
