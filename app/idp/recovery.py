@@ -16,7 +16,7 @@ whether the address has an account, nor fill its inbox. Per client address
 from flask import render_template, url_for
 
 from ..extensions import db
-from . import accounts, mail, mailed_links, rate_limits, tokens
+from . import accounts, mail, mailed_links, rate_limits
 from .models import User
 from .oidc.metadata import issuer
 
@@ -68,20 +68,11 @@ def reset(token, password):
     ``InvalidLink`` if the token is unknown, used or expired.
     """
     user = user_for(token)
-    # Following a link mailed to the address proves it, as a sign-up's link does.
-    # The conditional UPDATE makes the token single-use even against two requests at once:
-    # only the one that still finds the old hash sets the new one.
-    old_hash, new_hash = user.password_hash, accounts.hash_password(password)
-    changed = db.session.execute(db.update(User).where(
-        User.id == user.id, User.password_hash == old_hash).values(password_hash=new_hash, email_verified=True)
-    ).rowcount == 1
-    db.session.commit()
-    if not changed:
+    # Following a link mailed to the address proves it, as a sign-up's link does. Only
+    # the request that still finds the hash the link names sets the new one: single use.
+    if not accounts.set_password(user, password, expected_hash=user.password_hash,
+                                 verify_address=True):
         raise mailed_links.InvalidLink(UNKNOWN_OR_USED)
-    db.session.refresh(user)
-    # What accounts.set_password does after hashing (the hash is set above, atomically).
-    accounts.end_all_sessions(user)
-    tokens.revoke_all_of(user)
     # The wrong passwords that came before are moot: the new one starts with a clean count.
     rate_limits.clear_password_failures(user.email)
     return user
