@@ -7,7 +7,8 @@ after an hour and works once (mailed_links.py: it names the password it replaces
 the new password is a password change (``accounts.set_password``): every browser is signed
 out, and every token — session-bound and offline — is revoked.
 
-Rate-limited per address asked about (``LXL_RATELIMIT_RESETS_PER_ACCOUNT``), quietly: past
+Rate-limited per address asked about (``LXL_RATELIMIT_RESETS_PER_ACCOUNT``, and over a day
+``LXL_RATELIMIT_RESETS_PER_ACCOUNT_DAILY``), quietly: past
 the limit the answer is the same and no mail is sent, so the count cannot tell anyone
 whether the address has an account, nor fill its inbox. Per client address
 (``LXL_RATELIMIT_RESETS_PER_ADDRESS``) the limit answers 429.

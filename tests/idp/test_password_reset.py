@@ -234,3 +234,16 @@ def test_a_token_saved_by_a_refresh_racing_the_reset_does_not_work(app, http):
         db.session.commit()
     assert userinfo(http, issued["access_token"]).status_code == 401
     assert refresh(http, issued["refresh_token"]).json["error"] == "invalid_grant"
+
+
+def test_an_address_gets_a_few_mails_a_day_at_most(make_app):
+    app = make_app(LXL_RATELIMIT_RESETS_PER_ACCOUNT="100 per hour",
+                   LXL_RATELIMIT_RESETS_PER_ACCOUNT_DAILY="4 per day")
+    for _ in range(6):
+        answer = forgot(app.test_client(), KNOWN)
+        assert answer.status_code == 200 and "Check your inbox" in answer.text
+    assert len(outbox(app.test_client())) == 4
+
+
+def test_the_daily_cap_is_a_setting_beside_the_other_limits(app):
+    assert app.config["LXL_RATELIMIT_RESETS_PER_ACCOUNT_DAILY"] == "6 per day"
