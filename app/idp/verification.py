@@ -113,8 +113,8 @@ def confirm(token, change, signed_in=None):
 
     A move needs ``signed_in``, the account signed in to this browser, to be the link's:
     the link proves the new address, the session that the account's owner wants it. Raise
-    ``NotSignedIn`` otherwise. Return the account. Raise ``InvalidLink`` for an unknown, used or expired token and
-    ``AddressTaken`` if another account took the new address since.
+    ``NotSignedIn`` otherwise. Return the account. Raise ``InvalidLink`` for an unknown, used
+    or expired token and ``AddressTaken`` if another account took the new address since.
     """
     user, address = pending(token, change)
     if change and (signed_in is None or signed_in.id != user.id):

@@ -150,8 +150,9 @@ def test_a_taken_and_a_free_address_look_the_same_to_the_person_asking(make_app,
         account_form(http, "/account/email", new_email=new, password=PASSWORD)
         page = http.get(f"{IDP}/account").text.replace(new, "NEW")
         notice = mail_to(http, "ada@example.org")
+        flashes = re.findall(r'<p class="flash[^<]*</p>', page)
         seen[new] = (sent == ["ada@example.org", new], notice["subject"],
-                     notice["text"].replace(new, "NEW"), re.findall(r'<p class="flash[^<]*</p>', page))
+                     notice["text"].replace(new, "NEW"), flashes)
         assert "If it was not you, someone knows your password" in notice["text"]
     taken, free = seen.values()
     assert taken[0] and free[0] and taken[3]
