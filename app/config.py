@@ -83,6 +83,8 @@ def load_config(app, test_config=None):
         # The SDK fetches client-check at most once per page load; this is far above what
         # a thousand concurrent page loads from one address need.
         LXL_RATELIMIT_CLIENT_CHECKS_PER_ADDRESS="3000 per minute",
+        # Mails for a new password to one address, over a day (an hour's: rate_limits.py).
+        LXL_RATELIMIT_RESETS_PER_ACCOUNT_DAILY="6 per day",
     )
     if redis_url:
         import redis

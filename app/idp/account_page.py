@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 
 import ua_parser
 from ..extensions import db
-from .models import AuthorizationCode, AutoSelectOptOut, Client, Token, epoch
+from .models import AuthorizationCode, Client, Token, epoch
 from . import consents
 from .oidc import silent
 
@@ -138,6 +138,5 @@ def set_automatic_sign_in(user, client_id, allowed):
     """Let ``client_id``'s site sign ``user`` in automatically, or stop it (the SDK opt-out)."""
     if allowed:
         silent.clear_opt_out(user, client_id)
-    elif not silent.is_opted_out(user, client_id):
-        db.session.add(AutoSelectOptOut(user_id=user.id, client_id=client_id))
-        db.session.commit()
+    else:
+        silent.add_opt_out(user, client_id)  # tolerates a double submit

@@ -107,11 +107,30 @@ def authenticate(email, password):
     return user
 
 
-def set_password(user, password):
-    """Change the password: a reset, ending every session and revoking every token."""
-    user.password_hash = hash_password(password)
+def set_password(user, password, expected_hash=None, verify_address=False):
+    """Change the password: a reset, ending every session and revoking every token.
+
+    With ``expected_hash``, only while the account's hash is still that one, in one
+    conditional UPDATE (a single-use link: of two requests at once, one changes it); return
+    False, changing nothing, if it is not. ``verify_address`` also marks the address
+    verified (a link mailed to it was followed). Return True once the password is changed.
+    """
+    new_hash = hash_password(password)
+    values = {"password_hash": new_hash, **({"email_verified": True} if verify_address else {})}
+    if expected_hash is None:
+        for name, value in values.items():
+            setattr(user, name, value)
+    else:
+        changed = db.session.execute(db.update(User).where(
+            User.id == user.id, User.password_hash == expected_hash).values(**values)
+        ).rowcount == 1
+        db.session.commit()
+        if not changed:
+            return False
+        db.session.refresh(user)
     end_all_sessions(user)
     tokens.revoke_all_of(user)
+    return True
 
 
 def _hash_key(key):

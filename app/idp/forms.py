@@ -58,7 +58,8 @@ class ConsentForm(Form):
 class ForgotPasswordForm(Form):
     """``<IdP>/password/forgot`` (CONTRACT.md "Local mail and account recovery")."""
 
-    email = EmailField("Email", validators=[DataRequired(), Length(max=320)])
+    email = EmailField("Email", validators=[DataRequired(), Email(check_deliverability=False),
+                                            Length(max=320)])
 
 
 class MailedLinkForm(Form):

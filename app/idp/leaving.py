@@ -24,14 +24,9 @@ def delete_account(user):
 
     The caller has checked the password, and signs this browser out (``accounts.sign_out``).
     """
-    user_id, email, name = user.id, user.email, user.name
+    user_id, email, name = user.id, user.email, mail.name_for(user)
     accounts.end_all_sessions(user)
-    tokens.revoke_all_of(user)
-    families = set(db.session.scalars(db.select(Token.family).filter_by(user_id=user_id)))
-    families |= set(db.session.scalars(
-        db.select(AuthorizationCode.family).filter_by(user_id=user_id)))
-    for family in families:
-        tokens.revoke_family(family)
+    tokens.revoke_all_of(user)  # every token and token family: see models.Token
     for model in (Token, AuthorizationCode, Consent, AutoSelectOptOut, PromptCooldown,
                   BrowserSession):
         db.session.execute(db.delete(model).where(model.user_id == user_id))

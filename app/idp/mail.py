@@ -17,7 +17,7 @@ import re
 import smtplib
 import ssl
 from email.message import EmailMessage
-from email.utils import formataddr, formatdate, make_msgid, parseaddr
+from email.utils import formataddr, formatdate, getaddresses, make_msgid, parseaddr
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app
@@ -39,6 +39,14 @@ log = logging.getLogger(__name__)
 
 class MailNotSent(Exception):
     """The SMTP server could not be reached or refused the message."""
+
+
+class BadRecipient(ValueError):
+    """``to`` is not exactly one bare address: a list, a display name, or a line break.
+
+    Forms validate addresses first (``Email()``); this is the last line, so that no text a
+    person typed can add recipients or headers to a message.
+    """
 
 
 def outbox_enabled(app=None):
@@ -67,13 +75,25 @@ def send(to, subject, text):
     """Send the plain-text message ``text`` from LxL ID to the address ``to``.
 
     Raise ``MailNotSent`` if the SMTP server fails. In the local outbox the message is
-    committed at once (with anything else the caller has pending).
+    committed at once (with anything else the caller has pending). Raise ``BadRecipient``
+    unless ``to`` is exactly one address, without a name, a list or a line break.
     """
+    _check_recipient(to)
     if current_app.config.get("LXL_SMTP_URL"):
-        _send_smtp(_message(to, subject, text))
+        _send_smtp(_message(to, subject, text), to)
     else:
         db.session.add(OutboxMessage(recipient=to, subject=subject, text=text))
         db.session.commit()
+
+
+def name_for(user, address_proven=None):
+    """``user``'s name for a greeting in mail to their address, or "" if it is not proven.
+
+    The name is text anyone can type at sign-up: it goes only to an address the account has
+    proven (a followed link), never to one someone merely typed in.
+    """
+    proven = user.email_verified if address_proven is None else address_proven
+    return user.name if proven else ""
 
 
 def outbox():
@@ -103,6 +123,13 @@ def _smtp_settings(url):
             unquote(parts.username or ""), unquote(parts.password or ""))
 
 
+def _check_recipient(to):
+    if (not isinstance(to, str) or any(c in to for c in "\r\n\0")
+            or len(getaddresses([to])) != 1 or parseaddr(to) != ("", to)
+            or to.count("@") != 1 or any(c in to for c in ",;<>()\"\\ \t")):
+        raise BadRecipient(f"Not one email address: {to!r}")
+
+
 def _message(to, subject, text):
     name, address = parseaddr(current_app.config["LXL_MAIL_FROM"])
     message = EmailMessage()
@@ -115,7 +142,7 @@ def _message(to, subject, text):
     return message
 
 
-def _send_smtp(message):
+def _send_smtp(message, to):
     scheme, host, port, user, password = _smtp_settings(current_app.config["LXL_SMTP_URL"])
     context = ssl.create_default_context()
     try:
@@ -128,7 +155,8 @@ def _send_smtp(message):
                 server.starttls(context=context)
             if user:
                 server.login(user, password)
-            server.send_message(message)
+            # The envelope names the one checked address, not whatever the headers hold.
+            server.send_message(message, to_addrs=[to])
     except (smtplib.SMTPException, OSError) as error:
         log.error("Mail not sent through the SMTP server %s:%s: %s", host, port, error)
         raise MailNotSent(str(error)) from error

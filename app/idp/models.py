@@ -44,6 +44,9 @@ class User(db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     # True once the person followed a link mailed to the address (a sign-up's confirmation).
     email_verified: Mapped[bool] = mapped_column(default=False)
+    # Counts requests to move the account to a new address, and moves: a link to move it names
+    # the count it was made at, so a newer request or a move voids every older link.
+    email_change_serial: Mapped[int] = mapped_column(default=0, server_default="0")
     # Seed of the pairwise subject identifiers (OIDC Core §8.1); never leaves the IdP.
     subject_seed: Mapped[str] = mapped_column(String(64), default=new_secret)
     created_at: Mapped[int] = mapped_column(default=epoch)

@@ -13,7 +13,8 @@ What is counted, each limit a setting in ``app/config.py`` (``limits`` notation)
   (``LXL_RATELIMIT_CLIENT_CHECKS_PER_ADDRESS``; the SDK fetches it at most once per page).
 - requests for a new password (recovery.py), per address asked about — quietly: past the
   limit nothing is mailed and the answer is the same — and per client address
-  (``LXL_RATELIMIT_RESETS_PER_ACCOUNT``, ``…_PER_ADDRESS``; defaults below);
+  (``LXL_RATELIMIT_RESETS_PER_ACCOUNT``, ``…_PER_ADDRESS``; defaults below), with a daily
+  ceiling per address asked about (``LXL_RATELIMIT_RESETS_PER_ACCOUNT_DAILY``);
 - links a signed-in person asks to be mailed (confirm an address, move to a new one), per
   account (``LXL_RATELIMIT_ACCOUNT_MAIL_PER_ACCOUNT``).
 
@@ -229,7 +230,10 @@ def count_reset_request(email):
     if not limiter.limiter.hit(address, *address_key):
         raise TooManyResets(_retry_after(address, *address_key))
     account = parse(config.get("LXL_RATELIMIT_RESETS_PER_ACCOUNT", RESETS_PER_ACCOUNT))
-    return limiter.limiter.hit(account, "reset", "account", email[:_KEY_LENGTH])
+    account_key = ("reset", "account", email[:_KEY_LENGTH])
+    # An hour's few, and a ceiling over the day so the inbox is not filled hour after hour.
+    return (limiter.limiter.hit(account, *account_key) and limiter.limiter.hit(
+        parse(config["LXL_RATELIMIT_RESETS_PER_ACCOUNT_DAILY"]), *account_key, "day"))
 
 
 def clear_password_failures(email):

@@ -7,7 +7,8 @@ after an hour and works once (mailed_links.py: it names the password it replaces
 the new password is a password change (``accounts.set_password``): every browser is signed
 out, and every token — session-bound and offline — is revoked.
 
-Rate-limited per address asked about (``LXL_RATELIMIT_RESETS_PER_ACCOUNT``), quietly: past
+Rate-limited per address asked about (``LXL_RATELIMIT_RESETS_PER_ACCOUNT``, and over a day
+``LXL_RATELIMIT_RESETS_PER_ACCOUNT_DAILY``), quietly: past
 the limit the answer is the same and no mail is sent, so the count cannot tell anyone
 whether the address has an account, nor fill its inbox. Per client address
 (``LXL_RATELIMIT_RESETS_PER_ADDRESS``) the limit answers 429.
@@ -16,7 +17,7 @@ whether the address has an account, nor fill its inbox. Per client address
 from flask import render_template, url_for
 
 from ..extensions import db
-from . import accounts, mail, mailed_links, rate_limits, tokens
+from . import accounts, mail, mailed_links, rate_limits
 from .models import User
 from .oidc.metadata import issuer
 
@@ -47,7 +48,7 @@ def request_reset(email):
                                         "p": mailed_links.password_fingerprint(user)})
     # From the configured origin, not the request's: a proxy may have ended TLS.
     mail.send(email, "Set a new password for your LxL ID", render_template(
-        "idp/mail/reset_password.txt", name=user.name, email=email,
+        "idp/mail/reset_password.txt", name=mail.name_for(user), email=email,
         link=issuer() + url_for("idp.reset_password", token=token)))
 
 
@@ -68,20 +69,11 @@ def reset(token, password):
     ``InvalidLink`` if the token is unknown, used or expired.
     """
     user = user_for(token)
-    # Following a link mailed to the address proves it, as a sign-up's link does.
-    # The conditional UPDATE makes the token single-use even against two requests at once:
-    # only the one that still finds the old hash sets the new one.
-    old_hash, new_hash = user.password_hash, accounts.hash_password(password)
-    changed = db.session.execute(db.update(User).where(
-        User.id == user.id, User.password_hash == old_hash).values(password_hash=new_hash, email_verified=True)
-    ).rowcount == 1
-    db.session.commit()
-    if not changed:
+    # Following a link mailed to the address proves it, as a sign-up's link does. Only
+    # the request that still finds the hash the link names sets the new one: single use.
+    if not accounts.set_password(user, password, expected_hash=user.password_hash,
+                                 verify_address=True):
         raise mailed_links.InvalidLink(UNKNOWN_OR_USED)
-    db.session.refresh(user)
-    # What accounts.set_password does after hashing (the hash is set above, atomically).
-    accounts.end_all_sessions(user)
-    tokens.revoke_all_of(user)
     # The wrong passwords that came before are moot: the new one starts with a clean count.
     rate_limits.clear_password_failures(user.email)
     return user

@@ -64,7 +64,7 @@ def start(name, email, password, next_url):
             "idp/mail/finish_signup.txt", email=email, link=link))
     else:
         mail.send(email, "Someone tried to create an LxL ID with your address", render_template(
-            "idp/mail/address_taken.txt", name=owner.name, email=email,
+            "idp/mail/address_taken.txt", name=mail.name_for(owner), email=email,
             link=issuer() + url_for("idp.signin")))
 
 

@@ -100,7 +100,17 @@ def revoke_family(family):
 
 
 def revoke_all_of(user):
-    """Revoke every token of ``user``, offline ones included (a password change)."""
+    """Revoke every token of ``user``, offline ones included, and every family they and the
+    user's codes belong to (a password change, a reset, leaving).
+
+    Revoking the families too means a refresh or code exchange already past its checks
+    cannot save a token that works: ``Token.is_revoked`` reads the family at every use.
+    """
+    families = db.select(Token.family).where(Token.user_id == user.id).union(
+        db.select(AuthorizationCode.family).where(AuthorizationCode.user_id == user.id))
+    db.session.execute(db.update(TokenFamily).where(
+        TokenFamily.revoked_at.is_(None), TokenFamily.id.in_(families)
+    ).values(revoked_at=epoch()))
     _revoke(Token.user_id == user.id)
 
 

@@ -155,3 +155,15 @@ def test_the_switch_needs_a_signed_in_person(http):
     response = http.post(f"{IDP}/account/sites/{CLIENT_ID}/automatic-sign-in",
                          data={"allowed": "off"})
     assert response.status_code in (302, 400)
+
+
+def test_a_double_submitted_switch_is_one_opt_out_never_an_error(http, monkeypatch):
+    """Two presses at once both find no opt-out and both insert: the second changes nothing."""
+    from app.idp.oidc import silent
+    get_tokens(http)
+    monkeypatch.setattr(silent, "is_opted_out", lambda user, client_id: False)
+    assert switch(http, "off").status_code == 302
+    assert switch(http, "off").status_code == 302
+    monkeypatch.undo()
+    assert '<span class="switch-state">off</span>' in http.get(f"{IDP}/account").text
+    assert frame_action(http, "disable_auto_select").json == {"ok": True}

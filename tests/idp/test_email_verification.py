@@ -1,6 +1,8 @@
 """Verified addresses: by sign-up, by a link from the account page, and by moving the account
 to a new address (password required; the old address told)."""
 
+import re
+
 import pytest
 
 from app.extensions import db
@@ -128,10 +130,33 @@ def test_a_taken_address_gets_the_same_answer_and_its_owner_is_told(app, http):
     sign_in(http)
     account_form(http, "/account/email", new_email="grace@example.org", password=PASSWORD)
     assert "We sent a link to grace@example.org" in http.get(f"{IDP}/account").text
-    [message] = outbox(http)
-    assert message["to"] == "grace@example.org" and message["links"] == []
+    told = mail_to(http, "grace@example.org")
+    assert told["links"] == [] and "nothing was changed" in told["text"]
     with app.app_context():
         assert User.by_email("ada@example.org") is not None
+
+
+def test_a_taken_and_a_free_address_look_the_same_to_the_person_asking(make_app, monkeypatch):
+    """The same notice to the old address, the same number of messages, in the same order."""
+    seen, real_send = {}, verification.mail.send
+    for new in ("grace@example.org", "kjo@example.org"):  # taken, free; the same length
+        app = make_app()
+        http = app.test_client()
+        sent = []
+        monkeypatch.setattr(verification.mail, "send",
+                            lambda to, subject, text: (sent.append(to),
+                                                       real_send(to, subject, text)))
+        sign_in(http)
+        account_form(http, "/account/email", new_email=new, password=PASSWORD)
+        page = http.get(f"{IDP}/account").text.replace(new, "NEW")
+        notice = mail_to(http, "ada@example.org")
+        flashes = re.findall(r'<p class="flash[^<]*</p>', page)
+        seen[new] = (sent == ["ada@example.org", new], notice["subject"],
+                     notice["text"].replace(new, "NEW"), flashes)
+        assert "If it was not you, someone knows your password" in notice["text"]
+    taken, free = seen.values()
+    assert taken[0] and free[0] and taken[3]
+    assert taken[1:] == free[1:]
 
 
 def test_a_password_change_stops_a_pending_move(http):
@@ -188,3 +213,119 @@ def test_links_a_person_asks_for_are_capped_per_account(make_app):
     assert "You asked for several links" in http.get(f"{IDP}/account").text
     assert [m["to"] for m in outbox(http) if m["links"] and "/email/" in m["links"][0]] == [
         "new0@example.org", "new1@example.org"]
+
+
+# --- what a person typed goes only to an address the account has proven -------------------
+
+def rename(app, email, name):
+    with app.app_context():
+        User.by_email(email).name = name
+        db.session.commit()
+
+
+def test_the_name_never_goes_to_an_address_someone_only_typed(app, http):
+    spam = "Win a prize at https://spam.example"
+    rename(app, "ada@example.org", spam)
+    sign_in(http)
+    account_form(http, "/account/email", new_email=NEW, password=PASSWORD)
+    account_form(http, "/account/email/verify")
+    forgot = app.test_client()
+    page = forgot.get(f"{IDP}/password/forgot")
+    forgot.post(f"{IDP}/password/forgot",
+                data={"csrf_token": csrf_token(page.text), "email": "ada@example.org"})
+    messages = outbox(http)
+    assert len(messages) >= 4
+    for message in messages:  # ada@example.org is not verified, NEW is anyone's
+        assert spam not in message["text"] and message["text"].startswith("Hello,")
+
+
+def test_a_proven_address_is_greeted_by_name(app, http):
+    with app.app_context():
+        User.by_email("ada@example.org").email_verified = True
+        db.session.commit()
+    sign_in(http)
+    account_form(http, "/account/email", new_email=NEW, password=PASSWORD)
+    assert mail_to(http, "ada@example.org")["text"].startswith("Hello Ada Lovelace,")
+    assert mail_to(http, NEW)["text"].startswith("Hello,")
+
+
+# --- a link to move the account works for its account only, and only the newest -----------
+
+def ask_to_move(http, new=NEW):
+    account_form(http, "/account/email", new_email=new, password=PASSWORD)
+    return mail_to(http, new)["links"][0]
+
+
+def post_link(http, link):
+    """POST a change link's token from a browser that has not seen the confirm page."""
+    from urllib.parse import parse_qs, urlsplit
+    token = parse_qs(urlsplit(link).query)["token"][0]
+    page = http.get(f"{IDP}/signin")
+    return http.post(f"{IDP}/email/change", data={"csrf_token": csrf_token(page.text),
+                                                  "token": token})
+
+
+def where(app):
+    with app.app_context():
+        return db.session.scalar(db.select(User.email).filter_by(name="Ada Lovelace"))
+
+
+def test_the_confirm_page_names_the_account_signed_in(http):
+    sign_in(http)
+    page = http.get(ask_to_move(http)).text
+    assert "This moves the LxL ID you are signed in to (<strong>ada@example.org</strong>)" in page
+
+
+@pytest.mark.parametrize("who", [None, "grace@example.org"])
+def test_a_browser_not_signed_in_to_the_account_cannot_use_its_link(app, http, who):
+    sign_in(http)
+    link = ask_to_move(http)
+    other = app.test_client()
+    if who:
+        sign_in(other, email=who)
+    for response in (other.get(link), post_link(other, link)):
+        assert response.status_code == 302
+        assert response.location.startswith("/signin?next=/email/change")
+    assert where(app) == "ada@example.org"
+    # Signed in to the right account, the same browser comes back to the link and may use it.
+    back = sign_in(other, next_url=link.removeprefix(IDP))
+    assert back.location == link.removeprefix(IDP)
+    assert submit_mailed_link(other, link).status_code == 302
+    assert where(app) == NEW
+
+
+def test_a_newer_request_voids_an_older_link(app, http):
+    sign_in(http)
+    older = ask_to_move(http)
+    newer = ask_to_move(http, "kjo@example.org")
+    assert http.get(older).status_code == 410
+    assert post_link(http, older).status_code == 410
+    assert where(app) == "ada@example.org"
+    assert submit_mailed_link(http, newer).status_code == 302
+    assert where(app) == "kjo@example.org"
+
+
+def test_moving_away_and_back_does_not_revive_an_older_link(app, http):
+    sign_in(http)
+    to_c = ask_to_move(http, "c@example.org")
+    submit_mailed_link(http, ask_to_move(http, "b@example.org"))
+    assert where(app) == "b@example.org"
+    account_form(http, "/account/email", new_email="ada@example.org", password=PASSWORD)
+    submit_mailed_link(http, mail_to(http, "ada@example.org")["links"][0])
+    assert where(app) == "ada@example.org"
+    assert http.get(to_c).status_code == 410
+    assert post_link(http, to_c).status_code == 410
+    assert where(app) == "ada@example.org"
+
+
+def test_the_move_stands_when_the_old_address_cannot_be_told(app, http, monkeypatch):
+    from app.idp import mail
+    sign_in(http)
+    link = ask_to_move(http)
+
+    def refuse(to, subject, text):
+        raise mail.MailNotSent("the server said no")
+
+    monkeypatch.setattr(mail, "send", refuse)
+    assert submit_mailed_link(http, link).status_code == 302
+    assert where(app) == NEW

@@ -175,3 +175,75 @@ def test_one_client_address_asking_too_often_is_told_to_wait(make_app):
     refused = forgot(http, "someone@example.org")
     assert refused.status_code == 429 and "Retry-After" in refused.headers
     assert "Too many requests for a new password" in refused.text
+
+
+@pytest.mark.parametrize("email", [
+    "ada@example.org, eve@example.org", "ada@example.org;eve@example.org",
+    "Eve <eve@example.org>", "ada@example.org\r\nBcc: eve@example.org",
+    "ada@example.org\nBcc: eve@example.org", "not an address",
+])
+def test_anything_but_one_address_is_the_forms_error_and_sends_nothing(http, email):
+    answer = forgot(http, email)
+    assert answer.status_code == 200 and "Invalid email address" in answer.text
+    assert "Check your inbox" not in answer.text
+    assert outbox(http) == []
+
+
+@pytest.mark.parametrize("to", [
+    "ada@example.org, eve@example.org", "Eve <eve@example.org>", "ada@example.org\r\nBcc: e@x.org",
+    ["ada@example.org"], "",
+])
+def test_mail_refuses_anything_but_one_bare_address(app, to):
+    with app.app_context(), pytest.raises(mail.BadRecipient):
+        mail.send(to, "Subject", "Text")
+
+
+def test_smtp_envelope_names_only_the_one_recipient(make_app, monkeypatch):
+    app = make_app(LXL_SMTP_URL="smtp://127.0.0.1:2525", LXL_MAIL_FROM="LxL ID <id@example.org>")
+    sent = []
+
+    class FakeSMTP:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def send_message(self, message, to_addrs=None):
+            sent.append((message["To"], to_addrs))
+
+    monkeypatch.setattr(mail.smtplib, "SMTP", FakeSMTP)
+    with app.app_context():
+        mail.send("ada@example.org", "Subject", "Text")
+    assert sent == [("ada@example.org", ["ada@example.org"])]
+
+
+def test_a_token_saved_by_a_refresh_racing_the_reset_does_not_work(app, http):
+    """A refresh past its checks when the reset commits saves its token afterwards: the
+    token's row is not revoked, but its family is, and every use reads the family."""
+    from app.extensions import db
+    from app.idp.models import Token
+    issued = get_tokens(http).json
+    submit_mailed_link(app.test_client(), reset_link(app.test_client()), password=NEW_PASSWORD)
+    with app.app_context():  # as if this row had been saved just after the reset's revocation
+        db.session.execute(db.update(Token).values(access_token_revoked_at=0,
+                                                   refresh_token_revoked_at=0))
+        db.session.commit()
+    assert userinfo(http, issued["access_token"]).status_code == 401
+    assert refresh(http, issued["refresh_token"]).json["error"] == "invalid_grant"
+
+
+def test_an_address_gets_a_few_mails_a_day_at_most(make_app):
+    app = make_app(LXL_RATELIMIT_RESETS_PER_ACCOUNT="100 per hour",
+                   LXL_RATELIMIT_RESETS_PER_ACCOUNT_DAILY="4 per day")
+    for _ in range(6):
+        answer = forgot(app.test_client(), KNOWN)
+        assert answer.status_code == 200 and "Check your inbox" in answer.text
+    assert len(outbox(app.test_client())) == 4
+
+
+def test_the_daily_cap_is_a_setting_beside_the_other_limits(app):
+    assert app.config["LXL_RATELIMIT_RESETS_PER_ACCOUNT_DAILY"] == "6 per day"

@@ -16,6 +16,7 @@ from authlib.oidc.core.errors import (
 )
 from flask import request
 from sqlalchemy import bindparam
+from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
 from .. import accounts, consents, prompt_cooldowns
@@ -150,8 +151,7 @@ def opt_out(client_id):
     """Stop automatic sign-in to ``client_id`` for the user signed in on this browser."""
     live, _ = accounts.sessions_for_key(accounts.silent_browser_key())
     if live and not is_opted_out(live[0].user, client_id):
-        db.session.add(AutoSelectOptOut(user_id=live[0].user_id, client_id=client_id))
-        db.session.commit()
+        add_opt_out(live[0].user, client_id)
     return bool(live)
 
 
@@ -160,6 +160,18 @@ def clear_opt_out(user, client_id):
     db.session.execute(db.delete(AutoSelectOptOut).filter_by(user_id=user.id,
                                                              client_id=client_id))
     db.session.commit()
+
+
+def add_opt_out(user, client_id):
+    """Stop automatic sign-in to ``client_id`` for ``user``; once, even for two requests at
+    once (a double submit): (user, client) is unique, and the second insert changes nothing."""
+    if is_opted_out(user, client_id):
+        return
+    db.session.add(AutoSelectOptOut(user_id=user.id, client_id=client_id))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
 
 
 def signed_in_by_hand(user, client_id):

@@ -153,12 +153,17 @@ def confirm_new_address():
 def _confirm(change):
     # Following the link only shows a button: a mail scanner's GET changes nothing.
     form = MailedLinkForm(token=request.args.get("token", ""))
+    # A move is for the account signed in here: the link alone may be in anyone's inbox.
+    signed_in = accounts.interactive_session() if change else None
+    signed_in = signed_in.user if signed_in is not None else None
     try:
         if form.validate_on_submit():
-            user = verification.confirm(form.token.data, change)
+            user = verification.confirm(form.token.data, change, signed_in=signed_in)
             flash(f"Your address {user.email} is confirmed.", "info")
             return redirect(url_for("idp.account"))
         user, address = verification.pending(form.token.data, change)
+        if change and (signed_in is None or signed_in.id != user.id):
+            raise verification.NotSignedIn()
     except mailed_links.InvalidLink as error:
         return render_template("idp/signup_link.html", title="This link does not work",
                                message=str(error), link=url_for("idp.account"),
@@ -168,8 +173,13 @@ def _confirm(change):
                                message=f"Another LxL ID uses {error} now, so your account "
                                        "keeps its address.",
                                link=url_for("idp.account"), link_text="Go to your account"), 409
+    except verification.NotSignedIn:
+        # Signed out, or signed in to another account (signing in replaces it).
+        flash("Sign in to the LxL ID you want to move to the new address, then confirm.", "info")
+        return redirect(url_for("idp.signin", next=url_for(request.endpoint,
+                                                           token=form.token.data)))
     return render_template("idp/email_confirm.html", form=form, address=address, change=change,
-                           endpoint=request.endpoint)
+                           current=user.email, endpoint=request.endpoint)
 
 
 @bp.route("/account/delete", methods=["POST"])
