@@ -21,6 +21,20 @@ def _signed_in_user():
     return browser_session.user
 
 
+def _confirmed_with_password(user, form, unfilled, wrong):
+    """True if ``form`` is valid and carries the user's password; else flash why, and False.
+
+    ``unfilled`` and ``wrong`` are the messages for an incomplete form and a wrong password.
+    """
+    if not form.validate_on_submit():
+        flash(unfilled, "error")
+        return False
+    if accounts.authenticate(user.email, form.password.data) is None:
+        flash(wrong, "error")
+        return False
+    return True
+
+
 @bp.route("/")
 def home():
     """Send people to their account page (or to sign in first)."""
@@ -114,11 +128,8 @@ def change_email():
     """Ask to move the account to a new address: the password, then a link mailed to it."""
     user = _signed_in_user()
     form = ChangeEmailForm()
-    if not form.validate_on_submit():
-        flash("Type the new address and your password.", "error")
-        return redirect(url_for("idp.account"))
-    if accounts.authenticate(user.email, form.password.data) is None:
-        flash("The password is not right. Your address was not changed.", "error")
+    if not _confirmed_with_password(user, form, "Type the new address and your password.",
+                                    "The password is not right. Your address was not changed."):
         return redirect(url_for("idp.account"))
     if form.new_email.data.strip().lower() == user.email:
         flash(f"{user.email} is your address already.", "info")
@@ -187,11 +198,8 @@ def delete_account():
     """Delete the account, with its password; sign out everywhere."""
     user = _signed_in_user()
     form = DeleteAccountForm()
-    if not form.validate_on_submit():
-        flash("Type your password to delete your account.", "error")
-        return redirect(url_for("idp.account"))
-    if accounts.authenticate(user.email, form.password.data) is None:
-        flash("The password is not right. Your account was not deleted.", "error")
+    if not _confirmed_with_password(user, form, "Type your password to delete your account.",
+                                    "The password is not right. Your account was not deleted."):
         return redirect(url_for("idp.account"))
     leaving.delete_account(user)
     accounts.sign_out()
