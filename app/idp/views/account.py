@@ -9,6 +9,7 @@ from ..forms import (
     ActionForm, AutomaticSignInForm, ChangeEmailForm, ChangePasswordForm, DeleteAccountForm,
     MailedLinkForm,
 )
+from ..models import User
 
 TOO_MANY_LINKS = ("You asked for several links in the last hour. Use the newest one, or wait "
                   "an hour and ask again.")
@@ -131,7 +132,7 @@ def change_email():
     if not _confirmed_with_password(user, form, "Type the new address and your password.",
                                     "The password is not right. Your address was not changed."):
         return redirect(url_for("idp.account"))
-    if form.new_email.data.strip().lower() == user.email:
+    if User.normalize_email(form.new_email.data) == user.email:
         flash(f"{user.email} is your address already.", "info")
         return redirect(url_for("idp.account"))
     if not rate_limits.count_account_mail(user.id):
