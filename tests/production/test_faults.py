@@ -1,0 +1,306 @@
+"""Fault tests: what a person meets when a part of production mode stops, and what is lost.
+
+Each test works at the HTTP level, through the proxy as a browser or a relying party reaches
+it (or at one instance's own port, to see that instance alone), stops or restarts one part
+of the stack, and gives it back — in a ``finally`` — so the next test starts on a healthy
+stack (the ``healthy`` fixture checks). Every wait is for an event (a port that refuses or
+answers, ``/healthz``), with a deadline.
+"""
+
+import base64
+import json
+import threading
+from contextlib import contextmanager
+from unittest import mock
+
+import pytest
+from joserfc import jwt
+from joserfc.jwk import KeySet
+from sqlalchemy import create_engine, text
+
+from app.idp import demo
+from bench import idp
+from bench.load import run as load
+from tests.helpers import all_at_once
+from tests.production import client
+
+EMAIL, NAME = demo.DEMO_USERS[0]
+PASSWORD = demo.DEMO_PASSWORD
+CONCURRENT_SILENT_SIGN_INS = 1000
+
+
+@pytest.fixture
+def browser(stack):
+    """A browser signed in as Ada through the form, with ``ngo-demo`` allowed."""
+    signed_in = client.sign_in(stack, EMAIL, PASSWORD)
+    signed_in.tokens = client.consent_and_tokens(stack, signed_in)
+    return signed_in
+
+
+@pytest.fixture
+def database(stack):
+    """The stack's PostgreSQL, for what HTTP cannot show (token families)."""
+    engine = create_engine(stack.database_url)
+    yield engine
+    engine.dispose()
+
+
+@contextmanager
+def silent_sign_ins_meanwhile(silent):
+    """Send silent sign-ins through the proxy, one after another, while the block runs.
+
+    Yields the list of answers' problems (None for a right answer), filled as they come.
+    """
+    outcomes, done = [], threading.Event()
+
+    def keep_signing_in():
+        while not done.is_set():
+            outcomes.append(silent.problem())
+
+    thread = threading.Thread(target=keep_signing_in, daemon=True)
+    thread.start()
+    try:
+        yield outcomes
+    finally:
+        done.set()
+        thread.join()
+
+
+def start_if_stopped(*instances):
+    for instance in instances:
+        if not instance.running:
+            instance.start()
+
+
+def assert_clear_503_page(response):
+    """A page or frame while a service is down: 503, an HTML page, no traceback."""
+    assert response.status_code == 503, (response.status_code, response.text[:500])
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert "Traceback" not in response.text
+
+
+def assert_oauth_503(response):
+    """The token endpoint while a service is down: 503 with OAuth JSON and Retry-After."""
+    assert response.status_code == 503, (response.status_code, response.text[:500])
+    assert response.json()["error"] == "temporarily_unavailable"
+    assert int(response.headers["Retry-After"]) > 0
+
+
+def assert_rotates(stack, refresh_token):
+    """The refresh token is exchanged for a new one whose access token works."""
+    answer = client.refresh(stack, refresh_token)
+    assert answer.status_code == 200, answer.text[:500]
+    assert answer.json()["refresh_token"] != refresh_token
+    assert client.userinfo_status(stack, answer.json()["access_token"]) == 200
+
+
+def assert_refused(answer):
+    assert answer.status_code == 400 and answer.json()["error"] == "invalid_grant", answer.text
+
+
+# --- 1. one instance restarts ----------------------------------------------------------------
+
+def test_restarting_one_instance_loses_no_session_and_silent_sign_in_keeps_answering(
+        stack, browser):
+    silent = client.SilentSignIn(stack, browser)
+    restarted, other = stack.instances
+    try:
+        with silent_sign_ins_meanwhile(silent) as outcomes:
+            restarted.stop()
+            client.wait_until(lambda: client.refuses_connections(restarted.port),
+                              f"instance {restarted.number} stops")
+            # Down: the proxy sends everything to the other instance.
+            client.assert_signed_in(stack, browser, NAME)
+            assert silent.problem() is None
+            restarted.start()
+            client.wait_until(lambda: client.health(stack, restarted.port) == 200,
+                              f"instance {restarted.number} answers /healthz again")
+        assert outcomes, "no silent sign-in was sent during the restart"
+        problems = [problem for problem in outcomes if problem]
+        assert not problems, f"{len(problems)} of {len(outcomes)} failed: {problems[:3]}"
+        # The restarted instance knows the browser by itself: sessions live in Redis and
+        # PostgreSQL, not in an instance.
+        client.assert_signed_in(stack, browser, NAME, port=restarted.port)
+        assert silent.problem(port=restarted.port) is None
+        assert silent.problem(port=other.port) is None
+    finally:
+        start_if_stopped(restarted)
+
+
+# --- 2. both instances restart ----------------------------------------------------------------
+
+def test_restarting_both_instances_loses_no_session_consent_or_refresh_token(stack, browser):
+    try:
+        for instance in stack.instances:
+            instance.stop()
+        for instance in stack.instances:
+            client.wait_until(lambda: client.refuses_connections(instance.port),
+                              f"instance {instance.number} stops")
+        # Nobody to answer: the proxy says so itself, never a 500.
+        assert client.signed_in_account_page(stack, browser).status_code == 503
+    finally:
+        start_if_stopped(*stack.instances)
+    client.wait_until_healthy(stack)
+
+    client.assert_signed_in(stack, browser, NAME)
+    # Silent sign-in answers logged_in with an ID token only with the consent still there.
+    assert client.SilentSignIn(stack, browser).problem() is None
+    assert_rotates(stack, browser.tokens["refresh_token"])
+
+
+# --- 3. Redis stops, then starts -------------------------------------------------------------
+
+def test_redis_down_answers_clear_503s_and_loses_no_session(stack, browser):
+    silent = client.SilentSignIn(stack, browser)
+    try:
+        stack.redis.stop()
+        client.wait_until(lambda: client.health(stack) == 503, "/healthz reports Redis down")
+        assert "redis" in client.send(stack, "GET", "/healthz").text.lower()
+
+        assert_clear_503_page(client.signed_in_account_page(stack, browser))
+        assert_clear_503_page(client.send(stack, "GET", "/signin",
+                                          headers=client.TOP_LEVEL_HEADERS))
+    finally:
+        stack.redis.start()
+    client.wait_until(lambda: client.health(stack) == 200, "/healthz recovers by itself")
+
+    # Redis keeps its data on disk (append-only file): the session survived the restart.
+    client.assert_signed_in(stack, browser, NAME)
+    assert silent.problem() is None
+    assert_rotates(stack, browser.tokens["refresh_token"])
+
+
+# --- 4. PostgreSQL restarts -----------------------------------------------------------------
+
+REQUESTS_AFTER_RECOVERY = 64  # more than the instances' worker processes together (2 x 4)
+
+
+def test_postgres_down_answers_clear_503s_and_recovers_by_itself(stack, browser):
+    silent = client.SilentSignIn(stack, browser)
+    try:
+        stack.postgres.stop()
+        client.wait_until(lambda: client.health(stack) == 503,
+                          "/healthz reports the database down")
+        assert "database" in client.send(stack, "GET", "/healthz").text.lower()
+
+        assert_clear_503_page(client.signed_in_account_page(stack, browser))
+        assert_clear_503_page(silent.response())
+        assert_oauth_503(client.refresh(stack, browser.tokens["refresh_token"]))
+    finally:
+        stack.postgres.start()
+    client.wait_until(lambda: client.health(stack) == 200, "/healthz recovers by itself")
+
+    # Every worker of both instances held pooled connections to the old server: enough
+    # requests that each worker meets its stale ones, and none may fail.
+    def one_round(_):
+        page = client.signed_in_account_page(stack, browser)
+        return page.status_code, silent.problem()
+
+    rounds = all_at_once(*[lambda i=i: one_round(i) for i in range(REQUESTS_AFTER_RECOVERY)])
+    assert all(status == 200 and problem is None for status, problem in rounds), rounds
+    assert_rotates(stack, browser.tokens["refresh_token"])
+
+
+# --- 5. a signing key is rotated on one instance ------------------------------------------
+
+def key_id(token):
+    header = token.split(".")[0]
+    return json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))["kid"]
+
+
+def test_key_rotation_on_one_instance_is_published_by_both_at_once(stack, browser):
+    silent = client.SilentSignIn(stack, browser)
+    signed_before = silent.id_token()
+    ports = [instance.port for instance in stack.instances]
+    before = [client.jwks_document(stack, port) for port in ports]
+    assert before[0] == before[1]
+
+    rotated = stack.flask("lxl", "keys", "rotate", instance=1)
+    assert rotated.returncode == 0, rotated.stdout + rotated.stderr
+
+    # At once: the JWKS is read from the shared database at every request, never cached.
+    after = [client.jwks_document(stack, port) for port in ports]
+    assert after[0] == after[1]
+    new_kids = {key["kid"] for key in after[0]["keys"]} - {key["kid"] for key in before[0]["keys"]}
+    assert len(new_kids) == 1, after
+    for document in after:
+        jwt.decode(signed_before, KeySet.import_key_set(document), algorithms=["RS256"])
+
+    # Each instance signs with the new key once its cache of the current key expires
+    # (LXL_CACHE_SECONDS); every token meanwhile verifies all the same.
+    silent.reload_keys()
+    for port in ports:
+        client.wait_until(lambda: key_id(silent.id_token(port)) in new_kids,
+                          f"the instance on port {port} signs with the new key")
+
+
+# --- 6. one refresh token, presented to both instances at once ------------------------------
+
+def family_of(database, refresh_token):
+    with database.connect() as connection:
+        return connection.execute(text("SELECT family FROM tokens WHERE refresh_token = :t"),
+                                  {"t": refresh_token}).scalar_one()
+
+
+def family_size(database, family):
+    with database.connect() as connection:
+        return connection.execute(text("SELECT count(*) FROM tokens WHERE family = :f"),
+                                  {"f": family}).scalar_one()
+
+
+def end_grace_window(database, refresh_token):
+    """Move the token's first use back to the epoch's first second, far past any grace
+    window, instead of waiting the window out (as the suite's unit tests do)."""
+    with database.begin() as connection:
+        connection.execute(text("UPDATE tokens SET refresh_token_used_at = 1 "
+                                "WHERE refresh_token = :t"), {"t": refresh_token})
+
+
+def test_a_refresh_token_raced_to_both_instances_rotates_once_and_replay_is_caught(
+        stack, browser, database):
+    """The same refresh token POSTed to both instances at the same moment.
+
+    What "exactly one rotation, reuse detection intact" means with this design
+    (app/idp/oidc/refresh.py, app/idp/tokens.py): both instances claim the token's first use
+    with one conditional ``UPDATE`` on the shared row, so exactly one request makes the first
+    use; the other arrives within ``LXL_REFRESH_GRACE_SECONDS`` of it and is answered as a
+    second tab of the same person would be. So both answer 200, with two different new
+    refresh tokens, each one new member of the presented token's family — no token outside
+    it, none lost. Once the grace window is over, presenting the token again is a replay:
+    it is refused and the whole family is revoked, both racers' tokens with it.
+    """
+    presented = browser.tokens["refresh_token"]
+    family = family_of(database, presented)
+    members_before = family_size(database, family)
+
+    answers = all_at_once(*[lambda port=instance.port: client.refresh(stack, presented, port)
+                            for instance in stack.instances])
+
+    assert [answer.status_code for answer in answers] == [200, 200], [a.text for a in answers]
+    rotated = [answer.json() for answer in answers]
+    assert rotated[0]["refresh_token"] != rotated[1]["refresh_token"]
+    assert family_size(database, family) == members_before + 2
+    for tokens in rotated:
+        assert family_of(database, tokens["refresh_token"]) == family
+
+    end_grace_window(database, presented)
+    replay = client.refresh(stack, presented)
+    assert_refused(replay)
+    for tokens in rotated:
+        assert client.userinfo_status(stack, tokens["access_token"]) == 401
+        assert_refused(client.refresh(stack, tokens["refresh_token"]))
+
+
+# --- 7. a thousand silent sign-ins at once ------------------------------------------------
+
+def test_a_thousand_concurrent_silent_sign_ins_through_the_proxy_all_succeed(stack):
+    # Users with live sessions and consent, written by the app's own code (bench/idp.py)
+    # into the stack's database.
+    with mock.patch.dict("os.environ", stack.env):
+        users = idp.seed(CONCURRENT_SILENT_SIGN_INS, prefix="concurrent")
+    origins = {"idp": stack.idp_origin, "ngo": stack.ngo_origin}
+
+    sent, results, _ = load.fire(users, stack.proxy_port, client.idp_host(stack), origins)
+
+    problems = load.check(users, sent, results, client.jwks_document(stack), origins)
+    assert not problems, f"{len(problems)} errors, e.g. {problems[:3]}"
