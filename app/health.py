@@ -31,6 +31,7 @@ RETRY_AFTER_SECONDS = 5
 # The endpoints OAuth clients call with tokens or credentials; they speak OAuth JSON.
 OAUTH_JSON_PATHS = ("/oidc/token", "/oidc/userinfo", "/oidc/revoke")
 NO_STORE = {"Cache-Control": "no-store"}
+SERVICE_NAMES = {"database": "the database", "redis": "Redis"}
 
 REDIS_OUTAGES = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 
@@ -86,11 +87,12 @@ def service_unavailable(error):
                                type(error).__name__)
     # Whatever the session held stays as it was: no write is tried while a service is
     # down, and the page renders without one (a session Redis could not open is None).
-    request_ctx.session = current_app.session_interface.make_null_session(current_app)
+    # (Flask 3.1 keeps it in `_session`; its `session` property has no setter.)
+    request_ctx._session = current_app.session_interface.make_null_session(current_app)
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS), **NO_STORE}
     if request.path in OAUTH_JSON_PATHS:
         return jsonify(error="temporarily_unavailable", error_description=(
-            f"The {service} of this server is unavailable: retry after "
+            f"{SERVICE_NAMES[service].capitalize()} is unavailable: retry after "
             f"{RETRY_AFTER_SECONDS} seconds.")), 503, headers
     page = render_template("error.html", title="Temporarily unavailable", message=(
         "LxL ID cannot answer right now. Nothing you did caused this: please try again in "
