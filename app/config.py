@@ -125,17 +125,17 @@ def load_config(app, test_config=None):
 
         app.config.update(SESSION_TYPE="redis",
                           SESSION_REDIS=redis.from_url(redis_url, **redis_options()))
+    if test_config:
+        app.config.update(test_config)
     if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://")):
-        app.config["RATELIMIT_STORAGE_OPTIONS"] = redis_options()
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", redis_options())
     if make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() == "postgresql":
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {
             # A pooled connection that a PostgreSQL restart closed is found and replaced
             # before use, so recovery after a restart needs nothing and shows no error.
             "pool_pre_ping": True,
             "connect_args": {"connect_timeout": SERVICE_TIMEOUT_SECONDS},
-        }
-    if test_config:
-        app.config.update(test_config)
+        })
     # One setting, two readers: Flask's permanent cookies and Flask-Session's stored rows.
     app.config["PERMANENT_SESSION_LIFETIME"] = app.config["LXL_SESSION_LIFETIME"]
     if app.config["LXL_ENV"] == PRODUCTION:

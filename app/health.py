@@ -6,7 +6,8 @@
   cached, counted by no rate limit and reads no session, so a proxy may ask every second.
 - While a service is down, a request that needs it is answered 503 with ``Retry-After``,
   never a 500 with a traceback: OAuth JSON ``temporarily_unavailable`` (RFC 6749 §4.1.2.1)
-  from the endpoints clients call with tokens, an HTML page from every other page and frame.
+  from the endpoints clients call with tokens (and from client-check, readable by any
+  origin like its other answers), an HTML page from every other page and frame.
   Nothing is written to the session meanwhile. The app recovers by itself when the service
   is back: a stale pooled database connection is replaced before use (``pool_pre_ping``,
   app/config.py), and Redis clients reconnect on their next command.
@@ -30,7 +31,10 @@ from .sites import origin_host
 RETRY_AFTER_SECONDS = 5
 # The endpoints OAuth clients call with tokens or credentials; they speak OAuth JSON.
 OAUTH_JSON_PATHS = ("/oidc/token", "/oidc/userinfo", "/oidc/revoke")
+# The SDK's fetch, which any origin may read (CONTRACT.md), so it can tell an outage.
+PUBLIC_JSON_PATHS = ("/oidc/client-check",)
 NO_STORE = {"Cache-Control": "no-store"}
+SERVICE_NAMES = {"database": "the database", "redis": "Redis"}
 
 REDIS_OUTAGES = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
 
@@ -86,11 +90,14 @@ def service_unavailable(error):
                                type(error).__name__)
     # Whatever the session held stays as it was: no write is tried while a service is
     # down, and the page renders without one (a session Redis could not open is None).
-    request_ctx.session = current_app.session_interface.make_null_session(current_app)
+    # (Flask 3.1 keeps it in `_session`; its `session` property has no setter.)
+    request_ctx._session = current_app.session_interface.make_null_session(current_app)
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS), **NO_STORE}
-    if request.path in OAUTH_JSON_PATHS:
+    if request.path in (*OAUTH_JSON_PATHS, *PUBLIC_JSON_PATHS):
+        if request.path in PUBLIC_JSON_PATHS:
+            headers["Access-Control-Allow-Origin"] = "*"
         return jsonify(error="temporarily_unavailable", error_description=(
-            f"The {service} of this server is unavailable: retry after "
+            f"{SERVICE_NAMES[service].capitalize()} is unavailable: retry after "
             f"{RETRY_AFTER_SECONDS} seconds.")), 503, headers
     page = render_template("error.html", title="Temporarily unavailable", message=(
         "LxL ID cannot answer right now. Nothing you did caused this: please try again in "
