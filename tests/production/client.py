@@ -13,6 +13,7 @@ verifies against the JWKS with the request's ``nonce`` and the browser's ``sub``
 """
 
 import json
+import secrets
 import time
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -73,10 +74,11 @@ def wait_until(condition, what, seconds=RECOVERY_SECONDS):
 
 
 def health(stack, port=None):
-    """The HTTP status of ``/healthz`` through the proxy (or at ``port``); None if refused."""
+    """The HTTP status of ``/healthz`` through the proxy (or at ``port``); None if nothing
+    answered (refused, or still starting after the timeout)."""
     try:
         return send(stack, "GET", "/healthz", port=port, timeout=5).status_code
-    except requests.ConnectionError:
+    except (requests.ConnectionError, requests.Timeout):
         return None
 
 
@@ -120,9 +122,10 @@ def consent_and_tokens(stack, browser):
     of its silent sign-ins.
     """
     verifier, challenge = pkce_pair()
+    nonce = secrets.token_urlsafe(12)  # a nonce is used once: the IdP refuses a replayed one
     query = urlencode({"response_type": "code", "client_id": DEMO_CLIENT_ID,
                        "redirect_uri": redirect_uri(stack), "scope": idp.SCOPE,
-                       "state": "consent", "nonce": "consent-nonce",
+                       "state": secrets.token_urlsafe(12), "nonce": nonce,
                        "code_challenge": challenge, "code_challenge_method": "S256"})
     answer = send(stack, "GET", f"/oidc/authorize?{query}", browser=browser,
                   headers=TOP_LEVEL_HEADERS)
@@ -130,13 +133,14 @@ def consent_and_tokens(stack, browser):
         answer = send(stack, "POST", "/oidc/authorize/consent", browser=browser,
                       headers=TOP_LEVEL_HEADERS, data=consent_form(answer.text))
     assert answer.status_code == 302, answer.text[:500]
+    assert "code=" in answer.headers["Location"], answer.headers["Location"]
     code = parse_qs(urlsplit(answer.headers["Location"]).query)["code"][0]
     tokens = send(stack, "POST", "/oidc/token", data={
         "grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri(stack),
         "client_id": DEMO_CLIENT_ID, "code_verifier": verifier})
     assert tokens.status_code == 200, tokens.text[:500]
     claims = jwt.decode(tokens.json()["id_token"], jwks(stack), algorithms=["RS256"]).claims
-    assert claims["nonce"] == "consent-nonce" and claims["aud"] == DEMO_CLIENT_ID
+    assert claims["nonce"] == nonce and claims["aud"] == DEMO_CLIENT_ID
     browser.sub = claims["sub"]
     return tokens.json()
 

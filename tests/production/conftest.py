@@ -13,17 +13,19 @@ so ``bin/test`` and ``bin/test -m "not browser"`` never start a stack.
 import os
 import shutil
 import tempfile
-import time
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
 from tests.production import client
 
 HERE = Path(__file__).parent
-# The environment names that would point the stack at services it does not own.
-NOT_OWNED = ("LXL_DATABASE_URL", "LXL_REDIS_URL", "LXL_PRODUCTION_DIR", "PORT")
+# The environment names that would point the stack at services it does not own, or at
+# origins other than its own loopback ones.
+NOT_OWNED = ("LXL_DATABASE_URL", "LXL_REDIS_URL", "LXL_IDP_ORIGIN", "LXL_NGO_ORIGIN")
 STARTUP_TIME = pytest.StashKey[float]()
+KEPT_STATE_DIR = pytest.StashKey[Path]()
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest's own hook deselects by -m
@@ -43,19 +45,26 @@ def stack(request):
     """The local production stack, started once; stopped at the end whatever happened."""
     from deploy.local import Stack
 
-    # Not pytest's tmp_path: its parents are private to root, and the cluster runs as the
-    # postgres user, which must reach its data directory.
+    # Not pytest's tmp_path, whose parents are private to root: the cluster runs as the
+    # postgres user, which must pass through the state directory to its data.
     state_dir = Path(tempfile.mkdtemp(prefix="lxl-production-"))
-    env = {name: value for name, value in os.environ.items() if name not in NOT_OWNED}
-    production = Stack(state_dir, env=env)
+    state_dir.chmod(0o711)
+    owned = {name: value for name, value in os.environ.items() if name not in NOT_OWNED}
     try:
-        began = time.perf_counter()
-        production.start()
-        request.config.stash[STARTUP_TIME] = time.perf_counter() - began
+        with mock.patch.dict(os.environ, owned, clear=True):  # Stack reads it once, here
+            production = Stack(state_dir)
+    except BaseException:
+        shutil.rmtree(state_dir, ignore_errors=True)
+        raise
+    try:
+        request.config.stash[STARTUP_TIME] = production.start()
         yield production
     finally:
         production.stop()
-        shutil.rmtree(state_dir, ignore_errors=True)
+        if request.session.testsfailed:  # its logs tell what the servers saw
+            request.config.stash[KEPT_STATE_DIR] = state_dir
+        else:
+            shutil.rmtree(state_dir, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
@@ -72,3 +81,7 @@ def pytest_terminal_summary(terminalreporter, config):
         terminalreporter.write_line(
             f"production stack started in {config.stash[STARTUP_TIME]:.1f} s "
             "(PostgreSQL, Redis, migrations, two gunicorn instances, the proxy)")
+    if KEPT_STATE_DIR in config.stash:
+        terminalreporter.write_line(
+            f"production stack's state directory, with its logs, kept in "
+            f"{config.stash[KEPT_STATE_DIR]}")

@@ -20,8 +20,9 @@ from sqlalchemy import create_engine, text
 
 from app.idp import demo
 from bench import idp
+from bench.compare.sides import Browser
 from bench.load import run as load
-from tests.helpers import all_at_once
+from tests.helpers import all_at_once, csrf_token
 from tests.production import client
 
 EMAIL, NAME = demo.DEMO_USERS[0]
@@ -150,16 +151,37 @@ def test_restarting_both_instances_loses_no_session_consent_or_refresh_token(sta
 
 # --- 3. Redis stops, then starts -------------------------------------------------------------
 
-def test_redis_down_answers_clear_503s_and_loses_no_session(stack, browser):
+def wait_until_each_instance_reports(stack, service, state):
+    """Wait until every instance's own /healthz says ``service`` is ``state``."""
+    for instance in stack.instances:
+        client.wait_until(
+            lambda: client.send(stack, "GET", "/healthz", port=instance.port).json().get(service)
+            == state, f"instance {instance.number}'s /healthz says {service} is {state}")
+
+
+def test_redis_down_answers_clear_503s_rate_limits_fail_closed_and_no_session_is_lost(
+        stack, browser):
     silent = client.SilentSignIn(stack, browser)
+    visitor = Browser()
+    sign_in_page = client.send(stack, "GET", "/signin", browser=visitor,
+                               headers=client.TOP_LEVEL_HEADERS)
     try:
         stack.redis.stop()
-        client.wait_until(lambda: client.health(stack) == 503, "/healthz reports Redis down")
-        assert "redis" in client.send(stack, "GET", "/healthz").text.lower()
+        wait_until_each_instance_reports(stack, "redis", "down")
 
+        # The signed-in person's pages need the session, which is in Redis.
         assert_clear_503_page(client.signed_in_account_page(stack, browser))
-        assert_clear_503_page(client.send(stack, "GET", "/signin",
-                                          headers=client.TOP_LEVEL_HEADERS))
+        # Silent sign-in reads only the silent cookie's session row in PostgreSQL.
+        assert silent.problem() is None
+        # Rate limits fail closed (app/config.py): what they count is refused while the
+        # counts cannot be kept, never let through uncounted — a password guess...
+        guess = client.send(stack, "POST", "/signin", browser=visitor,
+                            headers=client.TOP_LEVEL_HEADERS, data={
+                                "csrf_token": csrf_token(sign_in_page.text),
+                                "email": EMAIL, "password": "a-wrong-guess"})
+        assert_clear_503_page(guess)
+        # ... and the token endpoint, whose failures are counted.
+        assert_oauth_503(client.refresh(stack, browser.tokens["refresh_token"]))
     finally:
         stack.redis.start()
     client.wait_until(lambda: client.health(stack) == 200, "/healthz recovers by itself")
@@ -179,9 +201,7 @@ def test_postgres_down_answers_clear_503s_and_recovers_by_itself(stack, browser)
     silent = client.SilentSignIn(stack, browser)
     try:
         stack.postgres.stop()
-        client.wait_until(lambda: client.health(stack) == 503,
-                          "/healthz reports the database down")
-        assert "database" in client.send(stack, "GET", "/healthz").text.lower()
+        wait_until_each_instance_reports(stack, "database", "down")
 
         assert_clear_503_page(client.signed_in_account_page(stack, browser))
         assert_clear_503_page(silent.response())
