@@ -12,8 +12,11 @@ Silent sign-in is the SDK's one frame (``LxlSide.silent`` of bench/compare build
 verifies against the JWKS with the request's ``nonce`` and the browser's ``sub``).
 """
 
+import csv
+import io
 import json
 import secrets
+import socket
 import time
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -95,6 +98,20 @@ def refuses_connections(port):
     except requests.ConnectionError:
         return True
     return False
+
+
+def requests_per_instance(stack):
+    """How many requests the proxy has sent each instance so far (HAProxy's ``stot``: one
+    connection per request, ``http-server-close``), by instance name."""
+    with socket.socket(socket.AF_UNIX) as admin:
+        admin.settimeout(5)
+        admin.connect(str(stack.proxy.admin_socket))
+        admin.sendall(b"show stat\n")
+        table = admin.makefile().read()
+    names = {instance.name for instance in stack.instances}
+    return {row["svname"]: int(row["stot"])
+            for row in csv.DictReader(io.StringIO(table.removeprefix("# ")))
+            if row["svname"] in names}
 
 
 # --- signing in and consenting, as a person does --------------------------------------------

@@ -217,7 +217,8 @@ def test_postgres_down_answers_clear_503s_and_recovers_by_itself(stack, browser)
         return page.status_code, silent.problem()
 
     rounds = all_at_once(*[lambda i=i: one_round(i) for i in range(REQUESTS_AFTER_RECOVERY)])
-    assert all(status == 200 and problem is None for status, problem in rounds), rounds
+    failed = [outcome for outcome in rounds if outcome != (200, None)]
+    assert not failed, f"{len(failed)} of {len(rounds)} failed after recovery: {failed[:3]}"
     assert_rotates(stack, browser.tokens["refresh_token"])
 
 
@@ -319,8 +320,13 @@ def test_a_thousand_concurrent_silent_sign_ins_through_the_proxy_all_succeed(sta
     with mock.patch.dict("os.environ", stack.env):
         users = idp.seed(CONCURRENT_SILENT_SIGN_INS, prefix="concurrent")
     origins = {"idp": stack.idp_origin, "ngo": stack.ngo_origin}
+    before = client.requests_per_instance(stack)
 
     sent, results, _ = load.fire(users, stack.proxy_port, client.idp_host(stack), origins)
 
     problems = load.check(users, sent, results, client.jwks_document(stack), origins)
     assert not problems, f"{len(problems)} errors, e.g. {problems[:3]}"
+    after = client.requests_per_instance(stack)
+    served = {name: after[name] - before[name] for name in after}
+    # Round robin: about half each.
+    assert all(count >= CONCURRENT_SILENT_SIGN_INS / 4 for count in served.values()), served
