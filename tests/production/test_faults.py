@@ -73,30 +73,52 @@ def start_if_stopped(*instances):
             instance.start()
 
 
+def outline(answer):
+    """A token endpoint's answer for a failure message: its status and error, never a token."""
+    try:
+        error = answer.json().get("error", "tokens")
+    except ValueError:
+        error = answer.text[:200]
+    return f"HTTP {answer.status_code}: {error}"
+
+
 def assert_clear_503_page(response):
     """A page or frame while a service is down: 503, an HTML page, no traceback."""
-    assert response.status_code == 503, (response.status_code, response.text[:500])
+    # Not the page itself in the message: a frame that answered would carry an ID token.
+    assert response.status_code == 503, (response.status_code, response.headers["Content-Type"])
     assert response.headers["Content-Type"].startswith("text/html")
     assert "Traceback" not in response.text
 
 
 def assert_oauth_503(response):
     """The token endpoint while a service is down: 503 with OAuth JSON and Retry-After."""
-    assert response.status_code == 503, (response.status_code, response.text[:500])
+    assert response.status_code == 503, outline(response)
     assert response.json()["error"] == "temporarily_unavailable"
     assert int(response.headers["Retry-After"]) > 0
 
 
+# Tokens are compared outside ``assert`` statements: pytest would print their operands.
+
 def assert_rotates(stack, refresh_token):
     """The refresh token is exchanged for a new one whose access token works."""
     answer = client.refresh(stack, refresh_token)
-    assert answer.status_code == 200, answer.text[:500]
-    assert answer.json()["refresh_token"] != refresh_token
-    assert client.userinfo_status(stack, answer.json()["access_token"]) == 200
+    assert answer.status_code == 200, outline(answer)
+    replaced = answer.json()["refresh_token"] != refresh_token
+    assert replaced, "the token endpoint answered with the same refresh token"
+    status = client.userinfo_status(stack, answer.json()["access_token"])
+    assert status == 200, f"userinfo answered {status} to the new access token"
 
 
 def assert_refused(answer):
-    assert answer.status_code == 400 and answer.json()["error"] == "invalid_grant", answer.text
+    assert answer.status_code == 400 and answer.json()["error"] == "invalid_grant", \
+        outline(answer)
+
+
+def assert_revoked(stack, tokens):
+    """Neither of a token response's tokens works any more."""
+    status = client.userinfo_status(stack, tokens["access_token"])
+    assert status == 401, f"userinfo answered {status} to an access token of a revoked family"
+    assert_refused(client.refresh(stack, tokens["refresh_token"]))
 
 
 # --- 1. one instance restarts ----------------------------------------------------------------
@@ -277,39 +299,89 @@ def end_grace_window(database, refresh_token):
                                 "WHERE refresh_token = :t"), {"t": refresh_token})
 
 
-def test_a_refresh_token_raced_to_both_instances_rotates_once_and_replay_is_caught(
+def race_to_both_instances(stack, refresh_token):
+    """POST ``refresh_token`` to each instance's own port at the same moment; the answers."""
+    return all_at_once(*[lambda port=instance.port: client.refresh(stack, refresh_token, port)
+                         for instance in stack.instances])
+
+
+@contextmanager
+def instances_running_with(stack, **settings):
+    """Restart the instances one at a time with ``settings`` added to their environment (the
+    proxy sends everything to the other meanwhile); give them their own back afterwards."""
+    def restart_each():
+        for instance in stack.instances:
+            instance.restart()
+
+    saved = [dict(instance.env) for instance in stack.instances]
+    for instance in stack.instances:
+        instance.env.update(settings)
+    try:
+        restart_each()
+        yield
+    finally:
+        for instance, env in zip(stack.instances, saved):
+            instance.env.clear()
+            instance.env.update(env)
+        restart_each()
+
+
+def test_a_refresh_token_raced_to_both_instances_within_the_grace_window(
         stack, browser, database):
-    """The same refresh token POSTed to both instances at the same moment.
+    """The same refresh token POSTed to both instances at the same moment, as deployed.
 
     What "exactly one rotation, reuse detection intact" means with this design
     (app/idp/oidc/refresh.py, app/idp/tokens.py): both instances claim the token's first use
-    with one conditional ``UPDATE`` on the shared row, so exactly one request makes the first
+    with one conditional ``UPDATE`` of the shared row, so exactly one request makes the first
     use; the other arrives within ``LXL_REFRESH_GRACE_SECONDS`` of it and is answered as a
     second tab of the same person would be. So both answer 200, with two different new
     refresh tokens, each one new member of the presented token's family — no token outside
     it, none lost. Once the grace window is over, presenting the token again is a replay:
-    it is refused and the whole family is revoked, both racers' tokens with it.
+    it is refused and the whole family is revoked, both racers' tokens with it. (The next
+    test takes the grace window away, so that the race itself shows the single rotation.)
     """
     presented = browser.tokens["refresh_token"]
     family = family_of(database, presented)
     members_before = family_size(database, family)
 
-    answers = all_at_once(*[lambda port=instance.port: client.refresh(stack, presented, port)
-                            for instance in stack.instances])
+    answers = race_to_both_instances(stack, presented)
 
-    assert [answer.status_code for answer in answers] == [200, 200], [a.text for a in answers]
+    assert [answer.status_code for answer in answers] == [200, 200], list(map(outline, answers))
     rotated = [answer.json() for answer in answers]
-    assert rotated[0]["refresh_token"] != rotated[1]["refresh_token"]
+    different = rotated[0]["refresh_token"] != rotated[1]["refresh_token"]
+    assert different, "both instances answered with the same new refresh token"
     assert family_size(database, family) == members_before + 2
-    for tokens in rotated:
-        assert family_of(database, tokens["refresh_token"]) == family
+    families = [family_of(database, tokens["refresh_token"]) for tokens in rotated]
+    assert families == [family, family]
 
     end_grace_window(database, presented)
-    replay = client.refresh(stack, presented)
-    assert_refused(replay)
+    assert_refused(client.refresh(stack, presented))
     for tokens in rotated:
-        assert client.userinfo_status(stack, tokens["access_token"]) == 401
-        assert_refused(client.refresh(stack, tokens["refresh_token"]))
+        assert_revoked(stack, tokens)
+
+
+def test_without_a_grace_window_a_refresh_token_raced_to_both_instances_rotates_once(
+        stack, database):
+    """With ``LXL_REFRESH_GRACE_SECONDS=0`` every second use is a replay, so the race shows
+    the single rotation itself: exactly one instance claims the first use and answers 200
+    with one new family member; the other finds the token used, answers ``invalid_grant``
+    and revokes the family — the winner's new tokens included (RFC 9700 §4.14.2)."""
+    with instances_running_with(stack, LXL_REFRESH_GRACE_SECONDS="0"):
+        browser = client.sign_in(stack, EMAIL, PASSWORD)
+        presented = client.consent_and_tokens(stack, browser)["refresh_token"]
+        family = family_of(database, presented)
+        members_before = family_size(database, family)
+
+        answers = race_to_both_instances(stack, presented)
+
+        won = [answer for answer in answers if answer.status_code == 200]
+        lost = [answer for answer in answers if answer.status_code != 200]
+        assert len(won) == len(lost) == 1, list(map(outline, answers))
+        assert_refused(lost[0])
+        assert family_size(database, family) == members_before + 1
+        winners_family = family_of(database, won[0].json()["refresh_token"])
+        assert winners_family == family
+        assert_revoked(stack, won[0].json())
 
 
 # --- 7. a thousand silent sign-ins at once ------------------------------------------------
