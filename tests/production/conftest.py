@@ -18,7 +18,7 @@ from unittest import mock
 
 import pytest
 
-from tests.production import client
+from tests.production import web
 
 HERE = Path(__file__).parent
 # The environment names that would point the stack at services it does not own, or at
@@ -70,9 +70,9 @@ def stack(request):
 @pytest.fixture(autouse=True)
 def healthy(stack):
     """Each production test starts and leaves the stack healthy: the proxy and both instances."""
-    client.wait_until_healthy(stack)
+    web.wait_until_healthy(stack)
     yield
-    client.wait_until_healthy(stack)
+    web.wait_until_healthy(stack)
 
 
 def pytest_terminal_summary(terminalreporter, config):

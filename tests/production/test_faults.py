@@ -23,7 +23,7 @@ from bench import idp
 from bench.compare.sides import Browser
 from bench.load import run as load
 from tests.helpers import all_at_once, csrf_token
-from tests.production import client
+from tests.production import web
 
 EMAIL, NAME = demo.DEMO_USERS[0]
 PASSWORD = demo.DEMO_PASSWORD
@@ -33,8 +33,8 @@ CONCURRENT_SILENT_SIGN_INS = 1000
 @pytest.fixture
 def browser(stack):
     """A browser signed in as Ada through the form, with ``ngo-demo`` allowed."""
-    signed_in = client.sign_in(stack, EMAIL, PASSWORD)
-    signed_in.tokens = client.consent_and_tokens(stack, signed_in)
+    signed_in = web.sign_in(stack, EMAIL, PASSWORD)
+    signed_in.tokens = web.consent_and_tokens(stack, signed_in)
     return signed_in
 
 
@@ -101,11 +101,11 @@ def assert_oauth_503(response):
 
 def assert_rotates(stack, refresh_token):
     """The refresh token is exchanged for a new one whose access token works."""
-    answer = client.refresh(stack, refresh_token)
+    answer = web.refresh(stack, refresh_token)
     assert answer.status_code == 200, outline(answer)
     replaced = answer.json()["refresh_token"] != refresh_token
     assert replaced, "the token endpoint answered with the same refresh token"
-    status = client.userinfo_status(stack, answer.json()["access_token"])
+    status = web.userinfo_status(stack, answer.json()["access_token"])
     assert status == 200, f"userinfo answered {status} to the new access token"
 
 
@@ -116,34 +116,34 @@ def assert_refused(answer):
 
 def assert_revoked(stack, tokens):
     """Neither of a token response's tokens works any more."""
-    status = client.userinfo_status(stack, tokens["access_token"])
+    status = web.userinfo_status(stack, tokens["access_token"])
     assert status == 401, f"userinfo answered {status} to an access token of a revoked family"
-    assert_refused(client.refresh(stack, tokens["refresh_token"]))
+    assert_refused(web.refresh(stack, tokens["refresh_token"]))
 
 
 # --- 1. one instance restarts ----------------------------------------------------------------
 
 def test_restarting_one_instance_loses_no_session_and_silent_sign_in_keeps_answering(
         stack, browser):
-    silent = client.SilentSignIn(stack, browser)
+    silent = web.SilentSignIn(stack, browser)
     restarted, other = stack.instances
     try:
         with silent_sign_ins_meanwhile(silent) as outcomes:
             restarted.stop()
-            client.wait_until(lambda: client.refuses_connections(restarted.port),
+            web.wait_until(lambda: web.refuses_connections(restarted.port),
                               f"instance {restarted.number} stops")
             # Down: the proxy sends everything to the other instance.
-            client.assert_signed_in(stack, browser, NAME)
+            web.assert_signed_in(stack, browser, NAME)
             assert silent.problem() is None
             restarted.start()
-            client.wait_until(lambda: client.health(stack, restarted.port) == 200,
+            web.wait_until(lambda: web.health(stack, restarted.port) == 200,
                               f"instance {restarted.number} answers /healthz again")
         assert outcomes, "no silent sign-in was sent during the restart"
         problems = [problem for problem in outcomes if problem]
         assert not problems, f"{len(problems)} of {len(outcomes)} failed: {problems[:3]}"
         # The restarted instance knows the browser by itself: sessions live in Redis and
         # PostgreSQL, not in an instance.
-        client.assert_signed_in(stack, browser, NAME, port=restarted.port)
+        web.assert_signed_in(stack, browser, NAME, port=restarted.port)
         assert silent.problem(port=restarted.port) is None
         assert silent.problem(port=other.port) is None
     finally:
@@ -157,17 +157,17 @@ def test_restarting_both_instances_loses_no_session_consent_or_refresh_token(sta
         for instance in stack.instances:
             instance.stop()
         for instance in stack.instances:
-            client.wait_until(lambda: client.refuses_connections(instance.port),
+            web.wait_until(lambda: web.refuses_connections(instance.port),
                               f"instance {instance.number} stops")
         # Nobody to answer: the proxy says so itself, never a 500.
-        assert client.signed_in_account_page(stack, browser).status_code == 503
+        assert web.signed_in_account_page(stack, browser).status_code == 503
     finally:
         start_if_stopped(*stack.instances)
-    client.wait_until_healthy(stack)
+    web.wait_until_healthy(stack)
 
-    client.assert_signed_in(stack, browser, NAME)
+    web.assert_signed_in(stack, browser, NAME)
     # Silent sign-in answers logged_in with an ID token only with the consent still there.
-    assert client.SilentSignIn(stack, browser).problem() is None
+    assert web.SilentSignIn(stack, browser).problem() is None
     assert_rotates(stack, browser.tokens["refresh_token"])
 
 
@@ -176,40 +176,40 @@ def test_restarting_both_instances_loses_no_session_consent_or_refresh_token(sta
 def wait_until_each_instance_reports(stack, service, state):
     """Wait until every instance's own /healthz says ``service`` is ``state``."""
     for instance in stack.instances:
-        client.wait_until(
-            lambda: client.send(stack, "GET", "/healthz", port=instance.port).json().get(service)
+        web.wait_until(
+            lambda: web.send(stack, "GET", "/healthz", port=instance.port).json().get(service)
             == state, f"instance {instance.number}'s /healthz says {service} is {state}")
 
 
 def test_redis_down_answers_clear_503s_rate_limits_fail_closed_and_no_session_is_lost(
         stack, browser):
-    silent = client.SilentSignIn(stack, browser)
+    silent = web.SilentSignIn(stack, browser)
     visitor = Browser()
-    sign_in_page = client.send(stack, "GET", "/signin", browser=visitor,
-                               headers=client.TOP_LEVEL_HEADERS)
+    sign_in_page = web.send(stack, "GET", "/signin", browser=visitor,
+                               headers=web.TOP_LEVEL_HEADERS)
     try:
         stack.redis.stop()
         wait_until_each_instance_reports(stack, "redis", "down")
 
         # The signed-in person's pages need the session, which is in Redis.
-        assert_clear_503_page(client.signed_in_account_page(stack, browser))
+        assert_clear_503_page(web.signed_in_account_page(stack, browser))
         # Silent sign-in reads only the silent cookie's session row in PostgreSQL.
         assert silent.problem() is None
         # Rate limits fail closed (app/config.py): what they count is refused while the
         # counts cannot be kept, never let through uncounted — a password guess...
-        guess = client.send(stack, "POST", "/signin", browser=visitor,
-                            headers=client.TOP_LEVEL_HEADERS, data={
+        guess = web.send(stack, "POST", "/signin", browser=visitor,
+                            headers=web.TOP_LEVEL_HEADERS, data={
                                 "csrf_token": csrf_token(sign_in_page.text),
                                 "email": EMAIL, "password": "a-wrong-guess"})
         assert_clear_503_page(guess)
         # ... and the token endpoint, whose failures are counted.
-        assert_oauth_503(client.refresh(stack, browser.tokens["refresh_token"]))
+        assert_oauth_503(web.refresh(stack, browser.tokens["refresh_token"]))
     finally:
         stack.redis.start()
-    client.wait_until(lambda: client.health(stack) == 200, "/healthz recovers by itself")
+    web.wait_until(lambda: web.health(stack) == 200, "/healthz recovers by itself")
 
     # Redis keeps its data on disk (append-only file): the session survived the restart.
-    client.assert_signed_in(stack, browser, NAME)
+    web.assert_signed_in(stack, browser, NAME)
     assert silent.problem() is None
     assert_rotates(stack, browser.tokens["refresh_token"])
 
@@ -220,25 +220,25 @@ REQUESTS_AFTER_RECOVERY = 64  # more than the instances' worker processes togeth
 
 
 def test_postgres_down_answers_clear_503s_and_recovers_by_itself(stack, browser):
-    silent = client.SilentSignIn(stack, browser)
+    silent = web.SilentSignIn(stack, browser)
     try:
         stack.postgres.stop()
         wait_until_each_instance_reports(stack, "database", "down")
 
-        assert_clear_503_page(client.signed_in_account_page(stack, browser))
+        assert_clear_503_page(web.signed_in_account_page(stack, browser))
         assert_clear_503_page(silent.response())
-        assert_oauth_503(client.refresh(stack, browser.tokens["refresh_token"]))
+        assert_oauth_503(web.refresh(stack, browser.tokens["refresh_token"]))
     finally:
         stack.postgres.start()
-    client.wait_until(lambda: client.health(stack) == 200, "/healthz recovers by itself")
+    web.wait_until(lambda: web.health(stack) == 200, "/healthz recovers by itself")
 
     # Every worker of both instances held pooled connections to the old server: enough
     # requests that each worker meets its stale ones, and none may fail.
-    def one_round(_):
-        page = client.signed_in_account_page(stack, browser)
+    def one_round():
+        page = web.signed_in_account_page(stack, browser)
         return page.status_code, silent.problem()
 
-    rounds = all_at_once(*[lambda i=i: one_round(i) for i in range(REQUESTS_AFTER_RECOVERY)])
+    rounds = all_at_once(*[one_round] * REQUESTS_AFTER_RECOVERY)
     failed = [outcome for outcome in rounds if outcome != (200, None)]
     assert not failed, f"{len(failed)} of {len(rounds)} failed after recovery: {failed[:3]}"
     assert_rotates(stack, browser.tokens["refresh_token"])
@@ -252,17 +252,17 @@ def key_id(token):
 
 
 def test_key_rotation_on_one_instance_is_published_by_both_at_once(stack, browser):
-    silent = client.SilentSignIn(stack, browser)
+    silent = web.SilentSignIn(stack, browser)
     signed_before = silent.id_token()
     ports = [instance.port for instance in stack.instances]
-    before = [client.jwks_document(stack, port) for port in ports]
+    before = [web.jwks_document(stack, port) for port in ports]
     assert before[0] == before[1]
 
     rotated = stack.flask("lxl", "keys", "rotate", instance=1)
     assert rotated.returncode == 0, rotated.stdout + rotated.stderr
 
     # At once: the JWKS is read from the shared database at every request, never cached.
-    after = [client.jwks_document(stack, port) for port in ports]
+    after = [web.jwks_document(stack, port) for port in ports]
     assert after[0] == after[1]
     new_kids = {key["kid"] for key in after[0]["keys"]} - {key["kid"] for key in before[0]["keys"]}
     assert len(new_kids) == 1, after
@@ -273,7 +273,7 @@ def test_key_rotation_on_one_instance_is_published_by_both_at_once(stack, browse
     # (LXL_CACHE_SECONDS); every token meanwhile verifies all the same.
     silent.reload_keys()
     for port in ports:
-        client.wait_until(lambda: key_id(silent.id_token(port)) in new_kids,
+        web.wait_until(lambda: key_id(silent.id_token(port)) in new_kids,
                           f"the instance on port {port} signs with the new key")
 
 
@@ -301,7 +301,7 @@ def end_grace_window(database, refresh_token):
 
 def race_to_both_instances(stack, refresh_token):
     """POST ``refresh_token`` to each instance's own port at the same moment; the answers."""
-    return all_at_once(*[lambda port=instance.port: client.refresh(stack, refresh_token, port)
+    return all_at_once(*[lambda port=instance.port: web.refresh(stack, refresh_token, port)
                          for instance in stack.instances])
 
 
@@ -355,7 +355,7 @@ def test_a_refresh_token_raced_to_both_instances_within_the_grace_window(
     assert families == [family, family]
 
     end_grace_window(database, presented)
-    assert_refused(client.refresh(stack, presented))
+    assert_refused(web.refresh(stack, presented))
     for tokens in rotated:
         assert_revoked(stack, tokens)
 
@@ -367,8 +367,8 @@ def test_without_a_grace_window_a_refresh_token_raced_to_both_instances_rotates_
     with one new family member; the other finds the token used, answers ``invalid_grant``
     and revokes the family — the winner's new tokens included (RFC 9700 §4.14.2)."""
     with instances_running_with(stack, LXL_REFRESH_GRACE_SECONDS="0"):
-        browser = client.sign_in(stack, EMAIL, PASSWORD)
-        presented = client.consent_and_tokens(stack, browser)["refresh_token"]
+        browser = web.sign_in(stack, EMAIL, PASSWORD)
+        presented = web.consent_and_tokens(stack, browser)["refresh_token"]
         family = family_of(database, presented)
         members_before = family_size(database, family)
 
@@ -392,13 +392,13 @@ def test_a_thousand_concurrent_silent_sign_ins_through_the_proxy_all_succeed(sta
     with mock.patch.dict("os.environ", stack.env):
         users = idp.seed(CONCURRENT_SILENT_SIGN_INS, prefix="concurrent")
     origins = {"idp": stack.idp_origin, "ngo": stack.ngo_origin}
-    before = client.requests_per_instance(stack)
+    before = web.requests_per_instance(stack)
 
-    sent, results, _ = load.fire(users, stack.proxy_port, client.idp_host(stack), origins)
+    sent, results, _ = load.fire(users, stack.proxy_port, stack.idp_host, origins)
 
-    problems = load.check(users, sent, results, client.jwks_document(stack), origins)
+    problems = load.check(users, sent, results, web.jwks_document(stack), origins)
     assert not problems, f"{len(problems)} errors, e.g. {problems[:3]}"
-    after = client.requests_per_instance(stack)
+    after = web.requests_per_instance(stack)
     served = {name: after[name] - before[name] for name in after}
     # Round robin: about half each.
     assert all(count >= CONCURRENT_SILENT_SIGN_INS / 4 for count in served.values()), served

@@ -40,23 +40,17 @@ TOP_LEVEL_HEADERS = {"Sec-Fetch-Dest": "document", "Sec-Fetch-Mode": "navigate",
                      "Sec-Fetch-Site": "same-origin"}
 
 
-def idp_host(stack):
-    """The IdP's ``host:port``, which every request carries as ``Host``."""
-    return urlsplit(stack.idp_origin).netloc
-
-
-def send(stack, method, path, *, port=None, browser=None, frame=False, headers=None,
-         data=None, timeout=TIMEOUT):
+def send(stack, method, path, *, port=None, browser=None, headers=None, data=None,
+         timeout=TIMEOUT):
     """One request to the IdP through the proxy (or to ``port``); return the response.
 
-    With ``browser``, its cookies go along as a browser would send them (in a cross-site
-    frame with ``frame``), and the cookies the answer sets are kept in it. Redirects are
-    not followed: each test looks at them.
+    With ``browser``, its cookies go along as a browser sends them at top level, and the
+    cookies the answer sets are kept in it. Redirects are not followed: each test looks at
+    them.
     """
-    all_headers = {"Host": idp_host(stack), **(idp.FRAME_HEADERS if frame else {}),
-                   **(headers or {})}
+    all_headers = {"Host": stack.idp_host, **(headers or {})}
     if browser is not None:
-        all_headers["Cookie"] = browser.cookie_header(path, cross_site_frame=frame)
+        all_headers["Cookie"] = browser.cookie_header(path, cross_site_frame=False)
     response = requests.request(method, f"http://127.0.0.1:{port or stack.proxy_port}{path}",
                                 headers=all_headers, data=data, allow_redirects=False,
                                 timeout=timeout)
@@ -204,33 +198,35 @@ class SilentSignIn:
 
     def __init__(self, stack, browser):
         self.stack = stack
-        self.side = LxlSide(stack.proxy_port, idp_host(stack), stack.idp_origin,
+        self.side = LxlSide(stack.proxy_port, stack.idp_host, stack.idp_origin,
                             stack.ngo_origin, stack.ngo_origin, [browser])
 
     def _send(self, port):
+        """Send one silent sign-in (to ``port``, else the proxy); the response, and the
+        ``Answer`` bench/compare checks."""
         request = self.side.silent(0)
         began = time.perf_counter()
         response = requests.request(
             request.method, f"http://127.0.0.1:{port or self.stack.proxy_port}{request.path}",
             headers=request.headers, timeout=TIMEOUT)
-        return request, response, Answer(request, response.status_code, response.content,
-                                          began, time.perf_counter())
+        return response, Answer(request, response.status_code, response.content, began,
+                                time.perf_counter())
 
     def response(self, port=None):
-        """Send one silent sign-in (to ``port``, else the proxy); return the raw response."""
-        return self._send(port)[1]
+        """Send one silent sign-in; return the raw response."""
+        return self._send(port)[0]
 
     def problem(self, port=None):
-        """Send one silent sign-in (to ``port``, else the proxy); None if its answer is right:
-        ``logged_in`` with an ID token that verifies, for this browser and request."""
+        """Send one silent sign-in; None if its answer is right: ``logged_in`` with an ID
+        token that verifies, for this browser and this request."""
         try:
-            return self.side.check_silent(self._send(port)[2])
+            return self.side.check_silent(self._send(port)[1])
         except requests.RequestException as error:
             return f"{type(error).__name__}: {error}"
 
     def id_token(self, port=None):
-        """One silent sign-in's ID token, checked like ``problem`` does."""
-        _, response, answer = self._send(port)
+        """Send one silent sign-in; return its ID token, checked as ``problem`` checks it."""
+        response, answer = self._send(port)
         assert (problem := self.side.check_silent(answer)) is None, problem
         return json.loads(idp.AUTHORIZATION.search(response.text).group(1))["id_token"]
 
