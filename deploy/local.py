@@ -42,6 +42,7 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -522,8 +523,8 @@ class Stack:
     def stop(self):
         """Stop every part that runs: the proxy, the instances, then Redis and PostgreSQL."""
         self.proxy.stop()
-        for instance in self.instances:
-            instance.stop()
+        with ThreadPoolExecutor(len(self.instances)) as stopping:  # each waits for its requests
+            list(stopping.map(Instance.stop, self.instances))
         for service in reversed(self.services):
             service.stop()
 
