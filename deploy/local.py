@@ -534,28 +534,22 @@ class Stack:
                               env=self.instances[instance - 1].env, capture_output=True,
                               text=True)
         if check and done.returncode:
-            raise StackError(f"flask --app wsgi {' '.join(args)} failed ({done.returncode}):\n"
-                             f"{done.stdout}{done.stderr}")
+            output = f"{done.stdout}{done.stderr}".strip()
+            # The last line says why (the app's refusal to start, say); the rest is context.
+            raise StackError(f"flask --app wsgi {' '.join(args)} failed ({done.returncode}): "
+                             f"{output.splitlines()[-1] if output else ''}\n\n{output}")
         return done
 
     def status(self):
         """Return one line per part: what it is, whether it runs, where, and its log."""
-        lines = [f"  proxy (HAProxy)    {_state(self.proxy)} {LOOPBACK}:{self.proxy_port}  "
-                 f"log {self.proxy.log}"]
-        for instance in self.instances:
-            lines.append(f"  {instance.name} (gunicorn) {_state(instance)} "
-                         f"{LOOPBACK}:{instance.port}  log {instance.log}")
-        if self.postgres:
-            lines.append(f"  PostgreSQL         {_state(self.postgres)} {LOOPBACK}:"
-                         f"{self.postgres.port}  log {self.postgres.log}")
-        else:
-            lines.append("  PostgreSQL         given by LXL_DATABASE_URL")
-        if self.redis:
-            lines.append(f"  Redis              {_state(self.redis)} {LOOPBACK}:"
-                         f"{self.redis.port}  log {self.redis.log}")
-        else:
-            lines.append("  Redis              given by LXL_REDIS_URL")
-        return "\n".join(lines)
+        rows = [("proxy (HAProxy)", self.proxy, self.proxy_port, self.proxy.log)]
+        rows += [(f"{i.name} (gunicorn)", i, i.port, i.log) for i in self.instances]
+        rows += [(name, service, service.port, service.log) if service else (name, None, None, None)
+                 for name, service in (("PostgreSQL", self.postgres), ("Redis", self.redis))]
+        return "\n".join(
+            f"  {name:<21}{_state(part)} {LOOPBACK}:{port}  log {log}" if part else
+            f"  {name:<21}given by LXL_{'DATABASE' if name == 'PostgreSQL' else 'REDIS'}_URL"
+            for name, part, port, log in rows)
 
     def _ports(self, port):
         """The ports of every part: those this state directory used before, else free ones."""
