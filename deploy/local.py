@@ -359,6 +359,7 @@ class Proxy:
         self.pidfile = stack.state_dir / "proxy.pid"
         self.log = stack.state_dir / "proxy.log"
         self.admin_socket = stack.state_dir / "proxy.sock"
+        self._process = None
 
     @property
     def pid(self):
@@ -379,7 +380,7 @@ class Proxy:
         haproxy = _debian_binary("haproxy", "haproxy", "/usr/sbin/haproxy")
         self.config.write_text(self._configuration())
         _check_output([haproxy, "-c", "-q", "-f", self.config], "Checking haproxy.cfg")
-        process = _spawn([haproxy, "-f", self.config], self.log)
+        process = self._process = _spawn([haproxy, "-f", self.config], self.log)
         self.pidfile.write_text(f"{process.pid}\n")
 
         def answers():
@@ -394,6 +395,9 @@ class Proxy:
         pid = self.pid
         if pid is not None:
             _terminate(pid, "HAProxy", signal.SIGUSR1)  # soft stop; see hard-stop-after
+        if self._process is not None:
+            self._process.wait()  # this process started it: collect its exit status
+            self._process = None
 
     def set_server_state(self, instance, state):
         """Set ``instance``'s state in HAProxy: ``ready``, ``drain`` or ``maint``."""
