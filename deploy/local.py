@@ -107,7 +107,11 @@ def _terminate(pid, name, signum=signal.SIGTERM):
     except ProcessLookupError:
         pass
     except StackError:
-        os.kill(pid, signal.SIGKILL)
+        # Each part leads its own process group (a gunicorn master and its workers).
+        if os.getpgid(pid) == pid:
+            os.killpg(pid, signal.SIGKILL)
+        else:
+            os.kill(pid, signal.SIGKILL)
         _wait_until(lambda: not _running(pid), 5, f"{name} (pid {pid}) being killed")
 
 
