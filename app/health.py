@@ -86,7 +86,8 @@ def _redis_answers():
 def service_unavailable(error):
     """Answer an outage of ``error``'s service with a 503 in the endpoint's language."""
     service = unavailable_service(error)
-    current_app.logger.warning("Answered 503: the %s is unavailable (%s).", service,
+    # The exception's class only: a driver's message may carry a connection string.
+    current_app.logger.warning("Answered 503: %s is unavailable (%s).", SERVICE_NAMES[service],
                                type(error).__name__)
     # Whatever the session held stays as it was: no write is tried while a service is
     # down, and the page renders without one (a session Redis could not open is None).

@@ -42,6 +42,7 @@ import socket
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -106,7 +107,11 @@ def _terminate(pid, name, signum=signal.SIGTERM):
     except ProcessLookupError:
         pass
     except StackError:
-        os.kill(pid, signal.SIGKILL)
+        # Each part leads its own process group (a gunicorn master and its workers).
+        if os.getpgid(pid) == pid:
+            os.killpg(pid, signal.SIGKILL)
+        else:
+            os.kill(pid, signal.SIGKILL)
         _wait_until(lambda: not _running(pid), 5, f"{name} (pid {pid}) being killed")
 
 
@@ -358,6 +363,7 @@ class Proxy:
         self.pidfile = stack.state_dir / "proxy.pid"
         self.log = stack.state_dir / "proxy.log"
         self.admin_socket = stack.state_dir / "proxy.sock"
+        self._process = None
 
     @property
     def pid(self):
@@ -378,7 +384,7 @@ class Proxy:
         haproxy = _debian_binary("haproxy", "haproxy", "/usr/sbin/haproxy")
         self.config.write_text(self._configuration())
         _check_output([haproxy, "-c", "-q", "-f", self.config], "Checking haproxy.cfg")
-        process = _spawn([haproxy, "-f", self.config], self.log)
+        process = self._process = _spawn([haproxy, "-f", self.config], self.log)
         self.pidfile.write_text(f"{process.pid}\n")
 
         def answers():
@@ -393,6 +399,9 @@ class Proxy:
         pid = self.pid
         if pid is not None:
             _terminate(pid, "HAProxy", signal.SIGUSR1)  # soft stop; see hard-stop-after
+        if self._process is not None:
+            self._process.wait()  # this process started it: collect its exit status
+            self._process = None
 
     def set_server_state(self, instance, state):
         """Set ``instance``'s state in HAProxy: ``ready``, ``drain`` or ``maint``."""
@@ -522,8 +531,8 @@ class Stack:
     def stop(self):
         """Stop every part that runs: the proxy, the instances, then Redis and PostgreSQL."""
         self.proxy.stop()
-        for instance in self.instances:
-            instance.stop()
+        with ThreadPoolExecutor(len(self.instances)) as stopping:  # each waits for its requests
+            list(stopping.map(Instance.stop, self.instances))
         for service in reversed(self.services):
             service.stop()
 
@@ -533,28 +542,22 @@ class Stack:
                               env=self.instances[instance - 1].env, capture_output=True,
                               text=True)
         if check and done.returncode:
-            raise StackError(f"flask --app wsgi {' '.join(args)} failed ({done.returncode}):\n"
-                             f"{done.stdout}{done.stderr}")
+            output = f"{done.stdout}{done.stderr}".strip()
+            # The last line says why (the app's refusal to start, say); the rest is context.
+            raise StackError(f"flask --app wsgi {' '.join(args)} failed ({done.returncode}): "
+                             f"{output.splitlines()[-1] if output else ''}\n\n{output}")
         return done
 
     def status(self):
         """Return one line per part: what it is, whether it runs, where, and its log."""
-        lines = [f"  proxy (HAProxy)    {_state(self.proxy)} {LOOPBACK}:{self.proxy_port}  "
-                 f"log {self.proxy.log}"]
-        for instance in self.instances:
-            lines.append(f"  {instance.name} (gunicorn) {_state(instance)} "
-                         f"{LOOPBACK}:{instance.port}  log {instance.log}")
-        if self.postgres:
-            lines.append(f"  PostgreSQL         {_state(self.postgres)} {LOOPBACK}:"
-                         f"{self.postgres.port}  log {self.postgres.log}")
-        else:
-            lines.append("  PostgreSQL         given by LXL_DATABASE_URL")
-        if self.redis:
-            lines.append(f"  Redis              {_state(self.redis)} {LOOPBACK}:"
-                         f"{self.redis.port}  log {self.redis.log}")
-        else:
-            lines.append("  Redis              given by LXL_REDIS_URL")
-        return "\n".join(lines)
+        rows = [("proxy (HAProxy)", self.proxy, self.proxy_port, self.proxy.log)]
+        rows += [(f"{i.name} (gunicorn)", i, i.port, i.log) for i in self.instances]
+        rows += [(name, service, service.port, service.log) if service else (name, None, None, None)
+                 for name, service in (("PostgreSQL", self.postgres), ("Redis", self.redis))]
+        return "\n".join(
+            f"  {name:<21}{_state(part)} {LOOPBACK}:{port}  log {log}" if part else
+            f"  {name:<21}given by LXL_{'DATABASE' if name == 'PostgreSQL' else 'REDIS'}_URL"
+            for name, part, port, log in rows)
 
     def _ports(self, port):
         """The ports of every part: those this state directory used before, else free ones."""
