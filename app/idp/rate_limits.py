@@ -57,7 +57,21 @@ def client_address():
     return request.remote_addr or "unknown"
 
 
-limiter = Limiter(client_address)
+class DeclaredLimitsOnly(Limiter):
+    """Flask-Limiter, checking a request only where this module declares a limit.
+
+    Every limit here is a view's decorator (checked in the view's wrapper) or counted by
+    hand. The extension also checks every request before its view, looking for default and
+    application limits, which this app has none of: on the silent frames, authorization and
+    discovery that pass found nothing, for about 45 µs of CPU each (2 % of a silent sign-in).
+    """
+
+    def init_app(self, app):
+        super().init_app(app)
+        app.before_request_funcs[None].remove(self._check_request_limit)
+
+
+limiter = DeclaredLimitsOnly(client_address)
 
 
 class TooManyFailures(TooManyRequests):
