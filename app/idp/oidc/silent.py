@@ -18,6 +18,7 @@ from flask import request
 from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
 
+from ... import database
 from ...extensions import db
 from .. import accounts, consents, prompt_cooldowns
 from ..models import AutoSelectOptOut, Consent
@@ -127,8 +128,8 @@ def _opted_out_and_granted(user, client_id):
 
     ``is_opted_out`` and ``consents.find`` in one query: the silent verdict needs both.
     """
-    return db.session.execute(_OPTED_OUT_AND_GRANTED,
-                              {"user_id": user.id, "client_id": client_id}).one()
+    return database.execute(_OPTED_OUT_AND_GRANTED,
+                            {"user_id": user.id, "client_id": client_id}).one()
 
 
 def _of_user_at_client(model):
