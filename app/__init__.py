@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 
-from . import config, database, loopback, sessions, sites
+from . import config, database, health, loopback, proxy, sessions, sites
 from .extensions import csrf, db, migrate
 from .request import Request
 
@@ -18,6 +18,7 @@ def create_app(test_config=None):
     app.request_class = Request
     config.load_config(app, test_config)
     loopback.init_app(app)
+    proxy.init_app(app)
 
     db.init_app(app)
     database.init_app(app)
@@ -25,6 +26,7 @@ def create_app(test_config=None):
     csrf.init_app(app)
     sessions.init_app(app, db)
     sites.init_app(app)
+    health.init_app(app)
     app.register_error_handler(CSRFError, _csrf_error)
 
     from .idp import bp as idp_bp, caches, cli, cors, mail, rate_limits

@@ -9,6 +9,11 @@ import secrets
 import sys
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
+
+from sqlalchemy.engine import make_url
+
+from .loopback import is_loopback_origin
 
 # CONTRACT.md demo data: the sample NGO site's client at the IdP, its code-flow redirect
 # path, and the path its pages post credentials to (the SDK's login_uri, also a redirect URI
@@ -18,12 +23,33 @@ DEMO_CLIENT_ID = "ngo-demo"
 NGO_CALLBACK_PATH = "/auth/callback"
 NGO_CREDENTIAL_PATH = "/auth/credential"
 
+# ``LXL_ENV``: ``development`` (the default: one machine, the embedded defaults) or
+# ``production`` (several instances behind a proxy; ``check_production`` says what it needs).
+ENVIRONMENTS = ("development", "production")
+PRODUCTION = "production"
+# How long a request waits for Redis or for a new PostgreSQL connection before the outage
+# is answered with a 503 (app/health.py): a down service must not hold every thread.
+SERVICE_TIMEOUT_SECONDS = 2
+# The shortest LXL_SECRET_KEY production accepts (token_urlsafe(48) gives 64).
+SECRET_KEY_MIN_LENGTH = 32
+MAKE_SECRET = "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+
 
 def load_config(app, test_config=None):
     """Fill ``app.config`` from defaults, the environment, then ``test_config``."""
     port = started_port()
     redis_url = os.environ.get("LXL_REDIS_URL")
+    environment = os.environ.get("LXL_ENV", "development")
+    if environment not in ENVIRONMENTS:
+        raise RuntimeError(f"LXL_ENV={environment!r} is neither of {', '.join(ENVIRONMENTS)}: "
+                           "set one of them, or unset it for development.")
+    production = environment == PRODUCTION
     app.config.from_mapping(
+        LXL_ENV=environment,
+        LXL_REDIS_URL=redis_url,
+        # Proxies in front of the app whose X-Forwarded-For/-Proto/-Host it trusts
+        # (app/proxy.py): one in production (the proxy on the same machine), none otherwise.
+        LXL_PROXY_HOPS=int(os.environ.get("LXL_PROXY_HOPS", "1" if production else "0")),
         LXL_IDP_ORIGIN=os.environ.get("LXL_IDP_ORIGIN", f"http://id.localhost:{port}"),
         LXL_NGO_ORIGIN=os.environ.get("LXL_NGO_ORIGIN", f"http://ngo.localhost:{port}"),
         # Plain HTTP for the authorization server, on loopback names only (app/loopback.py):
@@ -58,7 +84,9 @@ def load_config(app, test_config=None):
         SQLALCHEMY_DATABASE_URI=os.environ.get(
             "LXL_DATABASE_URL", f"sqlite:///{Path(app.instance_path) / 'lxl.db'}"
         ),
-        SECRET_KEY=os.environ.get("LXL_SECRET_KEY") or _instance_secret(app),
+        # Production never makes its own: every instance must sign with the same key.
+        SECRET_KEY=os.environ.get("LXL_SECRET_KEY") or (None if production
+                                                         else _instance_secret(app)),
         SESSION_TYPE=os.environ.get("LXL_SESSION_TYPE", "sqlalchemy"),
         SESSION_PERMANENT=False,
         SESSION_COOKIE_HTTPONLY=True,
@@ -76,6 +104,12 @@ def load_config(app, test_config=None):
         RATELIMIT_STORAGE_URI=os.environ.get("LXL_RATELIMIT_STORAGE_URL") or redis_url
         or "memory://",
         RATELIMIT_STRATEGY="moving-window",
+        # While the counts' storage (Redis) is down, rate limits fail closed: a count that
+        # cannot be taken raises, and the request is answered 503 (app/health.py) — never
+        # let through uncounted, never counted per process. Redis also holds the signed-in
+        # sessions, so a sign-in could not complete meanwhile anyway.
+        RATELIMIT_SWALLOW_ERRORS=False,
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=False,
         LXL_RATELIMIT_PASSWORD_FAILURES_PER_ACCOUNT="10 per 15 minutes",
         LXL_RATELIMIT_PASSWORD_FAILURES_PER_ADDRESS="50 per 15 minutes",
         LXL_RATELIMIT_SIGN_UPS_PER_ADDRESS="20 per hour",
@@ -89,11 +123,66 @@ def load_config(app, test_config=None):
     if redis_url:
         import redis
 
-        app.config.update(SESSION_TYPE="redis", SESSION_REDIS=redis.from_url(redis_url))
+        app.config.update(SESSION_TYPE="redis",
+                          SESSION_REDIS=redis.from_url(redis_url, **redis_options()))
     if test_config:
         app.config.update(test_config)
+    if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://")):
+        app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", redis_options())
+    if make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() == "postgresql":
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {
+            # A pooled connection that a PostgreSQL restart closed is found and replaced
+            # before use, so recovery after a restart needs nothing and shows no error.
+            "pool_pre_ping": True,
+            "connect_args": {"connect_timeout": SERVICE_TIMEOUT_SECONDS},
+        })
     # One setting, two readers: Flask's permanent cookies and Flask-Session's stored rows.
     app.config["PERMANENT_SESSION_LIFETIME"] = app.config["LXL_SESSION_LIFETIME"]
+    if app.config["LXL_ENV"] == PRODUCTION:
+        check_production(app.config)
+
+
+def redis_options():
+    """Return the options of every Redis client: fail fast while Redis is down.
+
+    A short timeout, and one immediate retry (a pooled connection that a Redis restart
+    closed fails once, then the retry reconnects) instead of redis-py's default three
+    with back-off of up to ten seconds, which would hold a request thread meanwhile.
+    """
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    return {"socket_timeout": SERVICE_TIMEOUT_SECONDS,
+            "socket_connect_timeout": SERVICE_TIMEOUT_SECONDS,
+            "retry": Retry(NoBackoff(), 1)}
+
+
+def check_production(config):
+    """Refuse to start in production mode without what several instances must share.
+
+    Raise ``RuntimeError`` naming the setting and how to fix it.
+    """
+    secret = config.get("SECRET_KEY")
+    if not secret or len(secret) < SECRET_KEY_MIN_LENGTH:
+        raise RuntimeError(
+            "LXL_ENV=production needs LXL_SECRET_KEY: the same random value, at least "
+            f"{SECRET_KEY_MIN_LENGTH} characters, on every instance (sessions signed by one "
+            f"are read by another). Make one with {MAKE_SECRET} and keep it secret.")
+    for name in ("LXL_IDP_ORIGIN", "LXL_NGO_ORIGIN"):
+        origin = config[name]
+        if urlsplit(origin).scheme != "https" and not is_loopback_origin(origin):
+            raise RuntimeError(
+                f"{name}={origin!r}: in production every origin that is not a loopback name "
+                f"(*.localhost) must use https. Set {name}=https://… and terminate TLS in "
+                "the proxy in front.")
+    if make_url(config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() != "postgresql":
+        raise RuntimeError(
+            "LXL_ENV=production needs PostgreSQL, which every instance shares: set "
+            "LXL_DATABASE_URL=postgresql+psycopg://USER:PASSWORD@HOST:5432/DATABASE.")
+    if not config.get("LXL_REDIS_URL"):
+        raise RuntimeError(
+            "LXL_ENV=production needs Redis for sessions and rate-limit counts, which every "
+            "instance shares: set LXL_REDIS_URL=redis://HOST:6379/0.")
 
 
 def started_port():

@@ -33,7 +33,6 @@ import datetime
 import json
 import os
 import platform
-import re
 import shlex
 import shutil
 import signal
@@ -50,6 +49,7 @@ sys.path.insert(0, str(ROOT))
 from bench import idp  # noqa: E402
 from bench.compare import generator  # noqa: E402
 from bench.compare.sides import Browser, LxlSide, ReferenceSide  # noqa: E402
+from deploy import gunicorn  # noqa: E402
 
 OIDC_PROVIDER = "oidc-provider@9.13.3"
 LAUNCHER = Path(__file__).with_name("reference-op.mjs")
@@ -70,25 +70,10 @@ ENDPOINTS = {  # the phases, as the table names them (bench/README.md says what 
 def production_gunicorn_options(workers=None):
     """Return the options of README.md's production gunicorn command, less address and app.
 
-    The README is the one place the production command is written; the bench reads it there.
+    The README is the one place the production command is written (deploy/gunicorn.py reads
+    it there for this bench and for bin/production).
     """
-    readme = (ROOT / "README.md").read_text()
-    section = re.search(r"^## Production\n(.*?)(?=^## |\Z)", readme, re.S | re.M)
-    command = section and re.search(r"^(gunicorn (?:.*\\\n)*.*)$", section.group(1), re.M)
-    if not command:
-        raise SystemExit("README.md's Production section shows no `gunicorn … wsgi:app` "
-                         "command: write it there; bench/compare starts the IdP with it.")
-    words = shlex.split(command.group(1).replace("\\\n", " "))[1:]
-    if words[-1:] != ["wsgi:app"]:
-        raise SystemExit(f"README.md's gunicorn command must end with wsgi:app: {words}")
-    options, skip = [], False
-    for word in words[:-1]:
-        if skip:
-            skip = False
-        elif word in ("-b", "--bind"):
-            skip = True  # the bench binds 127.0.0.1 on a free port
-        elif not word.startswith("--bind="):
-            options.append(word)
+    options = gunicorn.production_options()
     if workers is not None:
         options = _replace_option(options, ("-w", "--workers"), str(workers))
     return options

@@ -1,0 +1,134 @@
+"""The services the app needs, PostgreSQL (or SQLite) and Redis: ``/healthz``, and 503s.
+
+- ``GET /healthz`` on the IdP host checks both — ``SELECT 1`` on a pooled connection and,
+  when Redis is configured, ``PING`` — and answers 200 ``{"status": "ok", …}`` or 503
+  ``{"status": "unavailable", "database": "down", …}`` naming what is down. It is never
+  cached, counted by no rate limit and reads no session, so a proxy may ask every second.
+- While a service is down, a request that needs it is answered 503 with ``Retry-After``,
+  never a 500 with a traceback: OAuth JSON ``temporarily_unavailable`` (RFC 6749 §4.1.2.1)
+  from the endpoints clients call with tokens (and from client-check, readable by any
+  origin like its other answers), an HTML page from every other page and frame.
+  Nothing is written to the session meanwhile. The app recovers by itself when the service
+  is back: a stale pooled database connection is replaced before use (``pool_pre_ping``,
+  app/config.py), and Redis clients reconnect on their next command.
+
+Rate limits fail closed while Redis is down (app/config.py says why): their counts raise
+the same Redis errors, and so answer 503 too.
+"""
+
+import psycopg
+import redis
+import sqlalchemy.exc
+from flask import current_app, jsonify, render_template, request
+from flask.globals import request_ctx
+from sqlalchemy import text
+from werkzeug.exceptions import InternalServerError
+
+from .extensions import db
+from .sites import origin_host
+
+# How long a client should wait before trying again: Redis and PostgreSQL restart in seconds.
+RETRY_AFTER_SECONDS = 5
+# The endpoints OAuth clients call with tokens or credentials; they speak OAuth JSON.
+OAUTH_JSON_PATHS = ("/oidc/token", "/oidc/userinfo", "/oidc/revoke")
+# The SDK's fetch, which any origin may read (CONTRACT.md), so it can tell an outage.
+PUBLIC_JSON_PATHS = ("/oidc/client-check",)
+NO_STORE = {"Cache-Control": "no-store"}
+SERVICE_NAMES = {"database": "the database", "redis": "Redis"}
+
+REDIS_OUTAGES = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+
+
+def unavailable_service(error):
+    """Return ``"database"`` or ``"redis"`` if ``error`` means that service is down, else None.
+
+    The database is down when no pooled connection could be had in time, when SQLAlchemy
+    found the connection dead, or when PostgreSQL refused or dropped it (psycopg's
+    ``OperationalError``: refused, shutting down, starting up). SQLite's own
+    ``OperationalError`` also means a missing table or bad SQL: a bug, which stays a 500.
+    """
+    if isinstance(error, REDIS_OUTAGES):
+        return "redis"
+    if isinstance(error, sqlalchemy.exc.TimeoutError) or (
+            isinstance(error, sqlalchemy.exc.DBAPIError) and (
+                error.connection_invalidated or isinstance(error.orig, psycopg.OperationalError))):
+        return "database"
+    return None
+
+
+def healthz():
+    """Check the database and Redis; 200 when both answer, else 503 naming what is down."""
+    checks = {"database": _database_answers()}
+    if current_app.config.get("LXL_REDIS_URL"):
+        checks["redis"] = _redis_answers()
+    healthy = all(checks.values())
+    body = {"status": "ok" if healthy else "unavailable",
+            **{name: "ok" if up else "down" for name, up in checks.items()}}
+    return jsonify(body), 200 if healthy else 503, NO_STORE
+
+
+def _database_answers():
+    try:
+        with db.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return True
+    except sqlalchemy.exc.SQLAlchemyError:
+        return False
+
+
+def _redis_answers():
+    try:
+        return bool(current_app.config["SESSION_REDIS"].ping())
+    except redis.exceptions.RedisError:
+        return False
+
+
+def service_unavailable(error):
+    """Answer an outage of ``error``'s service with a 503 in the endpoint's language."""
+    service = unavailable_service(error)
+    # The exception's class only: a driver's message may carry a connection string.
+    current_app.logger.warning("Answered 503: %s is unavailable (%s).", SERVICE_NAMES[service],
+                               type(error).__name__)
+    # Whatever the session held stays as it was: no write is tried while a service is
+    # down, and the page renders without one (a session Redis could not open is None).
+    # (Flask 3.1 keeps it in `_session`; its `session` property has no setter.)
+    request_ctx._session = current_app.session_interface.make_null_session(current_app)
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS), **NO_STORE}
+    if request.path in (*OAUTH_JSON_PATHS, *PUBLIC_JSON_PATHS):
+        if request.path in PUBLIC_JSON_PATHS:
+            headers["Access-Control-Allow-Origin"] = "*"
+        return jsonify(error="temporarily_unavailable", error_description=(
+            f"{SERVICE_NAMES[service].capitalize()} is unavailable: retry after "
+            f"{RETRY_AFTER_SECONDS} seconds.")), 503, headers
+    page = render_template("error.html", title="Temporarily unavailable", message=(
+        "LxL ID cannot answer right now. Nothing you did caused this: please try again in "
+        "a moment."), error="temporarily_unavailable")
+    return page, 503, headers
+
+
+def server_error(error):
+    """Answer a 500 whose cause is an outage as that outage's 503; any other as a 500.
+
+    Flask sends an exception raised outside the view (opening or saving a session on
+    Redis) here, not to the handlers registered for its class.
+    """
+    cause = getattr(error, "original_exception", None)
+    if cause is not None and unavailable_service(cause):
+        return service_unavailable(cause)
+    return error
+
+
+def init_app(app):
+    """Serve ``/healthz`` on the IdP host; answer outages with 503s."""
+    app.add_url_rule("/healthz", "healthz", healthz,
+                     host=origin_host(app.config["LXL_IDP_ORIGIN"]))
+    for outage in (*REDIS_OUTAGES, sqlalchemy.exc.TimeoutError, sqlalchemy.exc.DBAPIError):
+        app.register_error_handler(outage, _outage_or_raise)
+    app.register_error_handler(InternalServerError, server_error)
+
+
+def _outage_or_raise(error):
+    """Answer a view's outage as a 503; re-raise any other database error (a real bug)."""
+    if unavailable_service(error):
+        return service_unavailable(error)
+    raise error

@@ -1,0 +1,35 @@
+"""The production gunicorn command, read from the one place it is written: README.md.
+
+The README's Production section shows the command an operator runs on every instance;
+``bin/production`` (deploy/local.py) and ``bench/compare`` start gunicorn with its options,
+so that what is documented, what runs locally and what is measured are the same.
+"""
+
+import re
+import shlex
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = "wsgi:app"
+
+
+def production_options(readme=ROOT / "README.md"):
+    """Return the options of README.md's production gunicorn command, less address and app."""
+    text = Path(readme).read_text()
+    section = re.search(r"^## Production\n(.*?)(?=^## |\Z)", text, re.S | re.M)
+    command = section and re.search(r"^(gunicorn (?:.*\\\n)*.*)$", section.group(1), re.M)
+    if not command:
+        raise SystemExit(f"{readme}'s Production section shows no `gunicorn … {APP}` command: "
+                         "write it there; bin/production and bench/compare start it.")
+    words = shlex.split(command.group(1).replace("\\\n", " "))[1:]
+    if words[-1:] != [APP]:
+        raise SystemExit(f"{readme}'s gunicorn command must end with {APP}: {words}")
+    options, skip = [], False
+    for word in words[:-1]:
+        if skip:
+            skip = False
+        elif word in ("-b", "--bind"):
+            skip = True  # each caller binds its own address
+        elif not word.startswith("--bind="):
+            options.append(word)
+    return options

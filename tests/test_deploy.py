@@ -1,0 +1,67 @@
+"""bin/production's pieces that need no running service: the gunicorn command, the secret."""
+
+import os
+import stat
+
+import pytest
+
+from deploy import gunicorn, local
+
+
+def test_the_production_options_are_the_readmes_command():
+    assert gunicorn.production_options() == [
+        "--workers", "4", "--worker-class", "gthread", "--threads", "32"]
+
+
+def test_a_readme_without_the_command_is_refused_with_what_to_write(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text("# LxL ID\n\n## Production\n\nRun it somehow.\n\n## Next\n\n"
+                      "gunicorn --workers 2 wsgi:app\n")
+    with pytest.raises(SystemExit, match="Production section shows no `gunicorn"):
+        gunicorn.production_options(readme)
+
+
+@pytest.fixture
+def environ(monkeypatch):
+    for name in ("LXL_SECRET_KEY", "LXL_IDP_ORIGIN", "LXL_NGO_ORIGIN", "LXL_DATABASE_URL",
+                 "LXL_REDIS_URL"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def test_a_loopback_stack_makes_its_secret_once_readable_by_its_owner_only(environ, tmp_path):
+    first = local.Stack(tmp_path, port=5999)
+    secret_file = tmp_path / "secret_key"
+    assert stat.S_IMODE(os.stat(secret_file).st_mode) == 0o600
+    assert first.env["LXL_SECRET_KEY"] == secret_file.read_text() != ""
+    assert local.Stack(tmp_path).env["LXL_SECRET_KEY"] == first.env["LXL_SECRET_KEY"]
+
+
+def test_a_stack_on_public_origins_needs_the_secret_given(environ, tmp_path):
+    environ.setenv("LXL_IDP_ORIGIN", "https://id.example.test")
+    environ.setenv("LXL_NGO_ORIGIN", "https://ngo.example.test")
+    with pytest.raises(local.StackError, match="Set LXL_SECRET_KEY"):
+        local.Stack(tmp_path)
+    assert not (tmp_path / "secret_key").exists()
+    environ.setenv("LXL_SECRET_KEY", "given-" * 8)
+    assert local.Stack(tmp_path).env["LXL_SECRET_KEY"] == "given-" * 8
+
+
+def test_each_part_keeps_its_port_across_stacks_of_one_state_directory(environ, tmp_path):
+    first = local.Stack(tmp_path, port=5999)
+    again = local.Stack(tmp_path)
+    assert again.proxy_port == 5999 and again.idp_origin == "http://id.localhost:5999"
+    assert [i.port for i in again.instances] == [i.port for i in first.instances]
+    assert again.postgres.port == first.postgres.port and again.redis.port == first.redis.port
+
+
+def test_given_services_are_used_not_started(environ, tmp_path):
+    database, cache = ("postgresql+psycopg://lxl@db.example.test/lxl",
+                       "redis://cache.example.test:6379/3")
+    environ.setenv("LXL_DATABASE_URL", database)
+    environ.setenv("LXL_REDIS_URL", cache)
+    stack = local.Stack(tmp_path)
+    assert stack.postgres is None and stack.redis is None and stack.services == []
+    assert stack.instances[1].env["LXL_DATABASE_URL"] == stack.database_url == database
+    assert stack.env["LXL_REDIS_URL"] == stack.redis_url == cache
+    assert stack.env["LXL_ENV"] == "production"

@@ -1,0 +1,144 @@
+"""``GET /healthz``, and a clear 503 — never a 500 with a traceback — while a service is down.
+
+"Down" is a URL on a loopback port nothing listens on: no Redis or PostgreSQL is needed.
+"""
+
+import secrets
+
+import pytest
+import redis
+
+from app import create_app
+from app.config import redis_options
+from deploy.local import free_port
+from tests.conftest import TEST_CONFIG
+from tests.helpers import CLIENT_ID, IDP, NGO, PASSWORD, csrf_token, refresh
+
+CHECK_SESSION = f"{IDP}/oidc/iframe/check_session?client_id={CLIENT_ID}&origin={NGO}"
+
+
+def closed_redis_url():
+    return f"redis://127.0.0.1:{free_port()}/0"
+
+
+def redis_down(url):
+    """The configuration of an app whose Redis (sessions and rate-limit counts) is down.
+
+    Exceptions raised outside a view (opening a session) reach the app's 500 handler as in
+    production, instead of propagating into the test.
+    """
+    return dict(LXL_REDIS_URL=url, SESSION_TYPE="redis",
+                SESSION_REDIS=redis.from_url(url, **redis_options()),
+                RATELIMIT_STORAGE_URI=url, PROPAGATE_EXCEPTIONS=False)
+
+
+@pytest.fixture
+def down_app(make_app):
+    """An app on SQLite whose Redis is down."""
+    return make_app(**redis_down(closed_redis_url()))
+
+
+def signed_in_cookie(http):
+    """Present a server-side session id, as a signed-in browser does (a value without a dot)."""
+    http.set_cookie("lxl_session", secrets.token_urlsafe(32), domain="id.localhost")
+
+
+def assert_unavailable_page(response):
+    assert response.status_code == 503 and response.mimetype == "text/html"
+    assert response.headers["Retry-After"] == "5"
+    assert "Temporarily unavailable" in response.text and "Traceback" not in response.text
+    assert "Set-Cookie" not in response.headers
+
+
+def assert_unavailable_json(response, service):
+    assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.json["error"] == "temporarily_unavailable"
+    assert response.json["error_description"].startswith(f"{service} is unavailable")
+
+
+# --- /healthz ------------------------------------------------------------------------------
+
+def test_healthz_says_ok_when_the_database_answers(http):
+    response = http.get(f"{IDP}/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok", "database": "ok"}
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "Set-Cookie" not in response.headers and "Vary" not in response.headers
+
+
+def test_healthz_is_served_on_the_idp_host_only(http):
+    assert http.get(f"{NGO}/healthz").status_code == 404
+
+
+def test_healthz_names_redis_when_it_is_down(down_app):
+    response = down_app.test_client().get(f"{IDP}/healthz")
+    assert response.status_code == 503
+    assert response.json == {"status": "unavailable", "database": "ok", "redis": "down"}
+
+
+@pytest.fixture
+def everything_down_app():
+    """An app whose PostgreSQL and Redis are both down (production's backends)."""
+    url = closed_redis_url()
+    return create_app({**TEST_CONFIG, **redis_down(url),
+                       "SQLALCHEMY_DATABASE_URI": f"postgresql+psycopg://lxl@127.0.0.1:"
+                                                  f"{free_port()}/lxl"})
+
+
+def test_healthz_names_the_database_when_it_is_down(everything_down_app):
+    response = everything_down_app.test_client().get(f"{IDP}/healthz")
+    assert response.status_code == 503
+    assert response.json == {"status": "unavailable", "database": "down", "redis": "down"}
+
+
+# --- Redis down ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("url", [f"{IDP}/account", CHECK_SESSION])
+def test_a_signed_in_page_or_frame_answers_503_while_redis_is_down(down_app, url):
+    http = down_app.test_client()
+    signed_in_cookie(http)
+    assert_unavailable_page(http.get(url))
+
+
+def test_the_token_endpoint_answers_oauth_json_503_while_redis_is_down(down_app):
+    # Its rate limit cannot count (fails closed), so no grant is even looked at.
+    assert_unavailable_json(refresh(down_app.test_client(), "any-refresh-token"), "Redis")
+
+
+def test_client_check_answers_json_any_origin_may_read_while_redis_is_down(down_app):
+    response = down_app.test_client().get(
+        f"{IDP}/oidc/client-check?client_id={CLIENT_ID}&origin={NGO}")
+    assert_unavailable_json(response, "Redis")
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+@pytest.mark.parametrize("password", ["wrong-wrong-wrong", PASSWORD])
+def test_passwords_are_not_checked_while_rate_limits_cannot_count(make_app, password):
+    """Rate limits fail closed: without Redis, no password is tried, right or wrong."""
+    app = make_app(RATELIMIT_STORAGE_URI=closed_redis_url())  # sessions stay on SQLite
+    http = app.test_client()
+    form = http.get(f"{IDP}/signin")
+    response = http.post(f"{IDP}/signin", data={
+        "csrf_token": csrf_token(form.text), "email": "ada@example.org", "password": password})
+    assert_unavailable_page(response)
+    assert http.get(f"{IDP}/account").status_code == 302  # not signed in: to the sign-in form
+
+
+# --- the database down ---------------------------------------------------------------------
+
+def test_userinfo_answers_oauth_json_503_while_the_database_is_down(everything_down_app):
+    response = everything_down_app.test_client().get(
+        f"{IDP}/oidc/userinfo", headers={"Authorization": "Bearer any-access-token"})
+    assert_unavailable_json(response, "The database")
+
+
+def test_a_frame_answers_503_while_the_database_is_down(everything_down_app):
+    assert_unavailable_page(everything_down_app.test_client().get(CHECK_SESSION))
+
+
+def test_a_database_error_that_is_no_outage_stays_a_500(tmp_path):
+    """A missing table is a bug to see in the logs, not an outage to wait out."""
+    app = create_app({**TEST_CONFIG, "PROPAGATE_EXCEPTIONS": False,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'empty.db'}"})
+    assert app.test_client().get(CHECK_SESSION).status_code == 500
