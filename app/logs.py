@@ -16,9 +16,11 @@ Every line is one JSON object (or, on a terminal, the same fields as text) writt
   is not included). ``client_id`` appears when the request names a client (its query, its
   already-parsed form, or the user name of HTTP Basic credentials); ``user`` when the request
   acted for someone (an event below named them).
-- a protocol event, where it happens (``event(name, **fields)``): ``silent_signin``
-  (``outcome`` ``credential``, ``logged_out`` with the ``reason`` of oidc/reasons.py, or
-  ``error`` with the OAuth ``error``), ``consent_granted``, ``consent_withdrawn``,
+- a protocol event, where it happens (``event(name, **fields)``): ``silent_signin`` — one
+  per ``prompt=none`` request, at ``/oidc/authorize`` or in the status frame — (``outcome``
+  ``credential``; ``logged_out`` with the ``reason`` of oidc/reasons.py, including
+  ``third_party_cookies_blocked``, where the frame says ``unknown``; or ``error`` with the
+  OAuth ``error`` of a malformed request), ``consent_granted``, ``consent_withdrawn``,
   ``refresh_rotated``, ``refresh_reuse_detected``, ``code_reuse_detected``, ``logout``,
   ``rate_limited`` (which ``limit``: its rate, or the app's own exception for it),
   ``key_rotated`` (``kid``), ``frame_refused`` (``reason``), and the One-Tap card's ``card``

@@ -131,8 +131,8 @@ def test_a_proxys_request_id_is_kept_and_echoed(http, lines):
     assert lines("request")[-1]["request_id"] == "7F000001:C5A6_0001"
 
 
-@pytest.mark.parametrize("incoming", [None, "", "x" * 65, "has space", 'quote"d', "<b>", "tab\there",
-                                      "é"])
+@pytest.mark.parametrize("incoming", [None, "", "x" * 65, "has space", 'quote"d', "<b>",
+                                      "tab\there", "é"])
 def test_an_unsafe_or_missing_request_id_is_replaced(http, lines, incoming):
     headers = {} if incoming is None else {"X-Request-Id": incoming}
     first = http.get(f"{IDP}/oidc/jwks", headers=headers).headers["X-Request-Id"]
