@@ -228,8 +228,13 @@ def _handler(config):
         raise RuntimeError(f"LXL_LOG_LEVEL={config['LXL_LOG_LEVEL']!r} is not a log level: "
                            "set it to DEBUG, INFO, WARNING, ERROR or CRITICAL.")
     path = config["LXL_LOG_FILE"]
-    handler = (logging.handlers.WatchedFileHandler(path, encoding="utf-8") if path
-               else logging.StreamHandler(sys.stderr))
+    try:
+        handler = (logging.handlers.WatchedFileHandler(path, encoding="utf-8") if path
+                   else logging.StreamHandler(sys.stderr))
+    except OSError as error:
+        raise RuntimeError(f"LXL_LOG_FILE={path!r} cannot be written ({error.strerror}): "
+                           "name a file in a directory this user may write to, or unset "
+                           "it to log to standard error.") from None
     log_format = config["LXL_LOG_FORMAT"] or (
         "text" if not path and sys.stderr.isatty() else "json")
     if log_format not in FORMATS:

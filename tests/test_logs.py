@@ -395,6 +395,11 @@ def test_a_wrong_setting_is_named(make_app, setting, value):
         make_app(**{setting: value})
 
 
+def test_a_log_file_that_cannot_be_written_is_named(make_app, tmp_path):
+    with pytest.raises(RuntimeError, match="LXL_LOG_FILE=.*No such file or directory"):
+        make_app(LXL_LOG_FILE=str(tmp_path / "missing" / "lxl.log"))
+
+
 def test_the_environment_sets_them(monkeypatch, tmp_path):
     from app import config
     from flask import Flask
