@@ -42,6 +42,7 @@ from limits import parse
 from limits.strategies import FixedWindowRateLimiter
 from werkzeug.exceptions import TooManyRequests
 
+from .. import logs
 from .oidc import parameters
 from .oidc.response_modes import NO_STORE
 
@@ -190,6 +191,8 @@ limit_client_checks = limiter.limit(
 
 def too_many_page(error):
     """Answer a 429 with the endpoint's own response, or else an HTML page for a form."""
+    limit = str(error.limit.limit) if hasattr(error, "limit") else type(error).__name__
+    logs.event("rate_limited", limit=limit)
     if error.response is not None:
         return error.response
     if isinstance(error, TooManyFailures):

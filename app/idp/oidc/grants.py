@@ -22,7 +22,7 @@ from flask import current_app, g
 from sqlalchemy import bindparam
 from sqlalchemy.orm import joinedload
 
-from ... import database
+from ... import database, logs
 from ...extensions import db
 from .. import keys, tokens
 from ..models import AuthorizationCode, TokenFamily, epoch, new_secret
@@ -299,6 +299,7 @@ class AuthorizationCodeGrant(ValidatedOnceMixin, ResponseModeMixin, PromptNoneMi
         if not tokens.mark_code_used(code):
             db.session.rollback()
             tokens.revoke_family(code.family)
+            logs.event("code_reuse_detected", user=code.user, client_id=code.client_id)
             raise InvalidGrantError("This 'code' was already used; every token issued for it "
                                     "is now revoked. Start a new authorization request.")
         super().save_token(token)  # commits the mark with the tokens

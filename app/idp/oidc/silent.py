@@ -18,7 +18,7 @@ from flask import request
 from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
 
-from ... import database
+from ... import database, logs
 from ...extensions import db
 from .. import accounts, consents, prompt_cooldowns
 from ..models import AutoSelectOptOut, Consent
@@ -121,6 +121,13 @@ def evaluate(client, scope, given=Hints(), ignore_opt_out=False):
     if given.max_age.exceeded_by(session):
         return Outcome(error=LoginRequiredError, reason=reasons.SESSION_EXPIRED)
     return Outcome(session=session)
+
+
+def log_attempt(user=None, reason=None, error=None):
+    """Log one silent sign-in: no one to sign in and why (``reason``), else the OAuth
+    ``error`` that refused the request itself, else the credential issued to ``user``."""
+    outcome = "logged_out" if reason else "error" if error else "credential"
+    logs.event("silent_signin", user=user, outcome=outcome, reason=reason, error=error)
 
 
 def _opted_out_and_granted(user, client_id):
