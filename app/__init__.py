@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import Flask, render_template
 from flask_wtf.csrf import CSRFError
 
-from . import config, database, health, loopback, proxy, sessions, sites
+from . import config, database, health, logs, loopback, proxy, sessions, sites
 from .extensions import csrf, db, migrate
 from .request import Request
 
@@ -17,6 +17,7 @@ def create_app(test_config=None):
     app = Flask(__name__, instance_relative_config=True, static_folder=None)
     app.request_class = Request
     config.load_config(app, test_config)
+    logs.init_app(app)
     loopback.init_app(app)
     proxy.init_app(app)
 

@@ -119,6 +119,11 @@ def load_config(app, test_config=None):
         LXL_RATELIMIT_CLIENT_CHECKS_PER_ADDRESS="3000 per minute",
         # Mails for a new password to one address, over a day (an hour's: rate_limits.py).
         LXL_RATELIMIT_RESETS_PER_ACCOUNT_DAILY="6 per day",
+        # Logs (app/logs.py): the lowest level written; where (a file, else standard error);
+        # json or text (unset: text on a terminal, JSON anywhere else).
+        LXL_LOG_LEVEL=os.environ.get("LXL_LOG_LEVEL", "INFO"),
+        LXL_LOG_FILE=os.environ.get("LXL_LOG_FILE"),
+        LXL_LOG_FORMAT=os.environ.get("LXL_LOG_FORMAT"),
     )
     if redis_url:
         import redis

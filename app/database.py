@@ -37,3 +37,14 @@ def init_app(app):
         for engine in db.engines.values():
             if engine.dialect.name == "sqlite":
                 event.listen(engine, "connect", _configure_sqlite)
+
+
+def execute(statement, parameters=None):
+    """Run a Core statement (rows, no ORM objects) in the request's session and transaction.
+
+    What ``db.session.execute`` does for such a statement, without the ORM's execution layer
+    around it: 35–55 µs less per statement on this machine (bench/README.md), on the paths
+    every silent sign-in, authorization and token request takes. It commits and rolls back
+    with the session, on the session's own connection.
+    """
+    return db.session.connection().execute(statement, parameters)

@@ -22,6 +22,10 @@ class IdleTimeoutHandler(WSGIRequestHandler):
 
     timeout = IDLE_SECONDS
 
+    def log_request(self, code="-", size="-"):
+        """Log nothing: app/logs.py logs every request, and without its query string, which
+        Werkzeug's line would print (codes, tokens and addresses travel in it)."""
+
 
 class BoundedThreadsServer(ThreadedWSGIServer):
     """Werkzeug's threaded WSGI server serving at most ``threads`` connections at once."""

@@ -134,7 +134,8 @@ def seed(count, prefix="load", sign_in=False):
     from app.idp.models import BrowserSession, epoch
     from app.idp.oidc import claims
 
-    app = create_app({"LXL_PASSWORD_PROFILE": "CHEAPEST"})
+    # Seeding is set-up, not a measurement: its protocol events (consents) are not printed.
+    app = create_app({"LXL_PASSWORD_PROFILE": "CHEAPEST", "LXL_LOG_LEVEL": "WARNING"})
     users = []
     with app.app_context():
         lifetime = int(app.config["LXL_SESSION_LIFETIME"].total_seconds())

@@ -13,8 +13,11 @@ ROOT = Path(__file__).resolve().parent.parent
 APP = "wsgi:app"
 
 
-def production_options(readme=ROOT / "README.md"):
-    """Return the options of README.md's production gunicorn command, less address and app."""
+def production_options(readme=ROOT / "README.md", workers=None, threads=None):
+    """Return the options of README.md's production gunicorn command, less address and app.
+
+    ``workers`` and ``threads`` replace the command's own (a benchmark trying another size).
+    """
     text = Path(readme).read_text()
     section = re.search(r"^## Production\n(.*?)(?=^## |\Z)", text, re.S | re.M)
     command = section and re.search(r"^(gunicorn (?:.*\\\n)*.*)$", section.group(1), re.M)
@@ -32,4 +35,17 @@ def production_options(readme=ROOT / "README.md"):
             skip = True  # each caller binds its own address
         elif not word.startswith("--bind="):
             options.append(word)
+    if workers is not None:
+        options = _replaced(options, ("-w", "--workers"), str(workers))
+    if threads is not None:
+        options = _replaced(options, ("--threads",), str(threads))
     return options
+
+
+def _replaced(options, names, value):
+    for i, word in enumerate(options):
+        if word in names:
+            return [*options[:i + 1], value, *options[i + 2:]]
+        if word.startswith(tuple(f"{name}=" for name in names)):
+            return [*options[:i], f"{names[-1]}={value}", *options[i + 1:]]
+    return [*options, names[-1], value]

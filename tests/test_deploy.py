@@ -10,6 +10,11 @@ from deploy import gunicorn, local
 
 def test_the_production_options_are_the_readmes_command():
     assert gunicorn.production_options() == [
+        "--workers", "2", "--worker-class", "gthread", "--threads", "8"]
+
+
+def test_a_benchmark_may_try_other_sizes_of_the_same_command():
+    assert gunicorn.production_options(workers=4, threads=32) == [
         "--workers", "4", "--worker-class", "gthread", "--threads", "32"]
 
 

@@ -16,7 +16,7 @@ from flask import after_this_request, current_app, request, session
 from sqlalchemy import bindparam
 from sqlalchemy.orm import joinedload
 
-from .. import sessions
+from .. import logs, sessions
 from ..extensions import db
 from . import browser_state, rate_limits, tokens
 from .models import BrowserSession, User, epoch
@@ -199,7 +199,9 @@ def sign_in(user, remember):
 
 def sign_out():
     """End this browser's sessions and their session-bound tokens; drop both cookies."""
-    _end(sessions_for_key(session.get("browser_key"))[0])
+    ended = sessions_for_key(session.get("browser_key"))[0]
+    logs.event("logout", user=ended[0].user if ended else None)
+    _end(ended)
     session.clear()
     _set_silent_cookie("", 0)
     browser_state.change()

@@ -4,6 +4,7 @@ consent page is answering."""
 from flask import current_app
 from itsdangerous import BadData, URLSafeTimedSerializer
 
+from .. import logs
 from ..extensions import db
 from .models import Consent, Token, epoch
 
@@ -34,6 +35,7 @@ def remember(user, client_id, scope):
         db.session.add(consent)
     consent.scope = " ".join(sorted(set(consent.scope.split()) | set(scope.split())))
     db.session.commit()
+    logs.event("consent_granted", user=user, client_id=client_id, scope=scope)
 
 
 def revoke(user, client_id):
@@ -41,6 +43,7 @@ def revoke(user, client_id):
     consent = find(user, client_id)
     if consent is not None:
         db.session.delete(consent)
+        logs.event("consent_withdrawn", user=user, client_id=client_id)
     now = epoch()
     for token in db.session.scalars(db.select(Token).filter_by(
             user_id=user.id, client_id=client_id, access_token_revoked_at=0)):

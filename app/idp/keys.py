@@ -12,6 +12,7 @@ import json
 from flask import current_app
 from joserfc.jwk import KeySet, RSAKey
 
+from .. import logs
 from ..extensions import db
 from . import caches
 from .models import SigningKey, epoch
@@ -59,6 +60,7 @@ def rotate():
         row.retired_at = now
     row = _new_key()
     db.session.commit()
+    logs.event("key_rotated", kid=row.kid)
     return row.kid
 
 

@@ -196,7 +196,7 @@ class AuthorizationCode(db.Model, OAuth2AuthorizationCodeMixin):
     # The nonce replay check (OIDC Core §15.5.2) looks codes up by client and nonce.
     __table_args__ = (Index("ix_authorization_codes_client_nonce", "client_id", "nonce"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     browser_session_id: Mapped[int | None] = mapped_column(ForeignKey("browser_sessions.id"))
     user: Mapped[User] = relationship()
     browser_session: Mapped[BrowserSession | None] = relationship()

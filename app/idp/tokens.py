@@ -14,6 +14,7 @@ import secrets
 from authlib.oauth2.rfc6749.util import scope_to_list
 from sqlalchemy import bindparam
 
+from .. import database
 from ..extensions import db
 from .models import AuthorizationCode, Token, TokenFamily, epoch
 
@@ -64,10 +65,12 @@ def mark_refresh_token_used(token, grace_seconds):
     return now < used_at + grace_seconds
 
 
-# Built once: every token request runs it. Nothing reads the code's used_at afterwards.
-_MARK_CODE_USED = db.update(AuthorizationCode).where(
-    AuthorizationCode.id == bindparam("code_id"), AuthorizationCode.used_at.is_(None)
-).values(used_at=bindparam("now")).execution_options(synchronize_session=False)
+# Built once: every token request runs it. Nothing reads the code's used_at afterwards, so
+# it is a Core UPDATE of the table, with no ORM session to bring up to date.
+_CODES = AuthorizationCode.__table__
+_MARK_CODE_USED = db.update(_CODES).where(
+    _CODES.c.id == bindparam("code_id"), _CODES.c.used_at.is_(None)
+).values(used_at=bindparam("now"))
 
 
 def mark_code_used(code):
@@ -78,7 +81,7 @@ def mark_code_used(code):
     other's ``UPDATE`` waits for the first one's transaction, then matches no row. The caller
     commits, together with the tokens the code buys (one short write transaction).
     """
-    return db.session.execute(_MARK_CODE_USED, {"code_id": code.id, "now": epoch()}).rowcount == 1
+    return database.execute(_MARK_CODE_USED, {"code_id": code.id, "now": epoch()}).rowcount == 1
 
 
 def revoke_session_bound(browser_session_ids):

@@ -67,27 +67,6 @@ ENDPOINTS = {  # the phases, as the table names them (bench/README.md says what 
 
 # --- the servers ---------------------------------------------------------------------------
 
-def production_gunicorn_options(workers=None):
-    """Return the options of README.md's production gunicorn command, less address and app.
-
-    The README is the one place the production command is written (deploy/gunicorn.py reads
-    it there for this bench and for bin/production).
-    """
-    options = gunicorn.production_options()
-    if workers is not None:
-        options = _replace_option(options, ("-w", "--workers"), str(workers))
-    return options
-
-
-def _replace_option(options, names, value):
-    for i, word in enumerate(options):
-        if word in names:
-            return [*options[:i + 1], value, *options[i + 2:]]
-        if word.startswith(tuple(f"{name}=" for name in names)):
-            return [*options[:i], f"{names[-1]}={value}", *options[i + 1:]]
-    return [*options, names[-1], value]
-
-
 @contextlib.contextmanager
 def started(command, cwd, log, env=None):
     """Run ``command`` in its own process group until the block ends; then stop the group."""
@@ -278,6 +257,8 @@ def main():
                         help="seconds of warm-up per endpoint and server, checked, not reported")
     parser.add_argument("--workers", type=int,
                         help="override the README command's gunicorn --workers (to compare)")
+    parser.add_argument("--threads", type=int,
+                        help="override the README command's gunicorn --threads (to compare)")
     args = parser.parse_args()
     levels = [int(c) for c in args.levels.split(",")]
     browsers = max(levels)  # one signed-in browser per virtual client
@@ -285,7 +266,7 @@ def main():
     # A TERM (or HUP) ends the run like Ctrl-C: every process group stopped, temp dir removed.
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, lambda signum, frame: sys.exit(128 + signum))
-    options = production_gunicorn_options(args.workers)
+    options = gunicorn.production_options(workers=args.workers, threads=args.threads)
     workdir = Path(tempfile.mkdtemp(prefix="lxl-compare-"))
     logs = {}
     try:

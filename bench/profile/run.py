@@ -82,7 +82,8 @@ class Bench:
         from app.extensions import db
         from joserfc.jwk import KeySet
 
-        self.app = create_app()
+        # Each request writes its log lines, as in production, to a file and not the terminal.
+        self.app = create_app({"LXL_LOG_FILE": str(workdir / "app.log")})
         self.origin = self.app.config["LXL_NGO_ORIGIN"]
         self.issuer = self.app.config["LXL_IDP_ORIGIN"]
         self.http = self.app.test_client(use_cookies=False)

@@ -55,9 +55,16 @@ def test_revoking_a_users_or_a_sessions_tokens_reads_no_whole_table(app):
             tokens.revoke_session_bound([1, 2])
         finally:
             event.remove(db.engine, "before_cursor_execute", record)
-        updates = [(sql, p) for sql, p in statements if sql.startswith("UPDATE tokens")]
+        updates = [(sql, p) for sql, p in statements if sql.startswith("UPDATE")]
         connection = db.session.connection()
-        plans = [detail for sql, parameters in updates for *_, detail in
-                 connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", parameters)]
-    assert len(updates) == 2
-    assert plans and all(detail.startswith("SEARCH tokens USING INDEX") for detail in plans), plans
+        plans = {sql: [detail for *_, detail in
+                       connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", parameters)]
+                 for sql, parameters in updates}
+    token_plans = [detail for sql, details in plans.items() if sql.startswith("UPDATE tokens")
+                   for detail in details]
+    assert len(token_plans) == 2
+    assert all(detail.startswith("SEARCH tokens USING INDEX") for detail in token_plans), plans
+    # The families of the user's codes and tokens too (codes by user_id, families by id).
+    scans = [detail for details in plans.values() for detail in details
+             if detail.startswith("SCAN")]
+    assert not scans, plans

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from flask_migrate import upgrade
 
-from app import create_app
+from app import create_app, logs
 from app.extensions import db
 from app.idp import accounts, mail, signups
 from app.idp.models import PendingSignup, User
@@ -35,8 +35,11 @@ def normalized(response, address):
         text = text.replace(address, "ADDRESS")
         text = re.sub(r"nonce-[\w-]+", "nonce-X", text)
         return re.sub(r'name="csrf_token" type="hidden" value="[^"]+"', "csrf_token", text)
-    headers = sorted((name, re.sub(r"^lxl_session=[^;]*", "lxl_session=X", mask(value)))
-                     for name, value in response.headers.items())
+    def mask_header(name, value):
+        if name == logs.REQUEST_ID_HEADER:  # a new id for every request (app/logs.py)
+            return "X"
+        return re.sub(r"^lxl_session=[^;]*", "lxl_session=X", mask(value))
+    headers = sorted((name, mask_header(name, value)) for name, value in response.headers.items())
     return response.status_code, headers, mask(response.text)
 
 

@@ -22,6 +22,7 @@ from flask import current_app, g
 from sqlalchemy import bindparam
 from sqlalchemy.orm import joinedload
 
+from ... import database, logs
 from ...extensions import db
 from .. import keys, tokens
 from ..models import AuthorizationCode, TokenFamily, epoch, new_secret
@@ -211,8 +212,8 @@ class IdTokenIssuer:
         return claims.scoped_claims(user, scope)
 
     def exists_nonce(self, nonce, request):
-        return db.session.scalar(_NONCE_USED, {"client_id": request.payload.client_id,
-                                               "nonce": nonce}) is not None
+        return database.execute(_NONCE_USED, {"client_id": request.payload.client_id,
+                                              "nonce": nonce}).first() is not None
 
 
 class OpenIDCodeExtension(IdTokenIssuer, OpenIDCode):
@@ -263,8 +264,8 @@ class AuthorizationCodeGrant(ValidatedOnceMixin, ResponseModeMixin, PromptNoneMi
         data = request.payload.data
         session = browser_session_of(request)
         family = new_secret()  # the TokenFamily id of the tokens this code buys
-        db.session.execute(_INSERT_FAMILY, {"id": family})
-        db.session.execute(_INSERT_CODE, dict(
+        database.execute(_INSERT_FAMILY, {"id": family})
+        database.execute(_INSERT_CODE, dict(
             code=code, client_id=request.client.client_id, family=family,
             redirect_uri=request.payload.redirect_uri or "", response_type="code",
             scope=request.scope, nonce=data.get("nonce"), user_id=request.user.id,
@@ -298,6 +299,7 @@ class AuthorizationCodeGrant(ValidatedOnceMixin, ResponseModeMixin, PromptNoneMi
         if not tokens.mark_code_used(code):
             db.session.rollback()
             tokens.revoke_family(code.family)
+            logs.event("code_reuse_detected", user=code.user, client_id=code.client_id)
             raise InvalidGrantError("This 'code' was already used; every token issued for it "
                                     "is now revoked. Start a new authorization request.")
         super().save_token(token)  # commits the mark with the tokens

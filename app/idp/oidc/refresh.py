@@ -4,6 +4,7 @@ from authlib.oauth2.rfc6749 import grants
 from authlib.oauth2.rfc6749.errors import InvalidGrantError
 from flask import current_app
 
+from ... import logs
 from ...extensions import db
 from .. import accounts, tokens
 from ..models import Token
@@ -45,12 +46,15 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         grace = current_app.config["LXL_REFRESH_GRACE_SECONDS"]
         if not tokens.mark_refresh_token_used(token, grace):
             tokens.revoke_family(token.family)
+            logs.event("refresh_reuse_detected", user=token.user, client_id=token.client_id)
             raise InvalidGrantError("This 'refresh_token' was already used; every token of "
                                     "its sign-in is now revoked. Sign the user in again.")
 
     def revoke_old_credential(self, refresh_token):
-        """Leave the used token alone: ``validate_token_request`` marked it used already.
+        """Log the rotation; leave the used token alone: ``validate_token_request`` marked it
+        used already.
 
         It is not revoked, so that within the grace window a second tab can still
         exchange it, and its access token lives out its short lifetime.
         """
+        logs.event("refresh_rotated", user=refresh_token.user, client_id=refresh_token.client_id)

@@ -11,6 +11,7 @@ from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from flask import current_app, g
 from flask import request as flask_request
 
+from ... import database
 from ...extensions import db
 from ..models import Client, Token
 from .. import caches, tokens
@@ -114,7 +115,7 @@ _INSERT_TOKEN = db.insert(Token.__table__)
 def _save_token(token, request):
     session = browser_session_of(request)
     # A plain INSERT: nothing in this request reads the row back (issue 12).
-    db.session.execute(_INSERT_TOKEN, dict(
+    database.execute(_INSERT_TOKEN, dict(
         client_id=request.client.client_id, user_id=request.user.id,
         browser_session_id=session.id if session else None, family=token_family_of(request),
         offline=tokens.is_offline(request.client, token.get("scope")), **token))

@@ -18,6 +18,7 @@ from flask import request
 from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
 
+from ... import database, logs
 from ...extensions import db
 from .. import accounts, consents, prompt_cooldowns
 from ..models import AutoSelectOptOut, Consent
@@ -122,13 +123,20 @@ def evaluate(client, scope, given=Hints(), ignore_opt_out=False):
     return Outcome(session=session)
 
 
+def log_attempt(user=None, reason=None, error=None):
+    """Log one silent sign-in: no one to sign in and why (``reason``), else the OAuth
+    ``error`` that refused the request itself, else the credential issued to ``user``."""
+    outcome = "logged_out" if reason else "error" if error else "credential"
+    logs.event("silent_signin", user=user, outcome=outcome, reason=reason, error=error)
+
+
 def _opted_out_and_granted(user, client_id):
     """Return ``(is_opted_out, the scope consented to or None)`` for the user at a client.
 
     ``is_opted_out`` and ``consents.find`` in one query: the silent verdict needs both.
     """
-    return db.session.execute(_OPTED_OUT_AND_GRANTED,
-                              {"user_id": user.id, "client_id": client_id}).one()
+    return database.execute(_OPTED_OUT_AND_GRANTED,
+                            {"user_id": user.id, "client_id": client_id}).one()
 
 
 def _of_user_at_client(model):

@@ -90,6 +90,9 @@ def answer(client, origin, params, ignore_opt_out=False):
     else:
         authorization = None
         status = UNKNOWN if outcome.reason == reasons.THIRD_PARTY_COOKIES_BLOCKED else LOGGED_OUT
+    if requested:
+        silent.log_attempt(outcome.session and outcome.session.user, outcome.reason,
+                           authorization and authorization.get("error"))
     return Answer(status, outcome.reason if outcome.error else None,
                   session_state.for_request(client.client_id, origin), authorization)
 

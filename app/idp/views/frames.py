@@ -16,6 +16,7 @@ What they answer is decided in ``oidc/status_frame.py`` (the button's options in
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from flask import abort, jsonify, make_response, render_template, request
 
+from ... import logs
 from ...extensions import csrf
 from ...sites import content_security_policy
 from .. import bp, rate_limits
@@ -32,6 +33,7 @@ FRAME_PAGES = ("idp.check_session", "idp.sign_in_button", "idp.one_tap_card")
 @bp.errorhandler(FrameRefused)
 def frame_refused(error):
     """Render a ``FrameRefused``: a page for the frame, JSON for the endpoints that fetch."""
+    logs.event("frame_refused", reason=error.reason)
     if request.endpoint in FRAME_PAGES:
         page = render_template("error.html", title="This frame is not allowed here",
                                message=error.description, error=error.reason)
@@ -114,6 +116,7 @@ def one_tap_card():
         return render_template("idp/card_frame.html", origin=origin, refused=refused), 400, \
             headers
     card = card_frame.decide(client, origin, options)
+    logs.event("card", user=card.user, displayed=card.displayed, reason=card.not_displayed_reason)
     page = render_template(
         "idp/card_frame.html", origin=origin, client_id=client.client_id, card=card,
         site=card_frame.site_name(client, origin), authorization=options.authorization,
@@ -147,6 +150,7 @@ def card_dismiss():
                                            required=("client_id", "origin", "token"))
     client = status_frame.registered_client(client_id, origin)
     card_frame.check_token(token, client.client_id, origin)
+    logs.event("card_dismissed")
     return jsonify(ok=card_frame.dismiss(client)), 200, NO_STORE
 
 

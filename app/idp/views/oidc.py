@@ -190,8 +190,10 @@ def _authorize_silently():
     try:
         grant = server.get_consent_grant(end_user=None)
     except OAuth2Error as error:
+        silent.log_attempt(reason=getattr(error, "reason", None), error=error.error)
         response = make_response(_authorization_error(server, error))
     else:
+        silent.log_attempt(grant.request.user)
         response = server.create_authorization_response(grant=grant,
                                                         grant_user=grant.request.user)
     if silent.storage_access() == "inactive" and (origin := _registered_origin()):

@@ -1,0 +1,262 @@
+"""Structured logs: one line per request and one per protocol event (issue 13).
+
+Every line is one JSON object (or, on a terminal, the same fields as text) written by the
+``lxl`` logger:
+
+- the request line, when the response is ready::
+
+    {"time": "2026-12-01T05:20:01.123Z", "level": "info", "event": "request",
+     "request_id": "3f2a…", "method": "GET", "host": "id.localhost:5000",
+     "path": "/oidc/authorize", "params": ["client_id", "nonce", "prompt", …],
+     "status": 200, "duration_ms": 3.1, "remote_addr": "127.0.0.1",
+     "client_id": "ngo-demo", "user": "9c1e4b0a7d3f2e61"}
+
+  ``level`` is ``error`` for a 5xx answer, else ``info``; ``duration_ms`` runs from the
+  request reaching the app to the app returning its response (the body of a streamed response
+  is not included). ``client_id`` appears when the request names a client (its query, its
+  already-parsed form, or the user name of HTTP Basic credentials); ``user`` when the request
+  acted for someone (an event below named them).
+- a protocol event, where it happens (``event(name, **fields)``): ``silent_signin`` — one
+  per ``prompt=none`` request, at ``/oidc/authorize`` or in the status frame — (``outcome``
+  ``credential``; ``logged_out`` with the ``reason`` of oidc/reasons.py, including
+  ``third_party_cookies_blocked``, where the frame says ``unknown``; or ``error`` with the
+  OAuth ``error`` of a malformed request), ``consent_granted``, ``consent_withdrawn``,
+  ``refresh_rotated``, ``refresh_reuse_detected``, ``code_reuse_detected``, ``logout``,
+  ``rate_limited`` (which ``limit``: its rate, or the app's own exception for it),
+  ``key_rotated`` (``kid``), ``frame_refused`` (``reason``), and the One-Tap card's ``card``
+  (``displayed``, else its not-displayed ``reason``) and ``card_dismissed``; each with the
+  request's ``request_id``, ``client_id`` and ``user``. Events that tell of an attack or of a
+  refused client (``WARNING_EVENTS``) are ``warning``.
+
+``request_id`` is the incoming ``X-Request-Id`` when it is a short token of safe characters
+(set by the proxy in front, so its log and ours share it), else a new random one; every
+response carries it back as ``X-Request-Id``. ``remote_addr`` is the client's address as the
+app sees it, after any ``ProxyFix``.
+
+Privacy: no line ever holds a query string or a form value other than ``client_id``, a
+cookie, a header other than ``X-Request-Id`` and the Basic user name, a token, a code, a
+password or an email address. The path is logged without its query: of the parameters only
+their sorted names (``params``), and only names that look like parameter names (a bare
+``?<token>`` would otherwise land in the log). ``user`` is an opaque reference: the first 16
+hex digits of HMAC-SHA256 of the user's database id, keyed with a key derived from
+``SECRET_KEY`` — stable across instances that share the secret, linking the lines of one
+person without naming them, and useless to anyone without the secret.
+
+Configuration (app/config.py): ``LXL_LOG_LEVEL`` (default ``INFO``), ``LXL_LOG_FILE``
+(default standard error; a file is reopened when logrotate moves it), ``LXL_LOG_FORMAT``
+``json`` or ``text`` (default: text when writing to a terminal — ``python wsgi.py`` by hand
+— and JSON anywhere else: gunicorn, a file, a pipe, CI). The ``lxl`` logger propagates, so
+whatever handles the root logger (pytest's ``caplog``) sees the same records; Python's root
+logger has no handler unless one is given it. One app per process: the last ``init_app``
+decides the handler.
+"""
+
+import hashlib
+import hmac
+import json
+import logging
+import logging.handlers
+import re
+import secrets
+import sys
+import time
+from urllib.parse import unquote
+
+from flask import current_app, has_request_context, request
+from werkzeug.exceptions import BadRequest
+
+LOGGER = logging.getLogger("lxl")
+REQUEST_ID_HEADER = "X-Request-Id"
+FORMATS = ("json", "text")
+WARNING_EVENTS = frozenset({"refresh_reuse_detected", "code_reuse_detected", "rate_limited",
+                            "frame_refused"})
+# A proxy's request id is logged as it came only if it is this: short, and characters that
+# no log reader or terminal will misread (nginx's $request_id, HAProxy's unique-id-format).
+_SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+# A query parameter name worth listing: longer names or other characters are not parameters
+# of any protocol here, and might be a value sent without a name.
+_PARAMETER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.:\[\]-]{0,39}")
+UNLISTED_PARAMETER = "(other)"
+# The per-request fields, in the WSGI environ: the request line's dict, filled as it goes.
+_FIELDS = "lxl.log"
+_USER_KEY = "lxl.log_user_key"
+_KEY_PURPOSE = b"lxl.logs.user-reference"
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record: time, level, then the record's ``lxl`` fields."""
+
+    def format(self, record):
+        line = {"time": _timestamp(record), "level": record.levelname.lower()}
+        line.update(getattr(record, "lxl", None) or {"message": record.getMessage()})
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, separators=(",", ":"), default=str)
+
+
+class TextFormatter(logging.Formatter):
+    """One readable line per record, for a person watching a terminal."""
+
+    def format(self, record):
+        fields = dict(getattr(record, "lxl", None) or {"event": record.getMessage()})
+        event = fields.pop("event")
+        if event == "request":
+            head = (f"{fields.pop('status')} {fields.pop('method')} {fields.pop('host')}"
+                    f"{fields.pop('path')} {fields.pop('duration_ms')} ms")
+        else:
+            head = event
+        rest = " ".join(f"{name}={value}" for name, value in fields.items())
+        text = f"{_timestamp(record)} {record.levelname:<7} {head} {rest}".rstrip()
+        if record.exc_info:
+            text += "\n" + self.formatException(record.exc_info)
+        return text
+
+
+def _timestamp(record):
+    """ISO 8601 in UTC, to the millisecond."""
+    return (time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+            + f".{int(record.msecs):03d}Z")
+
+
+def event(name, user=None, **fields):
+    """Log the protocol event ``name`` with ``fields`` (``None`` values left out).
+
+    ``user`` (a ``User``) is logged as its opaque reference and also marks this request's
+    line; a ``client_id`` given here does too. Never pass a token, a code, a password or an
+    email address: this line is kept where many can read it.
+    """
+    level = logging.WARNING if name in WARNING_EVENTS else logging.INFO
+    if not LOGGER.isEnabledFor(level):
+        return
+    line = {"event": name}
+    if has_request_context() and (request_line := request.environ.get(_FIELDS)) is not None:
+        line["request_id"] = request_line["request_id"]
+        if user is not None:
+            request_line["user"] = user_reference(user)
+        if fields.get("client_id") is not None:
+            request_line["client_id"] = fields["client_id"]
+        if "client_id" not in request_line:
+            request_line["client_id"] = _named_client_id()
+        if request_line["client_id"] is not None:
+            line["client_id"] = request_line["client_id"]
+        if "user" in request_line:
+            line["user"] = request_line["user"]
+    elif user is not None:
+        line["user"] = user_reference(user)
+    line.update((key, value) for key, value in fields.items() if value is not None)
+    LOGGER.log(level, name, extra={"lxl": line})
+
+
+def user_reference(user):
+    """Return the opaque reference to ``user`` that logs carry instead of who they are."""
+    key = current_app.extensions[_USER_KEY]
+    return hmac.new(key, str(user.id).encode(), hashlib.sha256).hexdigest()[:16]
+
+
+def _named_client_id():
+    """Return the client_id this request names, if any (see the module's docstring).
+
+    Only a form the app has parsed already is looked at: the log reads no body itself.
+    """
+    try:
+        client_id = request.args.get("client_id")
+    except BadRequest:  # a query string that is not UTF-8 (app/request.py answers 400)
+        return None
+    if client_id is None and "form" in request.__dict__:
+        client_id = request.form.get("client_id")
+    if client_id is None and request.authorization is not None \
+            and request.authorization.type == "basic":
+        # RFC 6749 §2.3.1: the client_id is form-encoded before it goes into Basic.
+        client_id = unquote(request.authorization.username or "") or None
+    return client_id
+
+
+def _describe_request(_error=None):
+    """Fill this request's line with what only the request object knows, before it goes."""
+    line = request.environ.get(_FIELDS)
+    if line is None:
+        return
+    line["path"] = request.path
+    try:
+        names = request.args.keys()
+    except BadRequest:  # a query string that is not UTF-8 (app/request.py answered 400)
+        names = ()
+    if names:
+        line["params"] = sorted({name if _PARAMETER_NAME.fullmatch(name)
+                                 else UNLISTED_PARAMETER for name in names})
+    if "client_id" not in line:
+        line["client_id"] = _named_client_id()
+    if line["client_id"] is None:
+        del line["client_id"]
+    line["remote_addr"] = request.remote_addr
+
+
+class RequestLog:
+    """WSGI middleware: a request id for every request, and its line once it is answered."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        started = time.perf_counter()
+        incoming = environ.get("HTTP_X_REQUEST_ID", "")
+        request_id = (incoming if _SAFE_REQUEST_ID.fullmatch(incoming)
+                      else secrets.token_hex(16))
+        # The raw path until the app has decoded it (_describe_request); 500 until answered.
+        line = environ[_FIELDS] = {"event": "request", "request_id": request_id,
+                                   "method": environ.get("REQUEST_METHOD"),
+                                   "host": environ.get("HTTP_HOST"),
+                                   "path": environ.get("PATH_INFO"), "status": 500}
+
+        def start_with_request_id(status, headers, exc_info=None):
+            line["status"] = int(status[:3])
+            headers.append((REQUEST_ID_HEADER, request_id))
+            return start_response(status, headers, exc_info)
+
+        try:
+            return self.wsgi_app(environ, start_with_request_id)
+        finally:
+            line["duration_ms"] = round((time.perf_counter() - started) * 1000, 2)
+            level = logging.ERROR if line["status"] >= 500 else logging.INFO
+            LOGGER.log(level, "request", extra={"lxl": line})
+
+
+def _handler(config):
+    """Return the handler ``config`` asks for: its destination, level and format."""
+    level_name = str(config["LXL_LOG_LEVEL"]).upper()
+    if not isinstance(logging.getLevelName(level_name), int):
+        raise RuntimeError(f"LXL_LOG_LEVEL={config['LXL_LOG_LEVEL']!r} is not a log level: "
+                           "set it to DEBUG, INFO, WARNING, ERROR or CRITICAL.")
+    path = config["LXL_LOG_FILE"]
+    try:
+        handler = (logging.handlers.WatchedFileHandler(path, encoding="utf-8") if path
+                   else logging.StreamHandler(sys.stderr))
+    except OSError as error:
+        raise RuntimeError(f"LXL_LOG_FILE={path!r} cannot be written ({error.strerror}): "
+                           "name a file in a directory this user may write to, or unset "
+                           "it to log to standard error.") from None
+    log_format = config["LXL_LOG_FORMAT"] or (
+        "text" if not path and sys.stderr.isatty() else "json")
+    if log_format not in FORMATS:
+        raise RuntimeError(f"LXL_LOG_FORMAT={log_format!r} is not a log format: set it to "
+                           "json or text, or unset it (text on a terminal, else JSON).")
+    handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
+    return handler, logging.getLevelName(level_name)
+
+
+def init_app(app):
+    """Log every request of ``app`` and its protocol events as the configuration says."""
+    handler, level = _handler(app.config)
+    for previous in [h for h in LOGGER.handlers if getattr(h, "lxl_handler", False)]:
+        LOGGER.removeHandler(previous)
+        previous.close()
+    handler.lxl_handler = True
+    LOGGER.addHandler(handler)
+    LOGGER.setLevel(level)
+    LOGGER.propagate = True
+    secret = app.secret_key
+    app.extensions[_USER_KEY] = hmac.new(
+        secret if isinstance(secret, bytes) else secret.encode(), _KEY_PURPOSE,
+        hashlib.sha256).digest()
+    app.teardown_request(_describe_request)
+    app.wsgi_app = RequestLog(app.wsgi_app)

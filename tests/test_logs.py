@@ -1,0 +1,412 @@
+"""Structured logs (app/logs.py): the request line, request ids, protocol events, privacy and
+configuration.
+
+The flows are the real ones, driven through Flask's test client; lines are read as records
+(``caplog``) or, where their written form matters, from the JSON file ``LXL_LOG_FILE`` names.
+"""
+
+import io
+import json
+import logging
+import re
+from urllib.parse import urlencode
+
+import pytest
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app import logs, sessions, sites
+from app.idp import accounts, clients
+from app.idp.models import User
+from app.idp.oidc import claims
+from tests.helpers import (
+    CLIENT_ID, IDP, NGO, PASSWORD, REDIRECT_URI, authorize_url, basic_auth, consent,
+    csrf_token, get_tokens, pkce_pair, redirect_params, refresh, sign_in, token_request)
+
+SILENT_FRAME = {"client_id": CLIENT_ID, "origin": NGO, "response_type": "id_token",
+                "scope": "openid email profile", "nonce": "n0nce", "state": "st4te",
+                "redirect_uri": NGO}
+ISO_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
+
+
+class Lines:
+    """The ``lxl`` lines logged so far, as records or as their fields (one event's, or all)."""
+
+    def __init__(self, caplog):
+        self._caplog = caplog
+
+    def records(self, event=None):
+        return [record for record in self._caplog.records if record.name == "lxl"
+                and event in (None, record.lxl["event"])]
+
+    def __call__(self, event=None):
+        return [record.lxl for record in self.records(event)]
+
+
+@pytest.fixture
+def lines(caplog):
+    caplog.set_level(logging.INFO, logger="lxl")
+    return Lines(caplog)
+
+
+@pytest.fixture
+def log_file(tmp_path, make_app):
+    """An app writing its JSON lines to a file; return ``(app, function reading them)``."""
+    path = tmp_path / "lxl.log"
+    app = make_app(LXL_LOG_FILE=str(path), LXL_LOG_FORMAT="json")
+
+    def read():
+        return path.read_text()
+    return app, read
+
+
+def user_reference(app, email="ada@example.org"):
+    with app.app_context():
+        return logs.user_reference(User.by_email(email))
+
+
+def frame(http, **params):
+    """Request the status frame with the SDK's silent request; ``None`` drops a parameter."""
+    query = {**SILENT_FRAME, **params}
+    return http.get(f"{IDP}/oidc/iframe/check_session?" + urlencode(
+        {name: value for name, value in query.items() if value is not None}))
+
+
+def signed_in_and_consented(http):
+    sign_in(http)
+    consent(http, authorize_url(response_type="id_token"))
+
+
+# --- the request line ----------------------------------------------------------------------
+
+def test_a_request_is_one_json_line_without_its_query_string(log_file):
+    app, read = log_file
+    response = app.test_client().get(
+        f"{IDP}/oidc/jwks?zeta=1&code=secret-code-value&alpha=2")
+    [line] = [json.loads(text) for text in read().splitlines()]
+    assert set(line) == {"time", "level", "event", "request_id", "method", "host", "path",
+                         "params", "status", "duration_ms", "remote_addr"}
+    assert ISO_UTC.fullmatch(line["time"]) and line["level"] == "info"
+    assert line["event"] == "request" and line["method"] == "GET"
+    assert line["host"] == "id.localhost:5000" and line["path"] == "/oidc/jwks"
+    assert line["params"] == ["alpha", "code", "zeta"]
+    assert line["status"] == 200 and line["duration_ms"] >= 0
+    assert line["remote_addr"] == "127.0.0.1"
+    assert line["request_id"] == response.headers["X-Request-Id"]
+    assert "secret-code-value" not in read()
+
+
+def test_a_parameter_without_a_name_is_not_listed(http, lines):
+    http.get(f"{IDP}/oidc/jwks?{'x' * 64}&client_id=ngo-demo")
+    assert lines("request")[-1]["params"] == [logs.UNLISTED_PARAMETER, "client_id"]
+
+
+def test_a_server_error_is_an_error_line(make_app, lines):
+    app = make_app(PROPAGATE_EXCEPTIONS=False)
+
+    def broken():
+        raise RuntimeError("a bug")
+    app.add_url_rule("/broken", "broken", broken, host="id.localhost:5000")
+    assert app.test_client().get(f"{IDP}/broken").status_code == 500
+    [record] = lines.records("request")
+    assert record.lxl["status"] == 500 and record.lxl["path"] == "/broken"
+    assert record.levelno == logging.ERROR
+
+
+@pytest.mark.parametrize("wrap_after_logs", [True, False])
+def test_the_address_is_the_one_proxy_fix_found(make_app, lines, wrap_after_logs):
+    app = make_app()
+    if wrap_after_logs:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1)
+    else:  # ProxyFix applied inside the request log
+        app.wsgi_app.wsgi_app = ProxyFix(app.wsgi_app.wsgi_app, x_for=1)
+    app.test_client().get(f"{IDP}/oidc/jwks", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert lines("request")[-1]["remote_addr"] == "203.0.113.9"
+
+
+# --- request ids -----------------------------------------------------------------------------
+
+def test_a_proxys_request_id_is_kept_and_echoed(http, lines):
+    response = http.get(f"{IDP}/oidc/jwks", headers={"X-Request-Id": "7F000001:C5A6_0001"})
+    assert response.headers["X-Request-Id"] == "7F000001:C5A6_0001"
+    assert lines("request")[-1]["request_id"] == "7F000001:C5A6_0001"
+
+
+@pytest.mark.parametrize("incoming", [None, "", "x" * 65, "has space", 'quote"d', "<b>",
+                                      "tab\there", "é"])
+def test_an_unsafe_or_missing_request_id_is_replaced(http, lines, incoming):
+    headers = {} if incoming is None else {"X-Request-Id": incoming}
+    first = http.get(f"{IDP}/oidc/jwks", headers=headers).headers["X-Request-Id"]
+    second = http.get(f"{IDP}/oidc/jwks", headers=headers).headers["X-Request-Id"]
+    assert re.fullmatch(r"[0-9a-f]{32}", first) and first != second
+    assert [line["request_id"] for line in lines("request")] == [first, second]
+
+
+def test_the_ngo_site_is_logged_too(http, lines):
+    response = http.get(f"{NGO}/")
+    line = lines("request")[-1]
+    assert line["host"] == "ngo.localhost:5000" and line["path"] == "/"
+    assert line["request_id"] == response.headers["X-Request-Id"]
+
+
+# --- client_id and user ----------------------------------------------------------------------
+
+def test_client_id_from_the_query(http, lines):
+    frame(http)
+    assert lines("request")[-1]["client_id"] == CLIENT_ID
+
+
+def test_client_id_from_the_token_requests_form(http, lines):
+    token_request(http, {"grant_type": "authorization_code", "code": "nope",
+                         "redirect_uri": REDIRECT_URI, "code_verifier": "x" * 43})
+    line = lines("request")[-1]
+    assert line["path"] == "/oidc/token" and line["client_id"] == CLIENT_ID
+    assert "params" not in line
+
+
+def test_client_id_from_basic_credentials(app, http, lines):
+    with app.app_context():
+        client, _ = clients.register("Back end", [REDIRECT_URI], [NGO], confidential=True)
+    http.post(f"{IDP}/oidc/token", data={"grant_type": "refresh_token", "refresh_token": "x"},
+              headers=basic_auth(client.client_id, "wrong-secret"))
+    assert lines("request")[-1]["client_id"] == client.client_id
+
+
+def test_no_client_id_when_none_is_named(http, lines):
+    http.get(f"{IDP}/signin")
+    assert "client_id" not in lines("request")[-1]
+
+
+def test_the_user_reference_is_opaque_and_stable(app, make_app, http, lines):
+    signed_in_and_consented(http)
+    frame(http)
+    frame(http)
+    first, second = (line["user"] for line in lines("request")[-2:])
+    assert first == second == user_reference(app)
+    assert re.fullmatch(r"[0-9a-f]{16}", first)
+    with app.app_context():
+        user = User.by_email("ada@example.org")
+        sub = claims.subject(user, CLIENT_ID)
+        assert first not in (str(user.id), user.email, sub)
+    # Keyed with SECRET_KEY: another installation's reference tells nothing about this one's.
+    assert user_reference(make_app(SECRET_KEY="another-secret")) != first
+
+
+# --- protocol events -------------------------------------------------------------------------
+
+def test_silent_sign_in_at_the_authorization_endpoint(app, http, lines):
+    http.get(authorize_url(response_type="id_token", prompt="none"))
+    sign_in(http)
+    http.get(authorize_url(response_type="id_token", prompt="none"))
+    consent(http, authorize_url(response_type="id_token"))
+    response = http.get(authorize_url(response_type="id_token", prompt="none"))
+    assert "id_token" in redirect_params(response)
+    http.get(authorize_url(response_type="id_token", prompt="none", nonce=None))
+    events = lines("silent_signin")
+    assert [(e["outcome"], e.get("reason"), e.get("error")) for e in events] == [
+        ("logged_out", "no_session", "login_required"),
+        ("logged_out", "consent_required", "consent_required"),
+        ("credential", None, None),
+        ("error", None, "invalid_request")]
+    assert all(e["client_id"] == CLIENT_ID for e in events)
+    assert events[2]["user"] == user_reference(app)
+    request_line = lines("request")[-2]
+    assert request_line["request_id"] == events[2]["request_id"]
+    assert request_line["user"] == events[2]["user"]
+
+
+def test_silent_sign_in_in_the_status_frame(app, http, lines):
+    frame(http)
+    signed_in_and_consented(http)
+    frame(http)
+    frame(http, redirect_uri="https://elsewhere.test")
+    frame(http, response_type=None, scope=None, nonce=None, state=None, redirect_uri=None)
+    events = lines("silent_signin")
+    assert [(e["outcome"], e.get("reason"), e.get("error")) for e in events] == [
+        ("logged_out", "no_session", None),
+        ("credential", None, None),
+        ("error", None, "invalid_request")]  # the status check alone is no sign-in
+    assert events[1]["user"] == user_reference(app)
+    assert all(e["client_id"] == CLIENT_ID for e in events)
+
+
+def test_a_refused_frame(http, lines):
+    http.get(f"{IDP}/oidc/iframe/check_session?" + urlencode(
+        {**SILENT_FRAME, "origin": "https://elsewhere.test"}))
+    [refused] = lines("frame_refused")
+    assert refused["reason"] == "origin_not_allowed" and refused["client_id"] == CLIENT_ID
+    assert lines.records("frame_refused")[0].levelno == logging.WARNING
+
+
+def test_consent_granted_and_withdrawn(app, http, lines):
+    signed_in_and_consented(http)
+    [granted] = lines("consent_granted")
+    assert granted["client_id"] == CLIENT_ID and granted["scope"] == "openid email profile"
+    assert granted["user"] == user_reference(app)
+    page = http.get(f"{IDP}/account")
+    http.post(f"{IDP}/account/consents/{CLIENT_ID}/revoke",
+              data={"csrf_token": csrf_token(page.text)})
+    [withdrawn] = lines("consent_withdrawn")
+    assert withdrawn["client_id"] == CLIENT_ID and withdrawn["user"] == user_reference(app)
+
+
+def test_refresh_rotated_then_reuse_detected(app, http, lines):
+    app.config["LXL_REFRESH_GRACE_SECONDS"] = 0
+    first = get_tokens(http).json
+    refresh(http, first["refresh_token"])
+    [rotated] = lines("refresh_rotated")
+    assert rotated["client_id"] == CLIENT_ID and rotated["user"] == user_reference(app)
+    assert refresh(http, first["refresh_token"]).status_code == 400
+    [reuse] = lines("refresh_reuse_detected")
+    assert reuse["client_id"] == CLIENT_ID and reuse["user"] == user_reference(app)
+    assert lines.records("refresh_reuse_detected")[0].levelno == logging.WARNING
+
+
+def test_code_reuse_detected(app, http, lines):
+    sign_in(http)
+    verifier, challenge = pkce_pair()
+    url = authorize_url(code_challenge=challenge, code_challenge_method="S256")
+    code = redirect_params(consent(http, url))["code"]
+    form = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI,
+            "code_verifier": verifier}
+    assert token_request(http, form).status_code == 200
+    assert token_request(http, form).status_code == 400
+    [reuse] = lines("code_reuse_detected")
+    assert reuse["client_id"] == CLIENT_ID and reuse["user"] == user_reference(app)
+
+
+def test_logout(app, http, lines):
+    sign_in(http)
+    page = http.get(f"{IDP}/account")
+    http.post(f"{IDP}/signout", data={"csrf_token": csrf_token(page.text)})
+    [logout] = lines("logout")
+    assert logout["user"] == user_reference(app)
+
+
+def test_rate_limited(app, http, lines):
+    app.config["LXL_RATELIMIT_TOKEN_FAILURES_PER_CLIENT"] = "1 per minute"
+    form = {"grant_type": "authorization_code", "code": "nope", "redirect_uri": REDIRECT_URI,
+            "code_verifier": "x" * 43}
+    token_request(http, form)
+    assert token_request(http, form).status_code == 429
+    [limited] = lines("rate_limited")
+    assert limited["limit"] == "1 per 1 minute" and limited["client_id"] == CLIENT_ID
+
+
+def test_rate_limited_password(app, http, lines):
+    app.config["LXL_RATELIMIT_PASSWORD_FAILURES_PER_ACCOUNT"] = "1 per hour"
+    sign_in(http, password="wrong")
+    assert sign_in(http, password="wrong").status_code == 429
+    [limited] = lines("rate_limited")
+    assert limited["limit"] == "TooManyFailures"
+
+
+def test_key_rotated(app, lines):
+    result = app.test_cli_runner().invoke(args=["lxl", "keys", "rotate"])
+    kid = json.loads(result.output)["kid"]
+    [rotated] = lines("key_rotated")
+    assert rotated["kid"] == kid and "request_id" not in rotated
+
+
+def test_one_tap_card(app, http, lines):
+    card = SILENT_FRAME  # the SDK sends the card the same request
+    http.get(f"{IDP}/oidc/iframe/card?" + urlencode(card))
+    sign_in(http)
+    http.get(f"{IDP}/oidc/iframe/card?" + urlencode(card))
+    events = lines("card")
+    assert [(e["displayed"], e.get("reason")) for e in events] == [
+        (False, "opt_out_or_no_session"), (True, None)]
+    assert "user" not in events[0] and events[1]["user"] == user_reference(app)
+
+
+# --- privacy ---------------------------------------------------------------------------------
+
+def test_no_secret_reaches_the_log(log_file):
+    """A sign-in, a code flow, a refresh and a silent sign-in: none of their secrets, cookies
+    or the address is written, though every step is."""
+    app, read = log_file
+    http = app.test_client()
+    sign_in(http)
+    verifier, challenge = pkce_pair()
+    code = redirect_params(consent(http, authorize_url(
+        code_challenge=challenge, code_challenge_method="S256")))["code"]
+    tokens = token_request(http, {"grant_type": "authorization_code", "code": code,
+                                  "redirect_uri": REDIRECT_URI, "code_verifier": verifier}).json
+    refreshed = refresh(http, tokens["refresh_token"]).json
+    credential = re.search(r'"id_token": "([^"]+)"', frame(http).text).group(1)
+    # The silent answer went to the frame in a query string the NGO's page reads it from.
+    http.get(f"{NGO}/?" + urlencode({"code": code, "id_token": credential}))
+    written = [json.loads(line) for line in read().splitlines()]
+    assert {"consent_granted", "refresh_rotated", "silent_signin"} <= {
+        line["event"] for line in written}
+    with app.app_context():
+        sub = claims.subject(User.by_email("ada@example.org"), CLIENT_ID)
+    cookies = [http.get_cookie(sessions.COOKIE_NAMES[sites.IDP], domain="id.localhost"),
+               http.get_cookie(accounts.SILENT_COOKIE, domain="id.localhost", path="/oidc/")]
+    secrets = [PASSWORD, "ada@example.org", sub, code, verifier, credential,
+               *(tokens[name] for name in ("access_token", "refresh_token", "id_token")),
+               *(refreshed[name] for name in ("access_token", "refresh_token")),
+               *(cookie.value for cookie in cookies)]
+    text = read()
+    for secret in secrets:
+        assert secret not in text, secret
+
+
+# --- configuration ---------------------------------------------------------------------------
+
+def test_the_level_leaves_out_what_is_below_it(make_app, tmp_path):
+    path = tmp_path / "warnings.log"
+    app = make_app(LXL_LOG_LEVEL="warning", LXL_LOG_FILE=str(path))
+    http = app.test_client()
+    http.get(f"{IDP}/oidc/jwks")
+    http.get(f"{IDP}/oidc/iframe/check_session?client_id=nobody&origin={NGO}")
+    [line] = [json.loads(text) for text in path.read_text().splitlines()]
+    assert line["event"] == "frame_refused" and line["level"] == "warning"
+
+
+def test_text_format(make_app, tmp_path):
+    path = tmp_path / "text.log"
+    app = make_app(LXL_LOG_FILE=str(path), LXL_LOG_FORMAT="text")
+    response = app.test_client().get(f"{IDP}/oidc/jwks?kid=1")
+    [line] = path.read_text().splitlines()
+    assert re.fullmatch(
+        r"\S+Z INFO    200 GET id\.localhost:5000/oidc/jwks [\d.]+ ms "
+        rf"request_id={response.headers['X-Request-Id']} params=\['kid'\] "
+        r"remote_addr=127\.0\.0\.1", line), line
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+@pytest.mark.parametrize("stream, expected", [(Terminal(), "text"), (io.StringIO(), "json")])
+def test_standard_error_is_the_default_and_text_only_on_a_terminal(
+        make_app, monkeypatch, stream, expected):
+    monkeypatch.setattr("sys.stderr", stream)
+    make_app().test_client().get(f"{IDP}/oidc/jwks")
+    written = stream.getvalue().splitlines()[-1]
+    assert written.startswith("{") == (expected == "json"), written
+
+
+@pytest.mark.parametrize("setting, value", [("LXL_LOG_LEVEL", "LOUD"),
+                                            ("LXL_LOG_FORMAT", "xml")])
+def test_a_wrong_setting_is_named(make_app, setting, value):
+    with pytest.raises(RuntimeError, match=setting):
+        make_app(**{setting: value})
+
+
+def test_a_log_file_that_cannot_be_written_is_named(make_app, tmp_path):
+    with pytest.raises(RuntimeError, match="LXL_LOG_FILE=.*No such file or directory"):
+        make_app(LXL_LOG_FILE=str(tmp_path / "missing" / "lxl.log"))
+
+
+def test_the_environment_sets_them(monkeypatch, tmp_path):
+    from app import config
+    from flask import Flask
+    monkeypatch.setenv("LXL_LOG_LEVEL", "ERROR")
+    monkeypatch.setenv("LXL_LOG_FILE", str(tmp_path / "x.log"))
+    monkeypatch.setenv("LXL_LOG_FORMAT", "text")
+    app = Flask(__name__, instance_path=str(tmp_path))
+    config.load_config(app, {"SECRET_KEY": "x"})
+    assert (app.config["LXL_LOG_LEVEL"], app.config["LXL_LOG_FILE"],
+            app.config["LXL_LOG_FORMAT"]) == ("ERROR", str(tmp_path / "x.log"), "text")
