@@ -216,7 +216,7 @@ def test_redis_down_answers_clear_503s_rate_limits_fail_closed_and_no_session_is
 
 # --- 4. PostgreSQL restarts -----------------------------------------------------------------
 
-REQUESTS_AFTER_RECOVERY = 64  # more than the instances' worker processes together (2 x 4)
+REQUESTS_AFTER_RECOVERY = 64  # many more than the worker processes of both instances
 
 
 def test_postgres_down_answers_clear_503s_and_recovers_by_itself(stack, browser):
