@@ -40,19 +40,25 @@ def pytest_collection_modifyitems(config, items):
         config.hook.pytest_deselected(items=mine)
 
 
+def stack_on(state_dir, **settings):
+    """A ``Stack`` on ``state_dir`` that runs its own services, its instances with
+    ``settings`` added to their environment."""
+    from deploy.local import Stack
+
+    owned = {name: value for name, value in os.environ.items() if name not in NOT_OWNED}
+    with mock.patch.dict(os.environ, {**owned, **settings}, clear=True):  # read once, here
+        return Stack(state_dir)
+
+
 @pytest.fixture(scope="session")
 def stack(request):
     """The local production stack, started once; stopped at the end whatever happened."""
-    from deploy.local import Stack
-
     # Not pytest's tmp_path, whose parents are private to root: the cluster runs as the
     # postgres user, which must pass through the state directory to its data.
     state_dir = Path(tempfile.mkdtemp(prefix="lxl-production-"))
     state_dir.chmod(0o711)
-    owned = {name: value for name, value in os.environ.items() if name not in NOT_OWNED}
     try:
-        with mock.patch.dict(os.environ, owned, clear=True):  # Stack reads it once, here
-            production = Stack(state_dir)
+        production = stack_on(state_dir)
     except BaseException:
         shutil.rmtree(state_dir, ignore_errors=True)
         raise
@@ -65,6 +71,14 @@ def stack(request):
             request.config.stash[KEPT_STATE_DIR] = state_dir
         else:
             shutil.rmtree(state_dir, ignore_errors=True)
+
+
+@pytest.fixture
+def same_stack_with(stack):
+    """Return a factory: the same stack (state directory, parts, ports) as another ``Stack``
+    object whose instances start with extra settings, as an operator's would after a change
+    of environment."""
+    return lambda **settings: stack_on(stack.state_dir, **settings)
 
 
 @pytest.fixture(autouse=True)

@@ -306,24 +306,17 @@ def race_to_both_instances(stack, refresh_token):
 
 
 @contextmanager
-def instances_running_with(stack, **settings):
-    """Restart the instances one at a time with ``settings`` added to their environment (the
-    proxy sends everything to the other meanwhile); give them their own back afterwards."""
-    def restart_each():
-        for instance in stack.instances:
-            instance.restart()
-
-    saved = [dict(instance.env) for instance in stack.instances]
-    for instance in stack.instances:
-        instance.env.update(settings)
+def instances_restarted_by(stack, changed):
+    """Restart the instances one at a time as ``changed`` (the same stack, another
+    environment) runs them — the proxy sends everything to the other meanwhile — and
+    afterwards as ``stack`` runs them."""
     try:
-        restart_each()
+        for instance in changed.instances:
+            instance.restart()
         yield
     finally:
-        for instance, env in zip(stack.instances, saved):
-            instance.env.clear()
-            instance.env.update(env)
-        restart_each()
+        for instance in stack.instances:
+            instance.restart()
 
 
 def test_a_refresh_token_raced_to_both_instances_within_the_grace_window(
@@ -361,12 +354,12 @@ def test_a_refresh_token_raced_to_both_instances_within_the_grace_window(
 
 
 def test_without_a_grace_window_a_refresh_token_raced_to_both_instances_rotates_once(
-        stack, database):
+        stack, same_stack_with, database):
     """With ``LXL_REFRESH_GRACE_SECONDS=0`` every second use is a replay, so the race shows
     the single rotation itself: exactly one instance claims the first use and answers 200
     with one new family member; the other finds the token used, answers ``invalid_grant``
     and revokes the family — the winner's new tokens included (RFC 9700 §4.14.2)."""
-    with instances_running_with(stack, LXL_REFRESH_GRACE_SECONDS="0"):
+    with instances_restarted_by(stack, same_stack_with(LXL_REFRESH_GRACE_SECONDS="0")):
         browser = web.sign_in(stack, EMAIL, PASSWORD)
         presented = web.consent_and_tokens(stack, browser)["refresh_token"]
         family = family_of(database, presented)
