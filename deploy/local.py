@@ -84,6 +84,27 @@ def _running(pid):
     return stat.rpartition(")")[2].split()[0] != "Z"
 
 
+def _running_as(pid, program, *marks):
+    """True if ``pid`` runs and is ``program`` with each of ``marks`` on its command line.
+
+    A pid file outlives its process, and the kernel gives its number to another one: only a
+    process whose command line names this part (its program, and its configuration, data
+    directory or port) is this part, and only that one is ever signalled.
+    """
+    if pid is None or not _running(pid):
+        return False
+    try:
+        words = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(
+            errors="replace").split()
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    # The program is the first word, or the second when an interpreter runs it (gunicorn).
+    if program not in {Path(word).name for word in words[:2]}:
+        return False
+    command_line = f" {' '.join(words)} "
+    return all(f" {mark} " in command_line for mark in marks)
+
+
 def _read_pid(path):
     try:
         return int(Path(path).read_text().split()[0])
@@ -157,8 +178,10 @@ class Postgres:
 
     @property
     def running(self):
-        pid = _read_pid(self.data / "postmaster.pid")
-        return pid is not None and _running(pid)
+        # pg_ctl start runs ``postgres -D DATA …``; pg_ctl status would only check that the
+        # pid in postmaster.pid exists.
+        return _running_as(_read_pid(self.data / "postmaster.pid"), "postgres",
+                           f"-D {self.data}")
 
     def start(self):
         """Create the cluster and its database the first time; start it; wait until it answers."""
@@ -235,8 +258,13 @@ class Redis:
 
     @property
     def running(self):
+        return self.pid is not None
+
+    @property
+    def pid(self):
         pid = _read_pid(self.pidfile)
-        return pid is not None and _running(pid)
+        # redis-server names itself "redis-server ADDRESS:PORT" once started.
+        return pid if _running_as(pid, "redis-server", f"{LOOPBACK}:{self.port}") else None
 
     def start(self):
         """Start redis-server on its data (it reads back its append-only file); wait for PING."""
@@ -255,8 +283,8 @@ class Redis:
 
     def stop(self):
         """Stop redis-server; it writes its append-only file to disk first."""
-        pid = _read_pid(self.pidfile)
-        if pid is not None and _running(pid):
+        pid = self.pid
+        if pid is not None:
             _terminate(pid, "redis-server")
 
     def restart(self):
@@ -288,8 +316,10 @@ class Instance:
 
     @property
     def pid(self):
+        # gunicorn keeps its command line (setproctitle, which would rename it, is not
+        # installed): the master is the one that writes this pid file.
         pid = _read_pid(self.pidfile)
-        return pid if pid is not None and _running(pid) else None
+        return pid if _running_as(pid, "gunicorn", f"--pid {self.pidfile}") else None
 
     @property
     def running(self):
@@ -368,7 +398,7 @@ class Proxy:
     @property
     def pid(self):
         pid = _read_pid(self.pidfile)
-        return pid if pid is not None and _running(pid) else None
+        return pid if _running_as(pid, "haproxy", f"-f {self.config}") else None
 
     @property
     def running(self):

@@ -2,6 +2,8 @@
 
 import os
 import stat
+import subprocess
+import sys
 
 import pytest
 
@@ -70,3 +72,42 @@ def test_given_services_are_used_not_started(environ, tmp_path):
     assert stack.instances[1].env["LXL_DATABASE_URL"] == stack.database_url == database
     assert stack.env["LXL_REDIS_URL"] == stack.redis_url == cache
     assert stack.env["LXL_ENV"] == "production"
+
+
+@pytest.fixture
+def stranger():
+    """An unrelated process (``sleep``), whose pid a stale pid file may come to hold."""
+    process = subprocess.Popen(["sleep", "60"])
+    yield process.pid
+    process.kill()
+    process.wait()
+
+
+def test_a_pid_file_naming_another_process_is_not_the_part_and_is_never_signalled(
+        environ, tmp_path, stranger):
+    stack = local.Stack(tmp_path, port=5999)
+    (tmp_path / "postgres" / "data").mkdir(parents=True)
+    (tmp_path / "redis").mkdir()
+    for pidfile in (stack.postgres.data / "postmaster.pid", stack.redis.pidfile,
+                    stack.proxy.pidfile, *(instance.pidfile for instance in stack.instances)):
+        pidfile.write_text(f"{stranger}\n")
+    assert not any(part.running for part in (*stack.services, *stack.instances, stack.proxy))
+    stack.stop()
+    assert local._running(stranger)
+
+
+def test_a_process_whose_command_line_names_the_part_is_the_part(environ, tmp_path):
+    stack = local.Stack(tmp_path, port=5999)
+    # An interpreter named haproxy with the proxy's configuration on its command line.
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "haproxy").symlink_to(sys.executable)
+    process = subprocess.Popen([tmp_path / "bin" / "haproxy", "-c", "import time; time.sleep(60)",
+                                "-f", stack.proxy.config])
+    try:
+        stack.proxy.pidfile.write_text(f"{process.pid}\n")
+        local._wait_until(lambda: stack.proxy.running, 5, "the process showing its arguments")
+        stack.proxy.config = tmp_path / "another.cfg"
+        assert not stack.proxy.running
+    finally:
+        process.kill()
+        process.wait()
