@@ -32,6 +32,7 @@ must share it, and only the operator can give them the same one.
 """
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
@@ -60,6 +61,8 @@ INSTANCES = 2
 # to stop; gunicorn's graceful stop waits up to 30 s for requests in progress.
 START_SECONDS = 60
 STOP_SECONDS = 40
+PORTS_FIX = (f"stop what listens there, or delete {PORTS_FILE} in the state directory while "
+             "production mode is stopped, so that start picks free ports.")
 # A Unix socket's path must fit in sockaddr_un (108 bytes with the final NUL).
 UNIX_PATH_MAX = 107
 
@@ -103,6 +106,44 @@ def _running_as(pid, program, *marks):
         return False
     command_line = f" {' '.join(words)} "
     return all(f" {mark} " in command_line for mark in marks)
+
+
+def _port_in_use(port):
+    """True if something listens on loopback ``port`` (or on every address, which includes it)."""
+    with socket.socket() as probe:
+        # As the servers themselves bind: a connection closing on that port does not count.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((LOOPBACK, port))
+        except OSError:
+            return True
+    return False
+
+
+def _check_port_free(port, what, fix):
+    if _port_in_use(port):
+        raise StackError(f"port {port} is in use ({what}): {fix}")
+
+
+def _listens(pid, port):
+    """True if process ``pid`` holds a socket listening on TCP ``port``: the answer is its own."""
+    listening = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(FileNotFoundError):
+            for row in Path(table).read_text().splitlines()[1:]:
+                fields = row.split()
+                # local_address is HEX_ADDRESS:HEX_PORT; state 0A is LISTEN; field 9 the inode.
+                if fields[3] == "0A" and int(fields[1].rpartition(":")[2], 16) == port:
+                    listening.add(f"socket:[{fields[9]}]")
+    try:
+        descriptors = list(Path(f"/proc/{pid}/fd").iterdir())
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    for descriptor in descriptors:
+        with contextlib.suppress(FileNotFoundError):  # closed meanwhile
+            if os.readlink(descriptor) in listening:
+                return True
+    return False
 
 
 def _read_pid(path):
@@ -187,6 +228,7 @@ class Postgres:
         """Create the cluster and its database the first time; start it; wait until it answers."""
         if self.running:
             return
+        self.check_port()
         if not (self.data / "PG_VERSION").exists():
             self._initialize()
         # No Unix socket (its path could be too long in a deep state directory): TCP only.
@@ -205,6 +247,11 @@ class Postgres:
         if self.running:
             _check_output([*self._as_postgres(), self._bin("pg_ctl"), "-D", self.data,
                            "-m", "fast", "-w", "-t", STOP_SECONDS, "stop"], "Stopping PostgreSQL")
+
+    def check_port(self):
+        """Raise unless this cluster runs, or its port is free for it."""
+        if not self.running:
+            _check_port_free(self.port, "PostgreSQL's port in ports.json", PORTS_FIX)
 
     def restart(self):
         """Stop the cluster, then start it again."""
@@ -270,6 +317,7 @@ class Redis:
         """Start redis-server on its data (it reads back its append-only file); wait for PING."""
         if self.running:
             return
+        self.check_port()
         self.directory.mkdir(parents=True, exist_ok=True)
         self.config.write_text("\n".join([
             f"bind {LOOPBACK}", f"port {self.port}", "protected-mode yes",
@@ -287,6 +335,11 @@ class Redis:
         if pid is not None:
             _terminate(pid, "redis-server")
 
+    def check_port(self):
+        """Raise unless redis-server runs, or its port is free for it."""
+        if not self.running:
+            _check_port_free(self.port, "Redis's port in ports.json", PORTS_FIX)
+
     def restart(self):
         """Stop redis-server, then start it again."""
         self.stop()
@@ -296,7 +349,8 @@ class Redis:
         import redis
 
         try:
-            return redis.Redis(host=LOOPBACK, port=self.port, socket_timeout=1).ping()
+            return (redis.Redis(host=LOOPBACK, port=self.port, socket_timeout=1).ping()
+                    and _listens(self.pid, self.port))
         except redis.RedisError:
             return False
 
@@ -334,6 +388,7 @@ class Instance:
         """Start gunicorn with README.md's production options, unless it runs already."""
         if self.running:
             return
+        self.check_port()
         self.pidfile.unlink(missing_ok=True)
         self._process = _spawn(
             [BIN / "gunicorn", *production_options(), "--bind", f"{LOOPBACK}:{self.port}",
@@ -359,6 +414,11 @@ class Instance:
             self._process.wait()  # this process started it: collect its exit status
             self._process = None
 
+    def check_port(self):
+        """Raise unless this instance runs, or its port is free for it."""
+        if not self.running:
+            _check_port_free(self.port, f"{self.name}'s port in ports.json", PORTS_FIX)
+
     def restart(self):
         """Stop this instance, then start it again (the other one serves meanwhile)."""
         self.stop()
@@ -368,7 +428,8 @@ class Instance:
         if self._process is not None and self._process.poll() is not None:
             raise StackError(f"{self.name} exited ({self._process.returncode}); the end of "
                              f"{self.log}:\n{_log_tail(self.log)}")
-        return _http_answers(self.port, self.stack.idp_host)
+        # Something else on the port would answer too: the listening socket must be gunicorn's.
+        return _http_answers(self.port, self.stack.idp_host) and _listens(self.pid, self.port)
 
 
 def _http_answers(port, host):
@@ -408,6 +469,7 @@ class Proxy:
         """Write the configuration, check it, start HAProxy and wait until it answers."""
         if self.running:
             return
+        self.check_port()
         if len(str(self.admin_socket)) > UNIX_PATH_MAX:
             raise StackError(f"The state directory's path is too long for HAProxy's admin socket "
                              f"{self.admin_socket}: choose a shorter LXL_PRODUCTION_DIR.")
@@ -421,8 +483,15 @@ class Proxy:
             if process.poll() is not None:
                 raise StackError(f"HAProxy exited ({process.returncode}); the end of "
                                  f"{self.log}:\n{_log_tail(self.log)}")
-            return _http_answers(self.stack.proxy_port, self.stack.idp_host)
+            return (_http_answers(self.stack.proxy_port, self.stack.idp_host)
+                    and _listens(process.pid, self.stack.proxy_port))
         _wait_until(answers, START_SECONDS, f"HAProxy answering on port {self.stack.proxy_port}")
+
+    def check_port(self):
+        """Raise unless HAProxy runs, or the origins' port is free for it."""
+        if not self.running:
+            _check_port_free(self.stack.proxy_port, "bin/run?",
+                             "stop it or set PORT=… to another port.")
 
     def stop(self):
         """Stop HAProxy: it stops listening and finishes the requests in progress (10 s at most)."""
@@ -546,6 +615,8 @@ class Stack:
     def start(self):
         """Start every part that is not running, in order; return the seconds it took."""
         started = time.monotonic()
+        for part in (self.proxy, *self.instances, *self.services):  # before starting any
+            part.check_port()
         for service in self.services:
             service.start()
         self.flask("lxl", "init-db", check=True)

@@ -1,6 +1,7 @@
 """bin/production's pieces that need no running service: the gunicorn command, the secret."""
 
 import os
+import socket
 import stat
 import subprocess
 import sys
@@ -111,3 +112,29 @@ def test_a_process_whose_command_line_names_the_part_is_the_part(environ, tmp_pa
     finally:
         process.kill()
         process.wait()
+
+
+def test_start_refuses_a_port_in_use_before_starting_anything(environ, tmp_path):
+    with socket.socket() as taken:  # bin/run, say, on the origins' port
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        stack = local.Stack(tmp_path, port=port)
+        with pytest.raises(local.StackError, match=rf"port {port} is in use \(bin/run\?\): "
+                                                   "stop it or set PORT="):
+            stack.start()
+    assert not (tmp_path / "postgres").exists() and not (tmp_path / "redis").exists()
+
+
+def test_an_answer_on_a_port_is_the_parts_only_if_it_holds_the_listening_socket(tmp_path):
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        port = listening.getsockname()[1]
+        assert local._listens(os.getpid(), port)
+        process = subprocess.Popen(["sleep", "60"])
+        try:
+            assert not local._listens(process.pid, port)
+        finally:
+            process.kill()
+            process.wait()
