@@ -617,16 +617,34 @@ class Stack:
         started = time.monotonic()
         for part in (self.proxy, *self.instances, *self.services):  # before starting any
             part.check_port()
-        for service in self.services:
-            service.start()
-        self.flask("lxl", "init-db", check=True)
-        if self.loopback:
-            self.flask("lxl", "seed-demo", check=True)
-        for instance in self.instances:  # both boot at once
-            instance.spawn()
-        for instance in self.instances:
-            instance.wait_ready()
-        self.proxy.start()
+        # What this call starts, each part listed before it is started (a part may fail
+        # half-way, a cluster that started but could not create its database): if any
+        # step fails, these are stopped again, so that no process is left behind unseen.
+        launched = []
+
+        def launch(part, start):
+            if not part.running:
+                launched.append(part)
+                start()
+        try:
+            for service in self.services:
+                launch(service, service.start)
+            self.flask("lxl", "init-db", check=True)
+            if self.loopback:
+                self.flask("lxl", "seed-demo", check=True)
+            for instance in self.instances:  # both boot at once
+                launch(instance, instance.spawn)
+            for instance in self.instances:
+                instance.wait_ready()
+            launch(self.proxy, self.proxy.start)
+        except BaseException as error:  # Ctrl-C too
+            for part in reversed(launched):  # the proxy first, PostgreSQL last
+                part.stop()
+            if launched and isinstance(error, StackError):
+                names = ", ".join(_name(part) for part in launched)
+                raise StackError(f"{error}\n\nStopped what this start had started: {names}.") \
+                    from error
+            raise
         return time.monotonic() - started
 
     def stop(self):
@@ -688,6 +706,10 @@ class Stack:
         with os.fdopen(fd, "w") as secret_file:
             secret_file.write(secrets.token_urlsafe(48))
         return path.read_text().strip()
+
+
+def _name(part):
+    return {Postgres: "PostgreSQL", Redis: "Redis", Proxy: "HAProxy"}.get(type(part)) or part.name
 
 
 def _state(part):

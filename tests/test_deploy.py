@@ -138,3 +138,47 @@ def test_an_answer_on_a_port_is_the_parts_only_if_it_holds_the_listening_socket(
         finally:
             process.kill()
             process.wait()
+
+
+class _Part:
+    """A part of the stack that records what is done to it; ``fails`` makes its start fail."""
+
+    def __init__(self, name, events, fails=False):
+        self.name, self.events, self.fails, self.running = name, events, fails, False
+
+    def check_port(self):
+        pass
+
+    def start(self):
+        self.events.append(f"start {self.name}")
+        self.running = True
+        if self.fails:
+            raise local.StackError(f"{self.name} did not answer")
+
+    spawn = start
+
+    def wait_ready(self):
+        pass
+
+    def stop(self):
+        if self.running:
+            self.events.append(f"stop {self.name}")
+            self.running = False
+
+
+def test_a_failed_start_stops_what_it_started_and_says_so(environ, tmp_path, monkeypatch):
+    events = []
+    stack = local.Stack(tmp_path, port=5999)
+    stack.redis = _Part("Redis", events)
+    stack.redis.running = True  # running before: not this start's to stop
+    stack.postgres = _Part("PostgreSQL", events)
+    stack.instances = [_Part("instance1", events), _Part("instance2", events)]
+    stack.proxy = _Part("proxy", events, fails=True)
+    monkeypatch.setattr(stack, "flask", lambda *args, **kwargs: None)
+    with pytest.raises(local.StackError, match="(?s)proxy did not answer.*Stopped what this "
+                                               "start had started: PostgreSQL, instance1, "
+                                               "instance2, proxy"):
+        stack.start()
+    assert events == ["start PostgreSQL", "start instance1", "start instance2", "start proxy",
+                      "stop proxy", "stop instance2", "stop instance1", "stop PostgreSQL"]
+    assert stack.redis.running
