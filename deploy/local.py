@@ -56,6 +56,8 @@ LOOPBACK = "127.0.0.1"
 DEFAULT_PORT = 5000
 DEFAULT_STATE_DIR = ROOT / "var" / "production"
 PORTS_FILE = "ports.json"
+# Which of PostgreSQL and Redis the last start ran itself (the others were given as URLs).
+SERVICES_FILE = "services.json"
 INSTANCES = 2
 # How long a part may take to answer after it was started, and to exit after it was told
 # to stop; gunicorn's graceful stop waits up to 30 s for requests in progress.
@@ -586,10 +588,12 @@ class Stack:
         self.ngo_origin = environ.get("LXL_NGO_ORIGIN", f"http://ngo.localhost:{self.proxy_port}")
         self.idp_host = urlsplit(self.idp_origin).netloc
         self.loopback = is_loopback_origin(self.idp_origin) and is_loopback_origin(self.ngo_origin)
-        self.postgres = (None if environ.get("LXL_DATABASE_URL")
-                         else Postgres(self.state_dir / "postgres", ports["postgres"]))
-        self.redis = (None if environ.get("LXL_REDIS_URL")
-                      else Redis(self.state_dir / "redis", ports["redis"]))
+        # This state directory's own services, whether or not this environment runs them:
+        # stop and status act on those the last start launched (SERVICES_FILE).
+        self._own_services = {"postgres": Postgres(self.state_dir / "postgres", ports["postgres"]),
+                              "redis": Redis(self.state_dir / "redis", ports["redis"])}
+        self.postgres = None if environ.get("LXL_DATABASE_URL") else self._own_services["postgres"]
+        self.redis = None if environ.get("LXL_REDIS_URL") else self._own_services["redis"]
         self.database_url = environ.get("LXL_DATABASE_URL") or self.postgres.url
         self.redis_url = environ.get("LXL_REDIS_URL") or self.redis.url
         self.env = {
@@ -609,14 +613,16 @@ class Stack:
 
     @property
     def running(self):
-        """True when every part of the stack runs."""
-        return all(part.running for part in (*self.services, *self.instances, self.proxy))
+        """True when every part the last start launched runs."""
+        return all(part.running for part in (*self._launched_services(), *self.instances,
+                                             self.proxy))
 
     def start(self):
         """Start every part that is not running, in order; return the seconds it took."""
         started = time.monotonic()
         for part in (self.proxy, *self.instances, *self.services):  # before starting any
             part.check_port()
+        self._record_services()
         # What this call starts, each part listed before it is started (a part may fail
         # half-way, a cluster that started but could not create its database): if any
         # step fails, these are stopped again, so that no process is left behind unseen.
@@ -652,7 +658,7 @@ class Stack:
         self.proxy.stop()
         with ThreadPoolExecutor(len(self.instances)) as stopping:  # each waits for its requests
             list(stopping.map(Instance.stop, self.instances))
-        for service in reversed(self.services):
+        for service in reversed(self._launched_services()):
             service.stop()
 
     def flask(self, *args, instance=1, check=False):
@@ -671,12 +677,35 @@ class Stack:
         """Return one line per part: what it is, whether it runs, where, and its log."""
         rows = [("proxy (HAProxy)", self.proxy, self.proxy_port, self.proxy.log)]
         rows += [(f"{i.name} (gunicorn)", i, i.port, i.log) for i in self.instances]
-        rows += [(name, service, service.port, service.log) if service else (name, None, None, None)
-                 for name, service in (("PostgreSQL", self.postgres), ("Redis", self.redis))]
+        launched = self._launched_services()
+        rows += [(name, service, service.port, service.log) if service in launched
+                 else (name, None, None, None)
+                 for name, service in (("PostgreSQL", self._own_services["postgres"]),
+                                       ("Redis", self._own_services["redis"]))]
         return "\n".join(
             f"  {name:<21}{_state(part)} {LOOPBACK}:{port}  log {log}" if part else
             f"  {name:<21}given by LXL_{'DATABASE' if name == 'PostgreSQL' else 'REDIS'}_URL"
             for name, part, port, log in rows)
+
+    def _record_services(self):
+        """Write which services start runs itself; refuse to leave another start's running."""
+        path = self.state_dir / SERVICES_FILE
+        for name, service in self._own_services.items():
+            if service not in self.services and service in self._launched_services() \
+                    and service.running:
+                raise StackError(
+                    f"This state directory's own {_name(service)} runs (an earlier start "
+                    f"launched it), but LXL_{'DATABASE' if name == 'postgres' else 'REDIS'}_URL "
+                    "now names another: run bin/production stop first.")
+        own = [name for name, service in self._own_services.items() if service in self.services]
+        path.write_text(json.dumps({"own": own}) + "\n")
+
+    def _launched_services(self):
+        """The services the last start ran itself (its record), else this environment's."""
+        path = self.state_dir / SERVICES_FILE
+        if not path.exists():
+            return self.services
+        return [self._own_services[name] for name in json.loads(path.read_text())["own"]]
 
     def _ports(self, port):
         """The ports of every part: those this state directory used before, else free ones."""

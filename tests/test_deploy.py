@@ -182,3 +182,28 @@ def test_a_failed_start_stops_what_it_started_and_says_so(environ, tmp_path, mon
     assert events == ["start PostgreSQL", "start instance1", "start instance2", "start proxy",
                       "stop proxy", "stop instance2", "stop instance1", "stop PostgreSQL"]
     assert stack.redis.running
+
+
+def test_stop_and_status_act_on_the_services_start_launched_not_on_todays_environment(
+        environ, tmp_path, monkeypatch):
+    events = []
+    stack = local.Stack(tmp_path, port=5999)
+    stack.instances = [_Part("instance1", events), _Part("instance2", events)]
+    stack.proxy = _Part("proxy", events)
+    monkeypatch.setattr(local.Postgres, "start", lambda self: events.append("start PostgreSQL"))
+    monkeypatch.setattr(local.Redis, "start", lambda self: events.append("start Redis"))
+    monkeypatch.setattr(stack, "flask", lambda *args, **kwargs: None)
+    stack.start()
+    assert events[:2] == ["start PostgreSQL", "start Redis"]
+
+    environ.setenv("LXL_DATABASE_URL", "postgresql+psycopg://lxl@db.example.test/lxl")
+    environ.setenv("LXL_REDIS_URL", "redis://cache.example.test:6379/3")
+    later = local.Stack(tmp_path)
+    status = later.status()
+    assert "given by" not in status
+    assert f"PostgreSQL           stopped 127.0.0.1:{stack.postgres.port}" in status
+    stopped = []
+    monkeypatch.setattr(local.Postgres, "stop", lambda self: stopped.append(self.port))
+    monkeypatch.setattr(local.Redis, "stop", lambda self: stopped.append(self.port))
+    later.stop()
+    assert stopped == [stack.redis.port, stack.postgres.port]
