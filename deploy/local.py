@@ -320,7 +320,9 @@ class Redis:
         if self.running:
             return
         self.check_port()
-        self.directory.mkdir(parents=True, exist_ok=True)
+        # Its append-only file holds the session ids: for this user only.
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.directory.chmod(0o700)
         self.config.write_text("\n".join([
             f"bind {LOOPBACK}", f"port {self.port}", "protected-mode yes",
             "daemonize yes", f'pidfile "{self.pidfile}"', f'logfile "{self.log}"',
@@ -620,6 +622,7 @@ class Stack:
     def start(self):
         """Start every part that is not running, in order; return the seconds it took."""
         started = time.monotonic()
+        self._protect_state_dir()
         for part in (self.proxy, *self.instances, *self.services):  # before starting any
             part.check_port()
         self._record_services()
@@ -686,6 +689,14 @@ class Stack:
             f"  {name:<21}{_state(part)} {LOOPBACK}:{port}  log {log}" if part else
             f"  {name:<21}given by LXL_{'DATABASE' if name == 'PostgreSQL' else 'REDIS'}_URL"
             for name, part, port, log in rows)
+
+    def _protect_state_dir(self):
+        """Make the state directory its owner's only: Redis's append-only file holds sessions."""
+        # Run as root, PostgreSQL runs as the postgres user, which must pass through (not
+        # list) the state directory to reach its own directory, postgres/ (mode 0700).
+        mode = 0o711 if os.geteuid() == 0 and self.postgres is not None else 0o700
+        self.state_dir.mkdir(mode=mode, parents=True, exist_ok=True)
+        self.state_dir.chmod(mode)  # one made by an earlier version, or by hand
 
     def _record_services(self):
         """Write which services start runs itself; refuse to leave another start's running."""
@@ -754,6 +765,8 @@ def main(argv=None):
     port = os.environ.get("PORT")
     if port is None and not (state_dir / PORTS_FILE).exists():
         port = DEFAULT_PORT
+    # Whatever the stack writes (logs, pid files, Redis's data) is for this user only.
+    os.umask(0o077)
     try:
         stack = Stack(state_dir, int(port) if port is not None else None)
         if command == "start":

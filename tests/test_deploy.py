@@ -166,6 +166,18 @@ class _Part:
             self.running = False
 
 
+def _start_with_processes_faked(stack, monkeypatch):
+    """Run ``stack.start()`` with every process it would start faked; return what it did."""
+    events = []
+    stack.instances = [_Part("instance1", events), _Part("instance2", events)]
+    stack.proxy = _Part("proxy", events)
+    monkeypatch.setattr(local.Postgres, "start", lambda self: events.append("start PostgreSQL"))
+    monkeypatch.setattr(local.Redis, "start", lambda self: events.append("start Redis"))
+    monkeypatch.setattr(stack, "flask", lambda *args, **kwargs: None)
+    stack.start()
+    return events
+
+
 def test_a_failed_start_stops_what_it_started_and_says_so(environ, tmp_path, monkeypatch):
     events = []
     stack = local.Stack(tmp_path, port=5999)
@@ -186,14 +198,8 @@ def test_a_failed_start_stops_what_it_started_and_says_so(environ, tmp_path, mon
 
 def test_stop_and_status_act_on_the_services_start_launched_not_on_todays_environment(
         environ, tmp_path, monkeypatch):
-    events = []
     stack = local.Stack(tmp_path, port=5999)
-    stack.instances = [_Part("instance1", events), _Part("instance2", events)]
-    stack.proxy = _Part("proxy", events)
-    monkeypatch.setattr(local.Postgres, "start", lambda self: events.append("start PostgreSQL"))
-    monkeypatch.setattr(local.Redis, "start", lambda self: events.append("start Redis"))
-    monkeypatch.setattr(stack, "flask", lambda *args, **kwargs: None)
-    stack.start()
+    events = _start_with_processes_faked(stack, monkeypatch)
     assert events[:2] == ["start PostgreSQL", "start Redis"]
 
     environ.setenv("LXL_DATABASE_URL", "postgresql+psycopg://lxl@db.example.test/lxl")
@@ -207,3 +213,11 @@ def test_stop_and_status_act_on_the_services_start_launched_not_on_todays_enviro
     monkeypatch.setattr(local.Redis, "stop", lambda self: stopped.append(self.port))
     later.stop()
     assert stopped == [stack.redis.port, stack.postgres.port]
+
+
+def test_start_makes_the_state_directory_its_owners_only(environ, tmp_path, monkeypatch):
+    state_dir = tmp_path / "state"
+    state_dir.mkdir(mode=0o755)
+    environ.setenv("LXL_DATABASE_URL", "postgresql+psycopg://lxl@db.example.test/lxl")
+    _start_with_processes_faked(local.Stack(state_dir, port=5999), monkeypatch)
+    assert stat.S_IMODE(state_dir.stat().st_mode) == 0o700
