@@ -622,6 +622,7 @@ class Stack:
     def start(self):
         """Start every part that is not running, in order; return the seconds it took."""
         started = time.monotonic()
+        self._refuse_own_services_off_loopback()
         self._protect_state_dir()
         for part in (self.proxy, *self.instances, *self.services):  # before starting any
             part.check_port()
@@ -689,6 +690,18 @@ class Stack:
             f"  {name:<21}{_state(part)} {LOOPBACK}:{port}  log {log}" if part else
             f"  {name:<21}given by LXL_{'DATABASE' if name == 'PostgreSQL' else 'REDIS'}_URL"
             for name, part, port, log in rows)
+
+    def _refuse_own_services_off_loopback(self):
+        """Raise if origins other than loopback names would be served from this stack's own
+        PostgreSQL (trust authentication) or Redis (no password): those are for one machine."""
+        missing = [f"LXL_{'DATABASE' if service is self.postgres else 'REDIS'}_URL"
+                   for service in self.services]
+        if missing and not self.loopback:
+            raise StackError(
+                f"Set {' and '.join(missing)}: the origins {self.idp_origin} and "
+                f"{self.ngo_origin} are not loopback names, and the PostgreSQL (trust "
+                "authentication) and Redis (no password) that bin/production starts itself "
+                "serve loopback origins only, on one machine.")
 
     def _protect_state_dir(self):
         """Make the state directory its owner's only: Redis's append-only file holds sessions."""

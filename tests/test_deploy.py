@@ -221,3 +221,16 @@ def test_start_makes_the_state_directory_its_owners_only(environ, tmp_path, monk
     environ.setenv("LXL_DATABASE_URL", "postgresql+psycopg://lxl@db.example.test/lxl")
     _start_with_processes_faked(local.Stack(state_dir, port=5999), monkeypatch)
     assert stat.S_IMODE(state_dir.stat().st_mode) == 0o700
+
+
+def test_public_origins_are_never_served_from_the_stacks_own_database_and_redis(
+        environ, tmp_path):
+    environ.setenv("LXL_IDP_ORIGIN", "https://id.example.test")
+    environ.setenv("LXL_NGO_ORIGIN", "https://ngo.example.test")
+    environ.setenv("LXL_SECRET_KEY", "given-" * 8)
+    with pytest.raises(local.StackError, match="Set LXL_DATABASE_URL and LXL_REDIS_URL: "):
+        local.Stack(tmp_path / "state", port=5999).start()
+    environ.setenv("LXL_DATABASE_URL", "postgresql+psycopg://lxl@db.example.test/lxl")
+    with pytest.raises(local.StackError, match="Set LXL_REDIS_URL: "):
+        local.Stack(tmp_path / "state", port=5999).start()
+    assert not (tmp_path / "state" / "postgres").exists()
