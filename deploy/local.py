@@ -36,7 +36,6 @@ import contextlib
 import http.client
 import json
 import os
-import secrets
 import shutil
 import signal
 import socket
@@ -47,7 +46,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from app.config import MAKE_SECRET, PRODUCTION
+from app.config import MAKE_SECRET, PRODUCTION, secret_in_file
 from app.loopback import is_loopback_origin
 from deploy.gunicorn import APP, ROOT, production_options
 
@@ -751,14 +750,7 @@ class Stack:
                 f"Set LXL_SECRET_KEY: the origins {self.idp_origin} and {self.ngo_origin} are "
                 "not loopback names, so instances on other machines must sign sessions with "
                 f"the same key as these. Make one with {MAKE_SECRET} and keep it secret.")
-        path = self.state_dir / "secret_key"
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            return path.read_text().strip()
-        with os.fdopen(fd, "w") as secret_file:
-            secret_file.write(secrets.token_urlsafe(48))
-        return path.read_text().strip()
+        return secret_in_file(self.state_dir / "secret_key")
 
 
 def _name(part):

@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+from app.config import secret_in_file
 from deploy import gunicorn, local
 
 
@@ -234,3 +235,32 @@ def test_public_origins_are_never_served_from_the_stacks_own_database_and_redis(
     with pytest.raises(local.StackError, match="Set LXL_REDIS_URL: "):
         local.Stack(tmp_path / "state", port=5999).start()
     assert not (tmp_path / "state" / "postgres").exists()
+
+
+def test_a_secret_file_is_created_whole_with_mode_0600_and_kept(tmp_path):
+    path = tmp_path / "secret_key"
+    key = secret_in_file(path)
+    assert len(key) >= 32 and path.read_text() == key
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert secret_in_file(path) == key
+    assert [entry.name for entry in tmp_path.iterdir()] == ["secret_key"]  # no temporary left
+
+
+def test_an_empty_secret_file_left_by_a_crash_counts_as_absent(tmp_path):
+    path = tmp_path / "secret_key"
+    path.touch()
+    key = secret_in_file(path)
+    assert key and path.read_text() == key
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_of_two_processes_creating_the_secret_at_once_the_first_ones_key_wins(
+        tmp_path, monkeypatch):
+    path = tmp_path / "secret_key"
+    link = os.link
+
+    def another_process_links_first(source, destination):
+        path.write_text("the-other-process-key-" * 2)
+        link(source, destination)
+    monkeypatch.setattr(os, "link", another_process_links_first)
+    assert secret_in_file(path) == "the-other-process-key-" * 2
