@@ -366,10 +366,13 @@ class Instance:
         self.name = f"instance{number}"
         self.pidfile = stack.state_dir / f"{self.name}.pid"
         self.log = stack.state_dir / f"{self.name}.log"
-        # The environment this instance runs with: the stack's, and its own number, which
-        # names the instance to whatever reads it (its logs).
-        self.env = {**stack.env, "LXL_INSTANCE": str(number)}
         self._process = None
+
+    @property
+    def env(self):
+        """The environment this instance runs with: the stack's, and its own number, which
+        names the instance to whatever reads it (its logs)."""
+        return {**self.stack.env, "LXL_INSTANCE": str(self.number)}
 
     @property
     def pid(self):
@@ -576,14 +579,17 @@ class Stack:
     """Production mode on this machine: the parts of the module docstring, in ``state_dir``.
 
     ``port`` is the origins' port; None reuses the one this state directory last used, or
-    else picks a free one. The environment (``os.environ``) is read once, here.
+    else picks a free one. The environment (``os.environ``) is read once, here. Making a
+    ``Stack`` writes nothing (``status`` and ``stop`` only read): ``start`` creates the state
+    directory, the ports file and the secret key.
     """
 
     def __init__(self, state_dir, port=None):
         self.state_dir = Path(state_dir).resolve()
-        self.state_dir.mkdir(parents=True, exist_ok=True)
         environ = os.environ
-        ports = self._ports(port)
+        self._given_secret_key = environ.get("LXL_SECRET_KEY")
+        self._secret = None
+        self._port_numbers = ports = self._ports(port)
         self.proxy_port = ports["proxy"]
         self.idp_origin = environ.get("LXL_IDP_ORIGIN", f"http://id.localhost:{self.proxy_port}")
         self.ngo_origin = environ.get("LXL_NGO_ORIGIN", f"http://ngo.localhost:{self.proxy_port}")
@@ -597,15 +603,19 @@ class Stack:
         self.redis = None if environ.get("LXL_REDIS_URL") else self._own_services["redis"]
         self.database_url = environ.get("LXL_DATABASE_URL") or self.postgres.url
         self.redis_url = environ.get("LXL_REDIS_URL") or self.redis.url
-        self.env = {
+        self._environ = {
             **environ, "LXL_ENV": PRODUCTION, "PORT": str(self.proxy_port),
             "LXL_IDP_ORIGIN": self.idp_origin, "LXL_NGO_ORIGIN": self.ngo_origin,
             "LXL_DATABASE_URL": self.database_url, "LXL_REDIS_URL": self.redis_url,
-            "LXL_SECRET_KEY": self._secret_key(),
         }
         self.instances = [Instance(self, number, ports[f"instance{number}"])
                           for number in range(1, INSTANCES + 1)]
         self.proxy = Proxy(self)
+
+    @property
+    def env(self):
+        """The environment the instances and ``flask`` run with (its secret key made once)."""
+        return {**self._environ, "LXL_SECRET_KEY": self._secret_key()}
 
     @property
     def services(self):
@@ -623,8 +633,10 @@ class Stack:
         started = time.monotonic()
         self._refuse_own_services_off_loopback()
         self._protect_state_dir()
+        self._secret_key()
         for part in (self.proxy, *self.instances, *self.services):  # before starting any
             part.check_port()
+        self._save_ports()
         self._record_services()
         # What this call starts, each part listed before it is started (a part may fail
         # half-way, a cluster that started but could not create its database): if any
@@ -738,19 +750,26 @@ class Stack:
         ports = {name: saved.get(name) or free_port() for name in names}
         if port is not None:
             ports["proxy"] = port
-        path.write_text(json.dumps(ports, indent=2) + "\n")
         return ports
+
+    def _save_ports(self):
+        """Keep each part's port for the next ``Stack`` of this state directory."""
+        (self.state_dir / PORTS_FILE).write_text(json.dumps(self._port_numbers, indent=2) + "\n")
 
     def _secret_key(self):
         """Return ``LXL_SECRET_KEY``, or on loopback origins this state directory's own."""
-        if os.environ.get("LXL_SECRET_KEY"):
-            return os.environ["LXL_SECRET_KEY"]
+        if self._given_secret_key:
+            return self._given_secret_key
+        if self._secret:
+            return self._secret
         if not self.loopback:
             raise StackError(
                 f"Set LXL_SECRET_KEY: the origins {self.idp_origin} and {self.ngo_origin} are "
                 "not loopback names, so instances on other machines must sign sessions with "
                 f"the same key as these. Make one with {MAKE_SECRET} and keep it secret.")
-        return secret_in_file(self.state_dir / "secret_key")
+        self._protect_state_dir()
+        self._secret = secret_in_file(self.state_dir / "secret_key")
+        return self._secret
 
 
 def _name(part):

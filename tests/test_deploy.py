@@ -40,9 +40,10 @@ def environ(monkeypatch):
 
 def test_a_loopback_stack_makes_its_secret_once_readable_by_its_owner_only(environ, tmp_path):
     first = local.Stack(tmp_path, port=5999)
+    key = first.env["LXL_SECRET_KEY"]  # made when first needed
     secret_file = tmp_path / "secret_key"
     assert stat.S_IMODE(os.stat(secret_file).st_mode) == 0o600
-    assert first.env["LXL_SECRET_KEY"] == secret_file.read_text() != ""
+    assert key == secret_file.read_text() != ""
     assert local.Stack(tmp_path).env["LXL_SECRET_KEY"] == first.env["LXL_SECRET_KEY"]
 
 
@@ -50,17 +51,20 @@ def test_a_stack_on_public_origins_needs_the_secret_given(environ, tmp_path):
     environ.setenv("LXL_IDP_ORIGIN", "https://id.example.test")
     environ.setenv("LXL_NGO_ORIGIN", "https://ngo.example.test")
     with pytest.raises(local.StackError, match="Set LXL_SECRET_KEY"):
-        local.Stack(tmp_path)
+        local.Stack(tmp_path).env
     assert not (tmp_path / "secret_key").exists()
     environ.setenv("LXL_SECRET_KEY", "given-" * 8)
     assert local.Stack(tmp_path).env["LXL_SECRET_KEY"] == "given-" * 8
 
 
-def test_each_part_keeps_its_port_across_stacks_of_one_state_directory(environ, tmp_path):
+def test_each_part_keeps_its_port_across_stacks_of_one_state_directory(environ, tmp_path,
+                                                                        monkeypatch):
     first = local.Stack(tmp_path, port=5999)
+    instance_ports = [i.port for i in first.instances]
+    _start_with_processes_faked(first, monkeypatch)
     again = local.Stack(tmp_path)
     assert again.proxy_port == 5999 and again.idp_origin == "http://id.localhost:5999"
-    assert [i.port for i in again.instances] == [i.port for i in first.instances]
+    assert [i.port for i in again.instances] == instance_ports
     assert again.postgres.port == first.postgres.port and again.redis.port == first.redis.port
 
 
@@ -264,3 +268,11 @@ def test_of_two_processes_creating_the_secret_at_once_the_first_ones_key_wins(
         link(source, destination)
     monkeypatch.setattr(os, "link", another_process_links_first)
     assert secret_in_file(path) == "the-other-process-key-" * 2
+
+
+def test_a_stack_writes_nothing_until_it_is_started(environ, tmp_path):
+    state_dir = tmp_path / "state"
+    stack = local.Stack(state_dir, port=5999)
+    assert "stopped" in stack.status() and not stack.running
+    stack.stop()
+    assert not state_dir.exists()
