@@ -11,7 +11,7 @@ file and its log in the state directory (``LXL_PRODUCTION_DIR``, default ``var/p
   loopback port, with its append-only file written every second, so that restarting Redis
   loses no session (a crash of the machine itself may lose the last second).
 - the **migrations**, and on loopback origins the **demo data** (``seed-demo``, idempotent);
-- **two gunicorn instances**, each with README.md's production command (deploy/gunicorn.py)
+- **two gunicorn instances**, each with README.md's production command (deploy/gunicorn_command.py)
   on a loopback port;
 - **HAProxy** on the origin's port (``PORT``, default 5000): round robin over both
   instances; a health check of ``/healthz`` every second; a request whose connection is
@@ -48,7 +48,7 @@ from urllib.parse import urlsplit
 
 from app.config import MAKE_SECRET, PRODUCTION, secret_in_file
 from app.loopback import is_loopback_origin
-from deploy.gunicorn import APP, ROOT, production_options
+from deploy.gunicorn_command import APP, ROOT, production_options
 
 BIN = Path(sys.executable).parent  # the venv's gunicorn and flask
 LOOPBACK = "127.0.0.1"
@@ -395,9 +395,13 @@ class Instance:
         if self.running:
             return
         self.check_port()
+        try:
+            options = production_options()
+        except ValueError as error:
+            raise StackError(str(error)) from error
         self.pidfile.unlink(missing_ok=True)
         self._process = _spawn(
-            [BIN / "gunicorn", *production_options(), "--bind", f"{LOOPBACK}:{self.port}",
+            [BIN / "gunicorn", *options, "--bind", f"{LOOPBACK}:{self.port}",
              "--pid", self.pidfile,
              # Not one shared ~/.gunicorn/gunicorn.ctl for both instances: nothing uses it.
              "--no-control-socket", APP], self.log, self.env)

@@ -9,16 +9,16 @@ import sys
 import pytest
 
 from app.config import secret_in_file
-from deploy import gunicorn, local
+from deploy import gunicorn_command, local
 
 
 def test_the_production_options_are_the_readmes_command():
-    assert gunicorn.production_options() == [
+    assert gunicorn_command.production_options() == [
         "--workers", "2", "--worker-class", "gthread", "--threads", "8"]
 
 
 def test_a_benchmark_may_try_other_sizes_of_the_same_command():
-    assert gunicorn.production_options(workers=4, threads=32) == [
+    assert gunicorn_command.production_options(workers=4, threads=32) == [
         "--workers", "4", "--worker-class", "gthread", "--threads", "32"]
 
 
@@ -26,8 +26,24 @@ def test_a_readme_without_the_command_is_refused_with_what_to_write(tmp_path):
     readme = tmp_path / "README.md"
     readme.write_text("# LxL ID\n\n## Production\n\nRun it somehow.\n\n## Next\n\n"
                       "gunicorn --workers 2 wsgi:app\n")
-    with pytest.raises(SystemExit, match="Production section shows no `gunicorn"):
-        gunicorn.production_options(readme)
+    with pytest.raises(ValueError, match="Production section shows no `gunicorn"):
+        gunicorn_command.production_options(readme)
+
+
+@pytest.mark.parametrize("bind", [["-b", "127.0.0.1:8000"], ["--bind", "127.0.0.1:8000"],
+                                  ["--bind=127.0.0.1:8000"]])
+def test_every_spelling_of_the_readmes_bind_is_left_to_the_caller(tmp_path, bind):
+    readme = tmp_path / "README.md"
+    readme.write_text("# LxL ID\n\n## Production\n\n```sh\ngunicorn --workers 2 "
+                      f"{' '.join(bind)} \\\n  --threads 8 wsgi:app\n```\n")
+    assert gunicorn_command.production_options(readme) == ["--workers", "2", "--threads", "8"]
+
+
+def test_a_readme_command_serving_another_app_is_refused(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text("## Production\n\ngunicorn --workers 2 other:app\n")
+    with pytest.raises(ValueError, match="must end with wsgi:app"):
+        gunicorn_command.production_options(readme)
 
 
 @pytest.fixture
