@@ -210,10 +210,14 @@ def _debian_binary(name, package, *candidates):
 
 
 class Postgres:
-    """The stack's own PostgreSQL cluster: ``directory``, loopback ``port``, database ``lxl``."""
+    """The stack's own PostgreSQL cluster: ``directory``, loopback ``port``, database ``lxl``.
 
-    def __init__(self, directory, port):
-        self.directory, self.port = Path(directory), port
+    ``durable=False`` is for throw-away data (the benchmarks): nothing waits for the disk
+    (``fsync=off``, ``synchronous_commit=off``), so a crash of the machine may corrupt it.
+    """
+
+    def __init__(self, directory, port, durable=True):
+        self.directory, self.port, self.durable = Path(directory), port, durable
         self.data = self.directory / "data"
         self.log = self.directory / "postgres.log"
         self.url = f"postgresql+psycopg://lxl@{LOOPBACK}:{port}/lxl"
@@ -235,18 +239,20 @@ class Postgres:
         # No Unix socket (its path could be too long in a deep state directory): TCP only.
         options = (f"-p {self.port} -c listen_addresses={LOOPBACK} "
                    "-c unix_socket_directories= -c max_connections=300")
-        _check_output([*self._as_postgres(), self._bin("pg_ctl"), "-D", self.data, "-l", self.log,
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off"
+        _check_output([*self._as_postgres(), postgres_binary("pg_ctl"), "-D", self.data, "-l", self.log,
                        "-o", options, "-w", "-t", START_SECONDS, "start"], "Starting PostgreSQL")
         created = self.directory / "database-created"
         if not created.exists():
-            _check_output([*self._as_postgres(), self._bin("createdb"), "-h", LOOPBACK,
+            _check_output([*self._as_postgres(), postgres_binary("createdb"), "-h", LOOPBACK,
                            "-p", self.port, "-U", "lxl", "lxl"], "Creating the database lxl")
             created.touch()
 
     def stop(self):
         """Stop the cluster ("fast": open transactions are rolled back); nothing if stopped."""
         if self.running:
-            _check_output([*self._as_postgres(), self._bin("pg_ctl"), "-D", self.data,
+            _check_output([*self._as_postgres(), postgres_binary("pg_ctl"), "-D", self.data,
                            "-m", "fast", "-w", "-t", STOP_SECONDS, "stop"], "Stopping PostgreSQL")
 
     def check_port(self):
@@ -264,23 +270,26 @@ class Postgres:
         if os.geteuid() == 0:  # PostgreSQL refuses to run as root
             _reachable_by_postgres(self.directory)
             shutil.chown(self.directory, "postgres")
-        _check_output([*self._as_postgres(), self._bin("initdb"), "-D", self.data, "-U", "lxl",
-                       "-A", "trust", "-E", "UTF8"], "Creating the PostgreSQL cluster")
+        _check_output([*self._as_postgres(), postgres_binary("initdb"), "-D", self.data,
+                       "-U", "lxl", "-A", "trust", "-E", "UTF8",
+                       *([] if self.durable else ["--no-sync"])],
+                      "Creating the PostgreSQL cluster")
 
     @staticmethod
     def _as_postgres():
         return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
 
-    @staticmethod
-    def _bin(name):
-        versions = sorted(Path("/usr/lib/postgresql").glob("*/bin"),
-                          key=lambda path: int(path.parent.name) if path.parent.name.isdigit()
-                          else 0)
-        if not versions:
-            raise StackError("PostgreSQL's binaries are missing from /usr/lib/postgresql: install "
-                             "Debian's postgresql (bin/production does), or set "
-                             "LXL_DATABASE_URL to a PostgreSQL database.")
-        return versions[-1] / name
+
+
+def postgres_binary(name):
+    """Return the path of PostgreSQL's ``name`` (initdb, pg_ctl…): Debian's newest version."""
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin"),
+                      key=lambda path: int(path.parent.name) if path.parent.name.isdigit() else 0)
+    if not versions or not (versions[-1] / name).exists():
+        raise StackError(f"PostgreSQL's {name} is missing from /usr/lib/postgresql/*/bin: install "
+                         "Debian's postgresql (bin/production does), or set LXL_DATABASE_URL "
+                         "to a PostgreSQL database.")
+    return versions[-1] / name
 
 
 def _reachable_by_postgres(directory):

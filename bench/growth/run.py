@@ -3,7 +3,7 @@
 What it does (loopback only; every process stopped and the temporary data removed at the end):
 
 1. starts a throw-away database — SQLite in a temporary directory, or with
-   ``--database postgres`` a temporary PostgreSQL 15 cluster (bench/idp.py) — with the demo
+   ``--database postgres`` a temporary PostgreSQL cluster (bench/idp.py) — with the demo
    data (``flask lxl init-db``, ``seed-demo``);
 2. for each size of ``--sizes``, smallest first, grows the population to that many users
    (fill.py: bulk inserts, one precomputed password hash): each user has a live browser

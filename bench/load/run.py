@@ -3,7 +3,7 @@
 What it does (loopback only, fixed count, stops by itself):
 
 1. starts a throw-away database — SQLite in a temporary directory, or with
-   ``--database postgres`` a temporary PostgreSQL 15 cluster (Debian's binaries) on a free
+   ``--database postgres`` a temporary PostgreSQL cluster (bench/idp.py) on a free
    port — and runs ``flask --app wsgi lxl init-db`` and ``seed-demo`` against it;
 2. creates ``--count`` users through the app's own code (``accounts.create_user``,
    ``consents.remember`` for ``ngo-demo``), each with a live IdP browser session whose
