@@ -6,13 +6,13 @@ file and its log in the state directory (``LXL_PRODUCTION_DIR``, default ``var/p
 - **PostgreSQL**, unless ``LXL_DATABASE_URL`` names one: a cluster of this stack's own
   (Debian's ``postgresql`` binaries) on a free loopback port, so that it can be stopped and
   restarted without touching the machine's own service on 5432. Trust authentication on
-  127.0.0.1 only: it holds throw-away local data.
+  127.0.0.1 only: it serves loopback origins only (start refuses any other).
 - **Redis**, unless ``LXL_REDIS_URL`` names one: a ``redis-server`` of its own on a free
   loopback port, with its append-only file written every second, so that restarting Redis
   loses no session (a crash of the machine itself may lose the last second).
 - the **migrations**, and on loopback origins the **demo data** (``seed-demo``, idempotent);
-- **two gunicorn instances**, each with README.md's production command (deploy/gunicorn_command.py)
-  on a loopback port;
+- **two gunicorn instances**, each with README.md's production command
+  (deploy/gunicorn_command.py) on a loopback port;
 - **HAProxy** on the origin's port (``PORT``, default 5000): round robin over both
   instances; a health check of ``/healthz`` every second; a request whose connection is
   refused is sent to the other instance; an instance being stopped is first put in
@@ -27,8 +27,12 @@ every instance and every restart reads: that is a one-machine stack, and its ses
 survive restarts. For any other origin it must be given: instances on several machines
 must share it, and only the operator can give them the same one.
 
-``stop`` stops what ``start`` started, the proxy first; ``status`` says what runs. Both, and
-``start``, may be repeated. The fault tests drive the same parts through ``Stack``.
+``start`` first checks what it can without starting anything (origins, secret key, free
+ports), and if a part then fails it stops again what it had started. It records which
+services it runs itself (``services.json``): ``stop`` stops what ``start`` started, the
+proxy first, and ``status`` says what runs, whatever their own environment. All three may
+be repeated. The state directory is its owner's only (Redis's append-only file holds
+session ids). The fault tests drive the same parts through ``Stack``.
 """
 
 import argparse
