@@ -649,10 +649,10 @@ class Stack:
         """Start every part that is not running, in order; return the seconds it took."""
         started = time.monotonic()
         self._refuse_own_services_off_loopback()
-        self._protect_state_dir()
-        self._secret_key()
         for part in (self.proxy, *self.instances, *self.services):  # before starting any
             part.check_port()
+        self._protect_state_dir()
+        self._secret_key()
         self._save_ports()
         self._record_services()
         # What this call starts, each part listed before it is started (a part may fail
