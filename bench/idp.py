@@ -4,7 +4,8 @@ Shared by bench/load (1,000 concurrent silent sign-ins) and bench/compare (side 
 node-oidc-provider), so that both start, seed and check the IdP the same way:
 
 - ``database(kind, workdir)``: SQLite in a temporary directory, or a temporary PostgreSQL
-  cluster (bin/production's, deploy/local.py, not durable) on a free port; ``prepare`` runs ``init-db`` and ``seed-demo``
+  cluster (bin/production's, deploy/local.py, not durable) on a free port; ``prepare`` runs
+  ``init-db`` and ``seed-demo``
   against it with the ``LXL_*`` environment of an IdP on ``127.0.0.1:port``;
 - ``seed``: users created through the app's own code, each consented to ``ngo-demo`` and with
   a live IdP browser session;

@@ -245,8 +245,9 @@ class Postgres:
                    "-c unix_socket_directories= -c max_connections=300")
         if not self.durable:
             options += " -c fsync=off -c synchronous_commit=off"
-        _check_output([*self._as_postgres(), postgres_binary("pg_ctl"), "-D", self.data, "-l", self.log,
-                       "-o", options, "-w", "-t", START_SECONDS, "start"], "Starting PostgreSQL")
+        _check_output([*self._as_postgres(), postgres_binary("pg_ctl"), "-D", self.data,
+                       "-l", self.log, "-o", options, "-w", "-t", START_SECONDS, "start"],
+                      "Starting PostgreSQL")
         created = self.directory / "database-created"
         if not created.exists():
             _check_output([*self._as_postgres(), postgres_binary("createdb"), "-h", LOOPBACK,
