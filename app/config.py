@@ -4,9 +4,11 @@ Everything has a default that runs on one machine (SQLite and key material in th
 folder); production sets ``LXL_*`` environment variables. Tests pass a dict to ``create_app``.
 """
 
+import contextlib
 import os
 import secrets
 import sys
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -229,10 +231,38 @@ def _instance_secret(app):
     """
     path = Path(app.instance_path) / "secret_key"
     path.parent.mkdir(parents=True, exist_ok=True)
+    return secret_in_file(path)
+
+
+def secret_in_file(path):
+    """Return the secret key in file ``path``, first creating it (mode 0600) if absent or empty.
+
+    The key is written to a temporary file, then linked into place: a process that starts
+    meanwhile reads the whole key or none (an empty file, left by a crash, counts as none),
+    and of several creating it at once one wins and every one returns that key.
+    """
+    path = Path(path)
+    if key := _read_secret(path):
+        return key
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 0600
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as f:
-        f.write(secrets.token_urlsafe(48))
-    return path.read_text().strip()
+        with os.fdopen(fd, "w") as key_file:
+            key_file.write(secrets.token_urlsafe(48))
+            key_file.flush()
+            os.fsync(key_file.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            if not _read_secret(path):  # empty: no process can have used it
+                os.replace(temporary, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+    return _read_secret(path)
+
+
+def _read_secret(path):
+    try:
+        return Path(path).read_text().strip()
+    except FileNotFoundError:
+        return ""
