@@ -5,7 +5,8 @@
   ``{"status": "unavailable", "database": "down", …}`` naming what is down. It is never
   cached, counted by no rate limit and reads no session, so a proxy may ask every second.
 - While a service is down, a request that needs it is answered 503 with ``Retry-After``,
-  never a 500 with a traceback: OAuth JSON ``temporarily_unavailable`` (RFC 6749 §4.1.2.1)
+  never a 500 with a traceback, and logged as one ``service_unavailable`` warning naming
+  the service: OAuth JSON ``temporarily_unavailable`` (RFC 6749 §4.1.2.1)
   from the endpoints clients call with tokens (and from client-check, readable by any
   origin like its other answers), an HTML page from every other page and frame.
   Nothing is written to the session meanwhile. The app recovers by itself when the service
@@ -24,6 +25,7 @@ from flask.globals import request_ctx
 from sqlalchemy import text
 from werkzeug.exceptions import InternalServerError
 
+from . import logs
 from .extensions import db
 from .sites import origin_host
 
@@ -86,9 +88,9 @@ def _redis_answers():
 def service_unavailable(error):
     """Answer an outage of ``error``'s service with a 503 in the endpoint's language."""
     service = unavailable_service(error)
-    # The exception's class only: a driver's message may carry a connection string.
-    current_app.logger.warning("Answered 503: %s is unavailable (%s).", SERVICE_NAMES[service],
-                               type(error).__name__)
+    # The one line an outage logs per request (the app's log_exception skips outages): the
+    # exception's class only, as a driver's message may carry a host, port or password.
+    logs.event("service_unavailable", service=service, error=type(error).__name__)
     # Whatever the session held stays as it was: no write is tried while a service is
     # down, and the page renders without one (a session Redis could not open is None).
     # (Flask 3.1 keeps it in `_session`; its `session` property has no setter.)

@@ -3,13 +3,18 @@
 "Down" is a URL on a loopback port nothing listens on: no Redis or PostgreSQL is needed.
 """
 
+import logging
 import secrets
+from unittest.mock import ANY
+from urllib.parse import urlsplit
 
 import pytest
 import redis
+from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.config import redis_options
+from app.logs import JsonFormatter
 from deploy.local import free_port
 from tests.conftest import TEST_CONFIG
 from tests.helpers import CLIENT_ID, IDP, NGO, PASSWORD, csrf_token, refresh
@@ -55,6 +60,19 @@ def assert_unavailable_json(response, service):
     assert response.headers["Cache-Control"] == "no-store"
     assert response.json["error"] == "temporarily_unavailable"
     assert response.json["error_description"].startswith(f"{service} is unavailable")
+
+
+@pytest.fixture
+def log_lines(caplog):
+    """Return the lines logged so far, as JSON written by the app's formatter."""
+    caplog.set_level(logging.INFO)
+    return lambda: [JsonFormatter().format(record) for record in caplog.records]
+
+
+def outage_warnings(caplog):
+    """The ``lxl`` fields of every warning or worse other than the request lines."""
+    return [record.lxl for record in caplog.records if record.levelno >= logging.WARNING
+            and getattr(record, "lxl", {}).get("event") != "request"]
 
 
 # --- /healthz ------------------------------------------------------------------------------
@@ -142,3 +160,25 @@ def test_a_database_error_that_is_no_outage_stays_a_500(tmp_path):
     app = create_app({**TEST_CONFIG, "PROPAGATE_EXCEPTIONS": False,
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'empty.db'}"})
     assert app.test_client().get(CHECK_SESSION).status_code == 500
+
+
+# --- what an outage logs -------------------------------------------------------------------
+
+@pytest.mark.parametrize("service, error, signed_in", [
+    ("redis", "ConnectionError", True),  # raised opening the session, outside any view
+    ("database", "OperationalError", False),  # raised in the view
+])
+def test_an_outage_logs_one_warning_naming_the_service_without_a_traceback(
+        everything_down_app, caplog, log_lines, service, error, signed_in):
+    http = everything_down_app.test_client()
+    if signed_in:
+        signed_in_cookie(http)
+    assert_unavailable_page(http.get(CHECK_SESSION))
+    assert outage_warnings(caplog) == [{"event": "service_unavailable", "request_id": ANY,
+                                        "client_id": CLIENT_ID, "service": service,
+                                        "error": error}]
+    assert not any(record.exc_info for record in caplog.records)
+    config = everything_down_app.config
+    ports = (make_url(config["SQLALCHEMY_DATABASE_URI"]).port,
+             urlsplit(config["LXL_REDIS_URL"]).port)
+    assert not any(str(port) in line for line in log_lines() for port in ports)
