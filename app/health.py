@@ -39,23 +39,42 @@ NO_STORE = {"Cache-Control": "no-store"}
 SERVICE_NAMES = {"database": "the database", "redis": "Redis"}
 
 REDIS_OUTAGES = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+# PostgreSQL's SQLSTATEs (Appendix A) that mean it is unreachable or going away: class 08,
+# connection exception; admin_shutdown, crash_shutdown and cannot_connect_now.
+CONNECTION_EXCEPTION_CLASS = "08"
+SERVER_GOING_AWAY = frozenset({"57P01", "57P02", "57P03"})
 
 
 def unavailable_service(error):
     """Return ``"database"`` or ``"redis"`` if ``error`` means that service is down, else None.
 
     The database is down when no pooled connection could be had in time, when SQLAlchemy
-    found the connection dead, or when PostgreSQL refused or dropped it (psycopg's
-    ``OperationalError``: refused, shutting down, starting up). SQLite's own
-    ``OperationalError`` also means a missing table or bad SQL: a bug, which stays a 500.
+    found the connection dead, or when PostgreSQL could not be reached or is going away
+    (``_database_is_down``). Everything else stays a 500, to be seen and fixed: psycopg's
+    other ``OperationalError``s (a deadlock, a serialization failure, a cancelled or
+    timed-out statement) come from the app's own queries, and SQLite's ``OperationalError``
+    also means a missing table or bad SQL.
     """
     if isinstance(error, REDIS_OUTAGES):
         return "redis"
     if isinstance(error, sqlalchemy.exc.TimeoutError) or (
             isinstance(error, sqlalchemy.exc.DBAPIError) and (
-                error.connection_invalidated or isinstance(error.orig, psycopg.OperationalError))):
+                error.connection_invalidated or _database_is_down(error.orig))):
         return "database"
     return None
+
+
+def _database_is_down(driver_error):
+    """Whether psycopg's ``driver_error`` says PostgreSQL cannot be reached or is going away.
+
+    No SQLSTATE: the server never answered (refused, timed out, closed the connection);
+    class 08, connection exception; or PostgreSQL shutting down or still starting up.
+    """
+    if not isinstance(driver_error, psycopg.OperationalError):
+        return False
+    sqlstate = driver_error.sqlstate
+    return (sqlstate is None or sqlstate.startswith(CONNECTION_EXCEPTION_CLASS)
+            or sqlstate in SERVER_GOING_AWAY)
 
 
 def healthz():

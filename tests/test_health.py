@@ -8,12 +8,17 @@ import secrets
 from unittest.mock import ANY
 from urllib.parse import urlsplit
 
+import psycopg
 import pytest
 import redis
+import sqlalchemy.exc
+from psycopg import errors as pg_errors
 from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.config import redis_options
+from app.health import unavailable_service
+from app.idp import keys
 from app.logs import JsonFormatter
 from deploy.local import free_port
 from tests.conftest import TEST_CONFIG
@@ -153,6 +158,45 @@ def test_userinfo_answers_oauth_json_503_while_the_database_is_down(everything_d
 
 def test_a_frame_answers_503_while_the_database_is_down(everything_down_app):
     assert_unavailable_page(everything_down_app.test_client().get(CHECK_SESSION))
+
+
+def database_error(driver_error, connection_invalidated=False):
+    """``driver_error`` as SQLAlchemy raises it from a statement."""
+    return sqlalchemy.exc.OperationalError("SELECT 1", {}, driver_error,
+                                           connection_invalidated=connection_invalidated)
+
+
+@pytest.mark.parametrize("driver_error", [
+    psycopg.OperationalError("connection refused"),  # no answer at all: no SQLSTATE
+    pg_errors.ConnectionFailure("server closed the connection"),  # 08006
+    pg_errors.AdminShutdown("terminating connection due to administrator command"),
+    pg_errors.CrashShutdown("terminating connection because of crash of another process"),
+    pg_errors.CannotConnectNow("the database system is starting up"),
+])
+def test_postgresql_unreachable_or_going_away_is_an_outage(driver_error):
+    assert unavailable_service(database_error(driver_error)) == "database"
+
+
+@pytest.mark.parametrize("driver_error", [
+    pg_errors.DeadlockDetected("deadlock detected"),
+    pg_errors.SerializationFailure("could not serialize access"),
+    pg_errors.QueryCanceled("canceling statement due to statement timeout"),
+])
+def test_a_deadlock_or_timeout_is_no_outage(driver_error):
+    assert unavailable_service(database_error(driver_error)) is None
+    # ... unless SQLAlchemy found the connection dead meanwhile.
+    assert unavailable_service(database_error(driver_error, connection_invalidated=True)) \
+        == "database"
+
+
+def test_a_deadlock_in_a_view_stays_a_500_with_its_traceback(make_app, monkeypatch, caplog):
+    def deadlocked():
+        raise database_error(pg_errors.DeadlockDetected("deadlock detected"))
+    monkeypatch.setattr(keys, "jwks", deadlocked)
+    response = make_app(PROPAGATE_EXCEPTIONS=False).test_client().get(f"{IDP}/oidc/jwks")
+    assert response.status_code == 500
+    assert [record.exc_info[0] for record in caplog.records if record.exc_info] == \
+        [sqlalchemy.exc.OperationalError]
 
 
 def test_a_database_error_that_is_no_outage_stays_a_500(tmp_path):
