@@ -50,6 +50,9 @@ def load_config(app, test_config=None):
         # Proxies in front of the app whose X-Forwarded-For/-Proto/-Host it trusts
         # (app/proxy.py): one in production (the proxy on the same machine), none otherwise.
         LXL_PROXY_HOPS=int(os.environ.get("LXL_PROXY_HOPS", "1" if production else "0")),
+        # The addresses (or networks) of the nearest proxy, the only peer whose forwarded
+        # headers are believed: by default the proxy on the same machine.
+        LXL_TRUSTED_PROXIES=os.environ.get("LXL_TRUSTED_PROXIES", "127.0.0.1,::1"),
         LXL_IDP_ORIGIN=os.environ.get("LXL_IDP_ORIGIN", f"http://id.localhost:{port}"),
         LXL_NGO_ORIGIN=os.environ.get("LXL_NGO_ORIGIN", f"http://ngo.localhost:{port}"),
         # Plain HTTP for the authorization server, on loopback names only (app/loopback.py):
