@@ -49,7 +49,7 @@ def load_config(app, test_config=None):
         LXL_REDIS_URL=redis_url,
         # Proxies in front of the app whose X-Forwarded-For/-Proto/-Host it trusts
         # (app/proxy.py): one in production (the proxy on the same machine), none otherwise.
-        LXL_PROXY_HOPS=int(os.environ.get("LXL_PROXY_HOPS", "1" if production else "0")),
+        LXL_PROXY_HOPS=_proxy_hops(1 if production else 0),
         # The addresses (or networks) of the nearest proxy, the only peer whose forwarded
         # headers are believed: by default the proxy on the same machine.
         LXL_TRUSTED_PROXIES=os.environ.get("LXL_TRUSTED_PROXIES", "127.0.0.1,::1"),
@@ -210,6 +210,24 @@ def started_port():
             if arg.startswith("--port="):
                 return int(arg.split("=", 1)[1])
     return int(os.environ.get("FLASK_RUN_PORT", "5000"))
+
+
+def _proxy_hops(default):
+    """Return ``LXL_PROXY_HOPS``, a count of proxies, or ``default`` when it is unset."""
+    value = os.environ.get("LXL_PROXY_HOPS")
+    if value is None:
+        return default
+    try:
+        hops = int(value)
+    except ValueError:
+        hops = -1
+    if hops < 0:
+        raise RuntimeError(
+            f"LXL_PROXY_HOPS={value!r} is not a number of proxies: set it to how many proxies "
+            "in front of the app append to X-Forwarded-For (1 for one proxy, such as "
+            "bin/production's HAProxy; 2 for a TLS terminator in front of that proxy), or 0 "
+            "for none.")
+    return hops
 
 
 def _env_flag(name):

@@ -58,6 +58,9 @@ def test_loopback_origins_may_use_plain_http(production_env):
     ("LXL_DATABASE_URL", "sqlite:////tmp/lxl.db", "needs PostgreSQL"),
     ("LXL_REDIS_URL", None, "needs Redis.*LXL_REDIS_URL=redis://"),
     ("LXL_ENV", "prod", "LXL_ENV='prod' is neither of development, production"),
+    ("LXL_PROXY_HOPS", "two", "LXL_PROXY_HOPS='two' is not a number of proxies.*"
+                              "append to X-Forwarded-For"),
+    ("LXL_PROXY_HOPS", "-1", "LXL_PROXY_HOPS='-1' is not a number of proxies"),
 ])
 def test_production_refuses_to_start_without_what_it_needs(production_env, name, value, says):
     production_env(name, value)
