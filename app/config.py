@@ -33,6 +33,9 @@ SERVICE_TIMEOUT_SECONDS = 2
 # The shortest LXL_SECRET_KEY production accepts (token_urlsafe(48) gives 64).
 SECRET_KEY_MIN_LENGTH = 32
 MAKE_SECRET = "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+# The URLs of a Redis server, which every instance can share (redis-py, and the limits
+# library behind Flask-Limiter, read both).
+REDIS_URL_PREFIXES = ("redis://", "rediss://")
 
 
 def load_config(app, test_config=None):
@@ -135,7 +138,7 @@ def load_config(app, test_config=None):
                           SESSION_REDIS=redis.from_url(redis_url, **redis_options()))
     if test_config:
         app.config.update(test_config)
-    if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://")):
+    if uses_redis_for_rate_limits(app.config):
         app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", redis_options())
     if make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() == "postgresql":
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {
@@ -148,6 +151,11 @@ def load_config(app, test_config=None):
     app.config["PERMANENT_SESSION_LIFETIME"] = app.config["LXL_SESSION_LIFETIME"]
     if app.config["LXL_ENV"] == PRODUCTION:
         check_production(app.config)
+
+
+def uses_redis_for_rate_limits(config):
+    """Whether rate-limit counts are kept in Redis (else in a store of each process's own)."""
+    return config["RATELIMIT_STORAGE_URI"].startswith(REDIS_URL_PREFIXES)
 
 
 def redis_options():
@@ -191,6 +199,14 @@ def check_production(config):
         raise RuntimeError(
             "LXL_ENV=production needs Redis for sessions and rate-limit counts, which every "
             "instance shares: set LXL_REDIS_URL=redis://HOST:6379/0.")
+    if not uses_redis_for_rate_limits(config):
+        # The scheme only: the rest of a storage URL may hold a password.
+        scheme = urlsplit(config["RATELIMIT_STORAGE_URI"]).scheme
+        raise RuntimeError(
+            f"LXL_RATELIMIT_STORAGE_URL is a {scheme}:// URL: in production the rate-limit "
+            "counts must be shared by every instance in Redis, or each instance would allow "
+            "the limit again. Set it to redis://HOST:6379/1 (or rediss://…), or unset it to "
+            "keep the counts in LXL_REDIS_URL.")
 
 
 def started_port():

@@ -1,8 +1,10 @@
 """The services the app needs, PostgreSQL (or SQLite) and Redis: ``/healthz``, and 503s.
 
 - ``GET /healthz`` on the IdP host checks both — ``SELECT 1`` on a pooled connection and,
-  when Redis is configured, ``PING`` — and answers 200 ``{"status": "ok", …}`` or 503
-  ``{"status": "unavailable", "database": "down", …}`` naming what is down. It is never
+  when Redis is configured, ``PING`` (``redis``), and ``PING`` to the rate-limit counts'
+  Redis too when that is another one (``rate_limits``) — and answers 200
+  ``{"status": "ok", …}`` or 503 ``{"status": "unavailable", "database": "down", …}``
+  naming what is down. It is never
   cached, counted by no rate limit and reads no session, so a proxy may ask every second.
 - While a service is down, a request that needs it is answered 503 with ``Retry-After``,
   never a 500 with a traceback, and logged as one ``service_unavailable`` warning naming
@@ -26,6 +28,7 @@ from sqlalchemy import text
 from werkzeug.exceptions import InternalServerError
 
 from . import logs
+from .config import redis_options, uses_redis_for_rate_limits
 from .extensions import db
 from .sites import origin_host
 
@@ -36,6 +39,8 @@ OAUTH_JSON_PATHS = ("/oidc/token", "/oidc/userinfo", "/oidc/revoke")
 # The SDK's fetch, which any origin may read (CONTRACT.md), so it can tell an outage.
 PUBLIC_JSON_PATHS = ("/oidc/client-check",)
 NO_STORE = {"Cache-Control": "no-store"}
+# Where app.extensions keeps the Redis clients /healthz pings.
+REDIS_CHECKS = "lxl.health_redis_checks"
 SERVICE_NAMES = {"database": "the database", "redis": "Redis"}
 
 REDIS_OUTAGES = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
@@ -78,10 +83,10 @@ def _database_is_down(driver_error):
 
 
 def healthz():
-    """Check the database and Redis; 200 when both answer, else 503 naming what is down."""
+    """Check the database and Redis; 200 when all answer, else 503 naming what is down."""
     checks = {"database": _database_answers()}
-    if current_app.config.get("LXL_REDIS_URL"):
-        checks["redis"] = _redis_answers()
+    for name, client in current_app.extensions[REDIS_CHECKS].items():
+        checks[name] = _redis_answers(client)
     healthy = all(checks.values())
     body = {"status": "ok" if healthy else "unavailable",
             **{name: "ok" if up else "down" for name, up in checks.items()}}
@@ -97,9 +102,9 @@ def _database_answers():
         return False
 
 
-def _redis_answers():
+def _redis_answers(client):
     try:
-        return bool(current_app.config["SESSION_REDIS"].ping())
+        return bool(client.ping())
     except redis.exceptions.RedisError:
         return False
 
@@ -143,9 +148,22 @@ def init_app(app):
     """Serve ``/healthz`` on the IdP host; answer outages with 503s."""
     app.add_url_rule("/healthz", "healthz", healthz,
                      host=origin_host(app.config["LXL_IDP_ORIGIN"]))
+    app.extensions[REDIS_CHECKS] = _redis_checks(app.config)
     for outage in (*REDIS_OUTAGES, sqlalchemy.exc.TimeoutError, sqlalchemy.exc.DBAPIError):
         app.register_error_handler(outage, _outage_or_raise)
     app.register_error_handler(InternalServerError, server_error)
+
+
+def _redis_checks(config):
+    """Return the Redis clients ``/healthz`` pings, by the name it reports them under."""
+    checks = {}
+    if config.get("LXL_REDIS_URL"):
+        checks["redis"] = config["SESSION_REDIS"]
+    if uses_redis_for_rate_limits(config) and \
+            config["RATELIMIT_STORAGE_URI"] != config.get("LXL_REDIS_URL"):
+        checks["rate_limits"] = redis.from_url(config["RATELIMIT_STORAGE_URI"],
+                                               **redis_options())
+    return checks
 
 
 def _outage_or_raise(error):

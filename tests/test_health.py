@@ -100,6 +100,15 @@ def test_healthz_names_redis_when_it_is_down(down_app):
     assert response.json == {"status": "unavailable", "database": "ok", "redis": "down"}
 
 
+def test_healthz_names_the_rate_limit_counts_when_their_own_redis_is_down(make_app):
+    app = make_app(**{**redis_down(closed_redis_url()),
+                      "RATELIMIT_STORAGE_URI": closed_redis_url()})
+    response = app.test_client().get(f"{IDP}/healthz")
+    assert response.status_code == 503
+    assert response.json == {"status": "unavailable", "database": "ok", "redis": "down",
+                             "rate_limits": "down"}
+
+
 @pytest.fixture
 def everything_down_app():
     """An app whose PostgreSQL and Redis are both down (production's backends)."""
