@@ -11,7 +11,7 @@
   the service: OAuth JSON ``temporarily_unavailable`` (RFC 6749 §4.1.2.1)
   from the endpoints clients call with tokens (and from client-check, readable by any
   origin like its other answers), an HTML page from every other page and frame.
-  Nothing is written to the session meanwhile. The app recovers by itself when the service
+  Nothing is written to the session meanwhile (``note_outage``). The app recovers by itself when the service
   is back: a stale pooled database connection is replaced before use (``pool_pre_ping``,
   app/config.py), and Redis clients reconnect on their next command.
 
@@ -22,8 +22,7 @@ the same Redis errors, and so answer 503 too.
 import psycopg
 import redis
 import sqlalchemy.exc
-from flask import current_app, jsonify, render_template, request
-from flask.globals import request_ctx
+from flask import current_app, g, jsonify, render_template, request
 from sqlalchemy import text
 from werkzeug.exceptions import InternalServerError
 
@@ -44,6 +43,8 @@ REDIS_CHECKS = "lxl.health_redis_checks"
 SERVICE_NAMES = {"database": "the database", "redis": "Redis"}
 
 REDIS_OUTAGES = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+# The exceptions that may mean an outage; ``unavailable_service`` tells.
+OUTAGE_CANDIDATES = (*REDIS_OUTAGES, sqlalchemy.exc.TimeoutError, sqlalchemy.exc.DBAPIError)
 # PostgreSQL's SQLSTATEs (Appendix A) that mean it is unreachable or going away: class 08,
 # connection exception; admin_shutdown, crash_shutdown and cannot_connect_now.
 CONNECTION_EXCEPTION_CLASS = "08"
@@ -82,6 +83,27 @@ def _database_is_down(driver_error):
             or sqlstate in SERVER_GOING_AWAY)
 
 
+def note_outage(error):
+    """Remember that this request met ``error``'s outage: its session is then not saved."""
+    g.lxl_outage = error
+
+
+def noted_outage():
+    """Return the outage this request met (``note_outage``), or None."""
+    return g.get("lxl_outage")
+
+
+def answer_noted_outage():
+    """Before anything else reads the session: answer an outage met while opening it.
+
+    The session interface notes such an outage and opens an empty session in its stead, so
+    that whatever renders the 503 may read it; the request itself must not go on as if
+    nobody were signed in (or its CSRF token were missing).
+    """
+    if (error := noted_outage()) is not None:
+        raise error
+
+
 def healthz():
     """Check the database and Redis; 200 when all answer, else 503 naming what is down."""
     checks = {"database": _database_answers()}
@@ -115,10 +137,8 @@ def service_unavailable(error):
     # The one line an outage logs per request (the app's log_exception skips outages): the
     # exception's class only, as a driver's message may carry a host, port or password.
     logs.event("service_unavailable", service=service, error=type(error).__name__)
-    # Whatever the session held stays as it was: no write is tried while a service is
-    # down, and the page renders without one (a session Redis could not open is None).
-    # (Flask 3.1 keeps it in `_session`; its `session` property has no setter.)
-    request_ctx._session = current_app.session_interface.make_null_session(current_app)
+    # Whatever the session held stays as it was: no write is tried while a service is down.
+    note_outage(error)
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS), **NO_STORE}
     if request.path in (*OAUTH_JSON_PATHS, *PUBLIC_JSON_PATHS):
         if request.path in PUBLIC_JSON_PATHS:
@@ -135,8 +155,8 @@ def service_unavailable(error):
 def server_error(error):
     """Answer a 500 whose cause is an outage as that outage's 503; any other as a 500.
 
-    Flask sends an exception raised outside the view (opening or saving a session on
-    Redis) here, not to the handlers registered for its class.
+    Flask sends an exception raised outside the view (saving a session on Redis) here, not
+    to the handlers registered for its class.
     """
     cause = getattr(error, "original_exception", None)
     if cause is not None and unavailable_service(cause):
@@ -149,8 +169,10 @@ def init_app(app):
     app.add_url_rule("/healthz", "healthz", healthz,
                      host=origin_host(app.config["LXL_IDP_ORIGIN"]))
     app.extensions[REDIS_CHECKS] = _redis_checks(app.config)
-    for outage in (*REDIS_OUTAGES, sqlalchemy.exc.TimeoutError, sqlalchemy.exc.DBAPIError):
+    for outage in OUTAGE_CANDIDATES:
         app.register_error_handler(outage, _outage_or_raise)
+    # First of all, before CSRF protection or a rate limit reads the session.
+    app.before_request_funcs.setdefault(None, []).insert(0, answer_noted_outage)
     app.register_error_handler(InternalServerError, server_error)
 
 

@@ -12,6 +12,7 @@ import psycopg
 import pytest
 import redis
 import sqlalchemy.exc
+from flask import session
 from psycopg import errors as pg_errors
 from sqlalchemy.engine import make_url
 
@@ -19,6 +20,7 @@ from app import create_app
 from app.config import redis_options
 from app.health import unavailable_service
 from app.idp import keys
+from app.sessions import ON_SERVER
 from app.logs import JsonFormatter
 from deploy.local import free_port
 from tests.conftest import TEST_CONFIG
@@ -131,6 +133,20 @@ def test_a_signed_in_page_or_frame_answers_503_while_redis_is_down(down_app, url
     http = down_app.test_client()
     signed_in_cookie(http)
     assert_unavailable_page(http.get(url))
+
+
+def test_a_page_whose_templates_read_the_session_answers_503_while_redis_is_down(down_app):
+    down_app.context_processor(lambda: {"signed_in": ON_SERVER in session})
+    http = down_app.test_client()
+    signed_in_cookie(http)
+    assert_unavailable_page(http.get(f"{IDP}/account"))
+
+
+def test_a_form_posted_while_redis_is_down_answers_503_not_a_csrf_refusal(down_app):
+    """The session could not be read: its CSRF token is unknown, not missing."""
+    http = down_app.test_client()
+    signed_in_cookie(http)
+    assert_unavailable_page(http.post(f"{IDP}/signout", data={"csrf_token": "any"}))
 
 
 def test_the_token_endpoint_answers_oauth_json_503_while_redis_is_down(down_app):
