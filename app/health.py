@@ -8,12 +8,12 @@
   cached, counted by no rate limit and reads no session, so a proxy may ask every second.
 - While a service is down, a request that needs it is answered 503 with ``Retry-After``,
   never a 500 with a traceback, and logged as one ``service_unavailable`` warning naming
-  the service: OAuth JSON ``temporarily_unavailable`` (RFC 6749 §4.1.2.1)
-  from the endpoints clients call with tokens (and from client-check, readable by any
-  origin like its other answers), an HTML page from every other page and frame.
-  Nothing is written to the session meanwhile (``note_outage``). The app recovers by itself when the service
-  is back: a stale pooled database connection is replaced before use (``pool_pre_ping``,
-  app/config.py), and Redis clients reconnect on their next command.
+  the service: OAuth JSON ``temporarily_unavailable`` (RFC 6749 §4.1.2.1) from the
+  endpoints clients call with tokens (and from client-check and the JWKS, readable by any
+  origin like their other answers), an HTML page from every other page and frame.
+  Nothing is written to the session meanwhile (``note_outage``). The app recovers by
+  itself when the service is back: a stale pooled database connection is replaced before
+  use (``pool_pre_ping``, app/config.py), and Redis clients reconnect on their next command.
 
 Rate limits fail closed while Redis is down (app/config.py says why): their counts raise
 the same Redis errors, and so answer 503 too.
@@ -35,8 +35,9 @@ from .sites import origin_host
 RETRY_AFTER_SECONDS = 5
 # The endpoints OAuth clients call with tokens or credentials; they speak OAuth JSON.
 OAUTH_JSON_PATHS = ("/oidc/token", "/oidc/userinfo", "/oidc/revoke")
-# The SDK's fetch, which any origin may read (CONTRACT.md), so it can tell an outage.
-PUBLIC_JSON_PATHS = ("/oidc/client-check",)
+# What any origin may read (the SDK's client-check, CONTRACT.md; the JWKS, which clients
+# fetch to verify ID tokens), so that a client can tell an outage from a refusal.
+PUBLIC_JSON_PATHS = ("/oidc/client-check", "/oidc/jwks")
 NO_STORE = {"Cache-Control": "no-store"}
 # Where app.extensions keeps the Redis clients /healthz pings.
 REDIS_CHECKS = "lxl.health_redis_checks"

@@ -181,6 +181,13 @@ def test_userinfo_answers_oauth_json_503_while_the_database_is_down(everything_d
     assert_unavailable_json(response, "The database")
 
 
+def test_the_jwks_answers_json_any_origin_may_read_while_the_database_is_down(
+        everything_down_app):
+    response = everything_down_app.test_client().get(f"{IDP}/oidc/jwks")
+    assert_unavailable_json(response, "The database")
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
 def test_a_frame_answers_503_while_the_database_is_down(everything_down_app):
     assert_unavailable_page(everything_down_app.test_client().get(CHECK_SESSION))
 
