@@ -19,7 +19,8 @@ from ipaddress import ip_address, ip_network
 from flask import request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-# RFC 6797 §6.1: two years, the value browsers' preload lists ask for, subdomains included.
+# RFC 6797 §6.1: two years, subdomains included. Not ``preload``: asking browsers to build
+# the domain in is its owner's decision, and takes months to undo.
 STRICT_TRANSPORT_SECURITY = "max-age=63072000; includeSubDomains"
 
 
