@@ -188,8 +188,10 @@ def test_the_jwks_answers_json_any_origin_may_read_while_the_database_is_down(
     assert response.headers["Access-Control-Allow-Origin"] == "*"
 
 
-def test_a_frame_answers_503_while_the_database_is_down(everything_down_app):
+def test_a_frame_answers_503_while_the_database_is_down(everything_down_app, caplog):
+    # Redis is down too, but a frame without a session cookie needs only the database.
     assert_unavailable_page(everything_down_app.test_client().get(CHECK_SESSION))
+    assert [line["service"] for line in outage_warnings(caplog)] == ["database"]
 
 
 def database_error(driver_error, connection_invalidated=False):
