@@ -13,6 +13,8 @@ MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
 class LxlFlask(Flask):
+    """Flask, logging an outage as one warning instead of a traceback per request."""
+
     def log_exception(self, exc_info):
         """Log an exception Flask answers with its 500 handler, unless it is an outage.
 

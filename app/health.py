@@ -4,8 +4,8 @@
   when Redis is configured, ``PING`` (``redis``), and ``PING`` to the rate-limit counts'
   Redis too when that is another one (``rate_limits``) — and answers 200
   ``{"status": "ok", …}`` or 503 ``{"status": "unavailable", "database": "down", …}``
-  naming what is down. It is never
-  cached, counted by no rate limit and reads no session, so a proxy may ask every second.
+  naming what is down. It is never cached, counted by no rate limit and reads no
+  session, so a proxy may ask every second.
 - While a service is down, a request that needs it is answered 503 with ``Retry-After``,
   never a 500 with a traceback, and logged as one ``service_unavailable`` warning naming
   the service: OAuth JSON ``temporarily_unavailable`` (RFC 6749 §4.1.2.1) from the
@@ -41,6 +41,8 @@ PUBLIC_JSON_PATHS = ("/oidc/client-check", "/oidc/jwks")
 NO_STORE = {"Cache-Control": "no-store"}
 # Where app.extensions keeps the Redis clients /healthz pings.
 REDIS_CHECKS = "lxl.health_redis_checks"
+# The name on ``g`` of the outage this request met, which the session interface honours.
+NOTED_OUTAGE = "lxl_noted_outage"
 SERVICE_NAMES = {"database": "the database", "redis": "Redis"}
 
 REDIS_OUTAGES = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
@@ -86,12 +88,12 @@ def _database_is_down(driver_error):
 
 def note_outage(error):
     """Remember that this request met ``error``'s outage: its session is then not saved."""
-    g.lxl_outage = error
+    setattr(g, NOTED_OUTAGE, error)
 
 
 def noted_outage():
     """Return the outage this request met (``note_outage``), or None."""
-    return g.get("lxl_outage")
+    return g.get(NOTED_OUTAGE)
 
 
 def answer_noted_outage():
