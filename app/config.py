@@ -35,6 +35,9 @@ SERVICE_TIMEOUT_SECONDS = 2
 # The shortest LXL_SECRET_KEY production accepts (token_urlsafe(48) gives 64).
 SECRET_KEY_MIN_LENGTH = 32
 MAKE_SECRET = "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+# The URLs of a Redis server, which every instance can share (redis-py, and the limits
+# library behind Flask-Limiter, read both).
+REDIS_URL_PREFIXES = ("redis://", "rediss://")
 
 
 def load_config(app, test_config=None):
@@ -51,7 +54,10 @@ def load_config(app, test_config=None):
         LXL_REDIS_URL=redis_url,
         # Proxies in front of the app whose X-Forwarded-For/-Proto/-Host it trusts
         # (app/proxy.py): one in production (the proxy on the same machine), none otherwise.
-        LXL_PROXY_HOPS=int(os.environ.get("LXL_PROXY_HOPS", "1" if production else "0")),
+        LXL_PROXY_HOPS=_proxy_hops(1 if production else 0),
+        # The addresses (or networks) of the nearest proxy, the only peer whose forwarded
+        # headers are believed: by default the proxy on the same machine.
+        LXL_TRUSTED_PROXIES=os.environ.get("LXL_TRUSTED_PROXIES", "127.0.0.1,::1"),
         LXL_IDP_ORIGIN=os.environ.get("LXL_IDP_ORIGIN", f"http://id.localhost:{port}"),
         LXL_NGO_ORIGIN=os.environ.get("LXL_NGO_ORIGIN", f"http://ngo.localhost:{port}"),
         # Plain HTTP for the authorization server, on loopback names only (app/loopback.py):
@@ -134,7 +140,7 @@ def load_config(app, test_config=None):
                           SESSION_REDIS=redis.from_url(redis_url, **redis_options()))
     if test_config:
         app.config.update(test_config)
-    if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://")):
+    if uses_redis_for_rate_limits(app.config):
         app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", redis_options())
     if make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() == "postgresql":
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {
@@ -147,6 +153,11 @@ def load_config(app, test_config=None):
     app.config["PERMANENT_SESSION_LIFETIME"] = app.config["LXL_SESSION_LIFETIME"]
     if app.config["LXL_ENV"] == PRODUCTION:
         check_production(app.config)
+
+
+def uses_redis_for_rate_limits(config):
+    """Whether rate-limit counts are kept in Redis (else in a store of each process's own)."""
+    return config["RATELIMIT_STORAGE_URI"].startswith(REDIS_URL_PREFIXES)
 
 
 def redis_options():
@@ -190,6 +201,14 @@ def check_production(config):
         raise RuntimeError(
             "LXL_ENV=production needs Redis for sessions and rate-limit counts, which every "
             "instance shares: set LXL_REDIS_URL=redis://HOST:6379/0.")
+    if not uses_redis_for_rate_limits(config):
+        # The scheme only: the rest of a storage URL may hold a password.
+        scheme = urlsplit(config["RATELIMIT_STORAGE_URI"]).scheme
+        raise RuntimeError(
+            f"LXL_RATELIMIT_STORAGE_URL is a {scheme}:// URL: in production the rate-limit "
+            "counts must be shared by every instance in Redis, or each instance would allow "
+            "the limit again. Set it to redis://HOST:6379/1 (or rediss://…), or unset it to "
+            "keep the counts in LXL_REDIS_URL.")
 
 
 def started_port():
@@ -209,6 +228,24 @@ def started_port():
             if arg.startswith("--port="):
                 return int(arg.split("=", 1)[1])
     return int(os.environ.get("FLASK_RUN_PORT", "5000"))
+
+
+def _proxy_hops(default):
+    """Return ``LXL_PROXY_HOPS``, a count of proxies, or ``default`` when it is unset."""
+    value = os.environ.get("LXL_PROXY_HOPS")
+    if value is None:
+        return default
+    try:
+        hops = int(value)
+    except ValueError:
+        hops = -1
+    if hops < 0:
+        raise RuntimeError(
+            f"LXL_PROXY_HOPS={value!r} is not a number of proxies: set it to how many proxies "
+            "in front of the app append to X-Forwarded-For (1 for one proxy, such as "
+            "bin/production's HAProxy; 2 for a TLS terminator in front of that proxy), or 0 "
+            "for none.")
+    return hops
 
 
 def _env_flag(name):
