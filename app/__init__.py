@@ -12,9 +12,22 @@ from .request import Request
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
+class LxlFlask(Flask):
+    """Flask, logging an outage as one warning instead of a traceback per request."""
+
+    def log_exception(self, exc_info):
+        """Log an exception Flask answers with its 500 handler, unless it is an outage.
+
+        An outage (app/health.py) is answered 503 by that handler and logged there as one
+        warning without a traceback: a traceback per request would bury everything else.
+        """
+        if health.unavailable_service(exc_info[1]) is None:
+            super().log_exception(exc_info)
+
+
 def create_app(test_config=None):
     """Create the app: both sites, their sessions, the OIDC server and the CLI."""
-    app = Flask(__name__, instance_relative_config=True, static_folder=None)
+    app = LxlFlask(__name__, instance_relative_config=True, static_folder=None)
     app.request_class = Request
     config.load_config(app, test_config)
     logs.init_app(app)

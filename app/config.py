@@ -4,9 +4,11 @@ Everything has a default that runs on one machine (SQLite and key material in th
 folder); production sets ``LXL_*`` environment variables. Tests pass a dict to ``create_app``.
 """
 
+import contextlib
 import os
 import secrets
 import sys
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -33,6 +35,9 @@ SERVICE_TIMEOUT_SECONDS = 2
 # The shortest LXL_SECRET_KEY production accepts (token_urlsafe(48) gives 64).
 SECRET_KEY_MIN_LENGTH = 32
 MAKE_SECRET = "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+# The URLs of a Redis server, which every instance can share (redis-py, and the limits
+# library behind Flask-Limiter, read both).
+REDIS_URL_PREFIXES = ("redis://", "rediss://")
 
 
 def load_config(app, test_config=None):
@@ -49,7 +54,10 @@ def load_config(app, test_config=None):
         LXL_REDIS_URL=redis_url,
         # Proxies in front of the app whose X-Forwarded-For/-Proto/-Host it trusts
         # (app/proxy.py): one in production (the proxy on the same machine), none otherwise.
-        LXL_PROXY_HOPS=int(os.environ.get("LXL_PROXY_HOPS", "1" if production else "0")),
+        LXL_PROXY_HOPS=_proxy_hops(1 if production else 0),
+        # The addresses (or networks) of the nearest proxy, the only peer whose forwarded
+        # headers are believed: by default the proxy on the same machine.
+        LXL_TRUSTED_PROXIES=os.environ.get("LXL_TRUSTED_PROXIES", "127.0.0.1,::1"),
         LXL_IDP_ORIGIN=os.environ.get("LXL_IDP_ORIGIN", f"http://id.localhost:{port}"),
         LXL_NGO_ORIGIN=os.environ.get("LXL_NGO_ORIGIN", f"http://ngo.localhost:{port}"),
         # Plain HTTP for the authorization server, on loopback names only (app/loopback.py):
@@ -132,7 +140,7 @@ def load_config(app, test_config=None):
                           SESSION_REDIS=redis.from_url(redis_url, **redis_options()))
     if test_config:
         app.config.update(test_config)
-    if app.config["RATELIMIT_STORAGE_URI"].startswith(("redis://", "rediss://")):
+    if uses_redis_for_rate_limits(app.config):
         app.config.setdefault("RATELIMIT_STORAGE_OPTIONS", redis_options())
     if make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() == "postgresql":
         app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {
@@ -145,6 +153,11 @@ def load_config(app, test_config=None):
     app.config["PERMANENT_SESSION_LIFETIME"] = app.config["LXL_SESSION_LIFETIME"]
     if app.config["LXL_ENV"] == PRODUCTION:
         check_production(app.config)
+
+
+def uses_redis_for_rate_limits(config):
+    """Whether rate-limit counts are kept in Redis (else in a store of each process's own)."""
+    return config["RATELIMIT_STORAGE_URI"].startswith(REDIS_URL_PREFIXES)
 
 
 def redis_options():
@@ -188,6 +201,14 @@ def check_production(config):
         raise RuntimeError(
             "LXL_ENV=production needs Redis for sessions and rate-limit counts, which every "
             "instance shares: set LXL_REDIS_URL=redis://HOST:6379/0.")
+    if not uses_redis_for_rate_limits(config):
+        # The scheme only: the rest of a storage URL may hold a password.
+        scheme = urlsplit(config["RATELIMIT_STORAGE_URI"]).scheme
+        raise RuntimeError(
+            f"LXL_RATELIMIT_STORAGE_URL is a {scheme}:// URL: in production the rate-limit "
+            "counts must be shared by every instance in Redis, or each instance would allow "
+            "the limit again. Set it to redis://HOST:6379/1 (or rediss://…), or unset it to "
+            "keep the counts in LXL_REDIS_URL.")
 
 
 def started_port():
@@ -207,6 +228,24 @@ def started_port():
             if arg.startswith("--port="):
                 return int(arg.split("=", 1)[1])
     return int(os.environ.get("FLASK_RUN_PORT", "5000"))
+
+
+def _proxy_hops(default):
+    """Return ``LXL_PROXY_HOPS``, a count of proxies, or ``default`` when it is unset."""
+    value = os.environ.get("LXL_PROXY_HOPS")
+    if value is None:
+        return default
+    try:
+        hops = int(value)
+    except ValueError:
+        hops = -1
+    if hops < 0:
+        raise RuntimeError(
+            f"LXL_PROXY_HOPS={value!r} is not a number of proxies: set it to how many proxies "
+            "in front of the app append to X-Forwarded-For (1 for one proxy, such as "
+            "bin/production's HAProxy; 2 for a TLS terminator in front of that proxy), or 0 "
+            "for none.")
+    return hops
 
 
 def _env_flag(name):
@@ -229,10 +268,38 @@ def _instance_secret(app):
     """
     path = Path(app.instance_path) / "secret_key"
     path.parent.mkdir(parents=True, exist_ok=True)
+    return secret_in_file(path)
+
+
+def secret_in_file(path):
+    """Return the secret key in file ``path``, first creating it (mode 0600) if absent or empty.
+
+    The key is written to a temporary file, then linked into place: a process that starts
+    meanwhile reads the whole key or none (an empty file, left by a crash, counts as none),
+    and of several creating it at once one wins and every one returns that key.
+    """
+    path = Path(path)
+    if key := _read_secret(path):
+        return key
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 0600
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as f:
-        f.write(secrets.token_urlsafe(48))
-    return path.read_text().strip()
+        with os.fdopen(fd, "w") as key_file:
+            key_file.write(secrets.token_urlsafe(48))
+            key_file.flush()
+            os.fsync(key_file.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            if not _read_secret(path):  # empty: no process can have used it
+                os.replace(temporary, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+    return _read_secret(path)
+
+
+def _read_secret(path):
+    try:
+        return Path(path).read_text().strip()
+    except FileNotFoundError:
+        return ""

@@ -1,16 +1,19 @@
 """The services the app needs, PostgreSQL (or SQLite) and Redis: ``/healthz``, and 503s.
 
 - ``GET /healthz`` on the IdP host checks both — ``SELECT 1`` on a pooled connection and,
-  when Redis is configured, ``PING`` — and answers 200 ``{"status": "ok", …}`` or 503
-  ``{"status": "unavailable", "database": "down", …}`` naming what is down. It is never
-  cached, counted by no rate limit and reads no session, so a proxy may ask every second.
+  when Redis is configured, ``PING`` (``redis``), and ``PING`` to the rate-limit counts'
+  Redis too when that is another one (``rate_limits``) — and answers 200
+  ``{"status": "ok", …}`` or 503 ``{"status": "unavailable", "database": "down", …}``
+  naming what is down. It is never cached, counted by no rate limit and reads no
+  session, so a proxy may ask every second.
 - While a service is down, a request that needs it is answered 503 with ``Retry-After``,
-  never a 500 with a traceback: OAuth JSON ``temporarily_unavailable`` (RFC 6749 §4.1.2.1)
-  from the endpoints clients call with tokens (and from client-check, readable by any
-  origin like its other answers), an HTML page from every other page and frame.
-  Nothing is written to the session meanwhile. The app recovers by itself when the service
-  is back: a stale pooled database connection is replaced before use (``pool_pre_ping``,
-  app/config.py), and Redis clients reconnect on their next command.
+  never a 500 with a traceback, and logged as one ``service_unavailable`` warning naming
+  the service: OAuth JSON ``temporarily_unavailable`` (RFC 6749 §4.1.2.1) from the
+  endpoints clients call with tokens (and from client-check and the JWKS, readable by any
+  origin like their other answers), an HTML page from every other page and frame.
+  Nothing is written to the session meanwhile (``note_outage``). The app recovers by
+  itself when the service is back: a stale pooled database connection is replaced before
+  use (``pool_pre_ping``, app/config.py), and Redis clients reconnect on their next command.
 
 Rate limits fail closed while Redis is down (app/config.py says why): their counts raise
 the same Redis errors, and so answer 503 too.
@@ -19,11 +22,12 @@ the same Redis errors, and so answer 503 too.
 import psycopg
 import redis
 import sqlalchemy.exc
-from flask import current_app, jsonify, render_template, request
-from flask.globals import request_ctx
+from flask import current_app, g, jsonify, render_template, request
 from sqlalchemy import text
 from werkzeug.exceptions import InternalServerError
 
+from . import logs
+from .config import redis_options, uses_redis_for_rate_limits
 from .extensions import db
 from .sites import origin_host
 
@@ -31,36 +35,83 @@ from .sites import origin_host
 RETRY_AFTER_SECONDS = 5
 # The endpoints OAuth clients call with tokens or credentials; they speak OAuth JSON.
 OAUTH_JSON_PATHS = ("/oidc/token", "/oidc/userinfo", "/oidc/revoke")
-# The SDK's fetch, which any origin may read (CONTRACT.md), so it can tell an outage.
-PUBLIC_JSON_PATHS = ("/oidc/client-check",)
+# What any origin may read (the SDK's client-check, CONTRACT.md; the JWKS, which clients
+# fetch to verify ID tokens), so that a client can tell an outage from a refusal.
+PUBLIC_JSON_PATHS = ("/oidc/client-check", "/oidc/jwks")
 NO_STORE = {"Cache-Control": "no-store"}
+# Where app.extensions keeps the Redis clients /healthz pings.
+REDIS_CHECKS = "lxl.health_redis_checks"
+# The name on ``g`` of the outage this request met, which the session interface honours.
+NOTED_OUTAGE = "lxl_noted_outage"
 SERVICE_NAMES = {"database": "the database", "redis": "Redis"}
 
 REDIS_OUTAGES = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
+# The exceptions that may mean an outage; ``unavailable_service`` tells.
+OUTAGE_CANDIDATES = (*REDIS_OUTAGES, sqlalchemy.exc.TimeoutError, sqlalchemy.exc.DBAPIError)
+# PostgreSQL's SQLSTATEs (Appendix A) that mean it is unreachable or going away: class 08,
+# connection exception; admin_shutdown, crash_shutdown and cannot_connect_now.
+CONNECTION_EXCEPTION_CLASS = "08"
+SERVER_GOING_AWAY = frozenset({"57P01", "57P02", "57P03"})
 
 
 def unavailable_service(error):
     """Return ``"database"`` or ``"redis"`` if ``error`` means that service is down, else None.
 
     The database is down when no pooled connection could be had in time, when SQLAlchemy
-    found the connection dead, or when PostgreSQL refused or dropped it (psycopg's
-    ``OperationalError``: refused, shutting down, starting up). SQLite's own
-    ``OperationalError`` also means a missing table or bad SQL: a bug, which stays a 500.
+    found the connection dead, or when PostgreSQL could not be reached or is going away
+    (``_database_is_down``). Everything else stays a 500, to be seen and fixed: psycopg's
+    other ``OperationalError``s (a deadlock, a serialization failure, a cancelled or
+    timed-out statement) come from the app's own queries, and SQLite's ``OperationalError``
+    also means a missing table or bad SQL.
     """
     if isinstance(error, REDIS_OUTAGES):
         return "redis"
     if isinstance(error, sqlalchemy.exc.TimeoutError) or (
             isinstance(error, sqlalchemy.exc.DBAPIError) and (
-                error.connection_invalidated or isinstance(error.orig, psycopg.OperationalError))):
+                error.connection_invalidated or _database_is_down(error.orig))):
         return "database"
     return None
 
 
+def _database_is_down(driver_error):
+    """Whether psycopg's ``driver_error`` says PostgreSQL cannot be reached or is going away.
+
+    No SQLSTATE: the server never answered (refused, timed out, closed the connection);
+    class 08, connection exception; or PostgreSQL shutting down or still starting up.
+    """
+    if not isinstance(driver_error, psycopg.OperationalError):
+        return False
+    sqlstate = driver_error.sqlstate
+    return (sqlstate is None or sqlstate.startswith(CONNECTION_EXCEPTION_CLASS)
+            or sqlstate in SERVER_GOING_AWAY)
+
+
+def note_outage(error):
+    """Remember that this request met ``error``'s outage: its session is then not saved."""
+    setattr(g, NOTED_OUTAGE, error)
+
+
+def noted_outage():
+    """Return the outage this request met (``note_outage``), or None."""
+    return g.get(NOTED_OUTAGE)
+
+
+def answer_noted_outage():
+    """Before anything else reads the session: answer an outage met while opening it.
+
+    The session interface notes such an outage and opens an empty session in its stead, so
+    that whatever renders the 503 may read it; the request itself must not go on as if
+    nobody were signed in (or its CSRF token were missing).
+    """
+    if (error := noted_outage()) is not None:
+        raise error
+
+
 def healthz():
-    """Check the database and Redis; 200 when both answer, else 503 naming what is down."""
+    """Check the database and Redis; 200 when all answer, else 503 naming what is down."""
     checks = {"database": _database_answers()}
-    if current_app.config.get("LXL_REDIS_URL"):
-        checks["redis"] = _redis_answers()
+    for name, client in current_app.extensions[REDIS_CHECKS].items():
+        checks[name] = _redis_answers(client)
     healthy = all(checks.values())
     body = {"status": "ok" if healthy else "unavailable",
             **{name: "ok" if up else "down" for name, up in checks.items()}}
@@ -76,9 +127,9 @@ def _database_answers():
         return False
 
 
-def _redis_answers():
+def _redis_answers(client):
     try:
-        return bool(current_app.config["SESSION_REDIS"].ping())
+        return bool(client.ping())
     except redis.exceptions.RedisError:
         return False
 
@@ -86,13 +137,11 @@ def _redis_answers():
 def service_unavailable(error):
     """Answer an outage of ``error``'s service with a 503 in the endpoint's language."""
     service = unavailable_service(error)
-    # The exception's class only: a driver's message may carry a connection string.
-    current_app.logger.warning("Answered 503: %s is unavailable (%s).", SERVICE_NAMES[service],
-                               type(error).__name__)
-    # Whatever the session held stays as it was: no write is tried while a service is
-    # down, and the page renders without one (a session Redis could not open is None).
-    # (Flask 3.1 keeps it in `_session`; its `session` property has no setter.)
-    request_ctx._session = current_app.session_interface.make_null_session(current_app)
+    # The one line an outage logs per request (the app's log_exception skips outages): the
+    # exception's class only, as a driver's message may carry a host, port or password.
+    logs.event("service_unavailable", service=service, error=type(error).__name__)
+    # Whatever the session held stays as it was: no write is tried while a service is down.
+    note_outage(error)
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS), **NO_STORE}
     if request.path in (*OAUTH_JSON_PATHS, *PUBLIC_JSON_PATHS):
         if request.path in PUBLIC_JSON_PATHS:
@@ -109,8 +158,8 @@ def service_unavailable(error):
 def server_error(error):
     """Answer a 500 whose cause is an outage as that outage's 503; any other as a 500.
 
-    Flask sends an exception raised outside the view (opening or saving a session on
-    Redis) here, not to the handlers registered for its class.
+    Flask sends an exception raised outside the view (saving a session on Redis) here, not
+    to the handlers registered for its class.
     """
     cause = getattr(error, "original_exception", None)
     if cause is not None and unavailable_service(cause):
@@ -122,9 +171,24 @@ def init_app(app):
     """Serve ``/healthz`` on the IdP host; answer outages with 503s."""
     app.add_url_rule("/healthz", "healthz", healthz,
                      host=origin_host(app.config["LXL_IDP_ORIGIN"]))
-    for outage in (*REDIS_OUTAGES, sqlalchemy.exc.TimeoutError, sqlalchemy.exc.DBAPIError):
+    app.extensions[REDIS_CHECKS] = _redis_checks(app.config)
+    for outage in OUTAGE_CANDIDATES:
         app.register_error_handler(outage, _outage_or_raise)
+    # First of all, before CSRF protection or a rate limit reads the session.
+    app.before_request_funcs.setdefault(None, []).insert(0, answer_noted_outage)
     app.register_error_handler(InternalServerError, server_error)
+
+
+def _redis_checks(config):
+    """Return the Redis clients ``/healthz`` pings, by the name it reports them under."""
+    checks = {}
+    if config.get("LXL_REDIS_URL"):
+        checks["redis"] = config["SESSION_REDIS"]
+    if uses_redis_for_rate_limits(config) and \
+            config["RATELIMIT_STORAGE_URI"] != config.get("LXL_REDIS_URL"):
+        checks["rate_limits"] = redis.from_url(config["RATELIMIT_STORAGE_URI"],
+                                               **redis_options())
+    return checks
 
 
 def _outage_or_raise(error):

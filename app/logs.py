@@ -24,9 +24,11 @@ Every line is one JSON object (or, on a terminal, the same fields as text) writt
   ``refresh_rotated``, ``refresh_reuse_detected``, ``code_reuse_detected``, ``logout``,
   ``rate_limited`` (which ``limit``: its rate, or the app's own exception for it),
   ``key_rotated`` (``kid``), ``frame_refused`` (``reason``), and the One-Tap card's ``card``
-  (``displayed``, else its not-displayed ``reason``) and ``card_dismissed``; each with the
-  request's ``request_id``, ``client_id`` and ``user``. Events that tell of an attack or of a
-  refused client (``WARNING_EVENTS``) are ``warning``.
+  (``displayed``, else its not-displayed ``reason``) and ``card_dismissed``, and
+  ``service_unavailable`` (``service``: ``database`` or ``redis``, and the ``error``'s class)
+  for a request answered 503 during an outage (app/health.py); each with the request's
+  ``request_id``, ``client_id`` and ``user``. Events that tell of an attack, of a refused
+  client or of an outage (``WARNING_EVENTS``) are ``warning``.
 
 ``request_id`` is the incoming ``X-Request-Id`` when it is a short token of safe characters
 (set by the proxy in front, so its log and ours share it), else a new random one; every
@@ -69,7 +71,7 @@ LOGGER = logging.getLogger("lxl")
 REQUEST_ID_HEADER = "X-Request-Id"
 FORMATS = ("json", "text")
 WARNING_EVENTS = frozenset({"refresh_reuse_detected", "code_reuse_detected", "rate_limited",
-                            "frame_refused"})
+                            "frame_refused", "service_unavailable"})
 # A proxy's request id is logged as it came only if it is this: short, and characters that
 # no log reader or terminal will misread (nginx's $request_id, HAProxy's unique-id-format).
 _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")

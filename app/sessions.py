@@ -32,6 +32,7 @@ from flask_session.sqlalchemy import SqlAlchemySessionInterface
 from itsdangerous import BadSignature
 from sqlalchemy import delete
 
+from . import health
 from .sites import IDP, NGO, current_site
 
 COOKIE_NAMES = {IDP: "lxl_session", NGO: "ngo_session"}
@@ -58,6 +59,18 @@ class _SignedOrStored:
         return COOKIE_NAMES.get(current_site(), COOKIE_NAMES[IDP])
 
     def open_session(self, app, request):
+        try:
+            return self._open_session(app, request)
+        except health.OUTAGE_CANDIDATES as error:
+            if health.unavailable_service(error) is None:
+                raise
+            # The store is down: an empty session that is never saved stands in, so that
+            # the 503 page may read it; the request is answered with that outage before
+            # anything else runs (health.answer_noted_outage).
+            health.note_outage(error)
+            return self.make_null_session(app)
+
+    def _open_session(self, app, request):
         # Flask-Session 0.8 reads app.config["SESSION_COOKIE_NAME"] directly; read ours.
         # The id is 256 random bits, unguessable without a signature (Flask-Session 0.8
         # deprecates signing it).
@@ -76,6 +89,8 @@ class _SignedOrStored:
         return opened
 
     def save_session(self, app, session, response):
+        if health.noted_outage() is not None:
+            return  # a store that is down is not written to: the session stays as it was
         if ON_SERVER in session:  # (``in``: only what the view read makes it Vary: Cookie)
             return super().save_session(app, session, response)
         if session.stored:  # signed out: the stored data goes

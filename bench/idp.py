@@ -3,8 +3,9 @@
 Shared by bench/load (1,000 concurrent silent sign-ins) and bench/compare (side by side with
 node-oidc-provider), so that both start, seed and check the IdP the same way:
 
-- ``database(kind, workdir)``: SQLite in a temporary directory, or a temporary PostgreSQL 15
-  cluster (Debian's binaries) on a free port; ``prepare`` runs ``init-db`` and ``seed-demo``
+- ``database(kind, workdir)``: SQLite in a temporary directory, or a temporary PostgreSQL
+  cluster (bin/production's, deploy/local.py, not durable) on a free port; ``prepare`` runs
+  ``init-db`` and ``seed-demo``
   against it with the ``LXL_*`` environment of an IdP on ``127.0.0.1:port``;
 - ``seed``: users created through the app's own code, each consented to ``ngo-demo`` and with
   a live IdP browser session;
@@ -22,30 +23,22 @@ import http.client
 import os
 import re
 import secrets
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from deploy.local import Postgres, free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 # The virtualenv the bench runs in (gunicorn and flask are installed next to its python).
 BIN = Path(sys.executable).parent
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
 CLIENT_ID = "ngo-demo"
 SCOPE = "openid email profile"
 # What the status frame's page (templates/idp/check_session.html) carries.
 AUTHORIZATION = re.compile(r"var authorization = (.*?);\n")
 STATUS = re.compile(r"var initial = (.*?);\n")
-
-
-def free_port():
-    """Return a TCP port nobody listens on now (loopback)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def origins(port):
@@ -63,28 +56,19 @@ def sqlite_database(workdir):
 
 @contextlib.contextmanager
 def postgres_database(workdir):
-    """Start a throw-away PostgreSQL cluster on a free loopback port; yield its URL."""
-    data, port = workdir / "pg", free_port()
-    data.mkdir()
-    as_postgres = []
-    if os.geteuid() == 0:  # initdb refuses to run as root
-        shutil.chown(workdir, "postgres")
-        shutil.chown(data, "postgres")
-        as_postgres = ["runuser", "-u", "postgres", "--"]
-    subprocess.run([*as_postgres, PG_BIN / "initdb", "-D", data, "-U", "lxl", "-A", "trust",
-                    "--no-sync"], check=True, stdout=subprocess.DEVNULL)
-    options = (f"-p {port} -k {data} -c listen_addresses=127.0.0.1 -c max_connections=300 "
-               "-c fsync=off -c synchronous_commit=off")
-    subprocess.run([*as_postgres, PG_BIN / "pg_ctl", "-D", data, "-o", options,
-                    "-l", data / "server.log", "-w", "start"], check=True,
-                   stdout=subprocess.DEVNULL)
+    """Start a throw-away PostgreSQL cluster on a free loopback port; yield its URL.
+
+    bin/production's own cluster (deploy/local.py), without waiting for the disk.
+    """
+    if os.geteuid() == 0:
+        # The cluster runs as the postgres user, which must pass through the work directory.
+        workdir.chmod(0o711)
+    cluster = Postgres(workdir / "pg", free_port(), durable=False)
     try:
-        subprocess.run([*as_postgres, PG_BIN / "createdb", "-h", "127.0.0.1", "-p", str(port),
-                        "-U", "lxl", "lxl"], check=True)
-        yield f"postgresql+psycopg://lxl@127.0.0.1:{port}/lxl"
+        cluster.start()
+        yield cluster.url
     finally:
-        subprocess.run([*as_postgres, PG_BIN / "pg_ctl", "-D", data, "-m", "fast", "-w",
-                        "stop"], stdout=subprocess.DEVNULL)
+        cluster.stop()
 
 
 DATABASES = {"sqlite": sqlite_database, "postgres": postgres_database}

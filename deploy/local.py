@@ -6,13 +6,13 @@ file and its log in the state directory (``LXL_PRODUCTION_DIR``, default ``var/p
 - **PostgreSQL**, unless ``LXL_DATABASE_URL`` names one: a cluster of this stack's own
   (Debian's ``postgresql`` binaries) on a free loopback port, so that it can be stopped and
   restarted without touching the machine's own service on 5432. Trust authentication on
-  127.0.0.1 only: it holds throw-away local data.
+  127.0.0.1 only: it serves loopback origins only (start refuses any other).
 - **Redis**, unless ``LXL_REDIS_URL`` names one: a ``redis-server`` of its own on a free
   loopback port, with its append-only file written every second, so that restarting Redis
   loses no session (a crash of the machine itself may lose the last second).
 - the **migrations**, and on loopback origins the **demo data** (``seed-demo``, idempotent);
-- **two gunicorn instances**, each with README.md's production command (deploy/gunicorn.py)
-  on a loopback port;
+- **two gunicorn instances**, each with README.md's production command
+  (deploy/gunicorn_command.py) on a loopback port;
 - **HAProxy** on the origin's port (``PORT``, default 5000): round robin over both
   instances; a health check of ``/healthz`` every second; a request whose connection is
   refused is sent to the other instance; an instance being stopped is first put in
@@ -27,15 +27,19 @@ every instance and every restart reads: that is a one-machine stack, and its ses
 survive restarts. For any other origin it must be given: instances on several machines
 must share it, and only the operator can give them the same one.
 
-``stop`` stops what ``start`` started, the proxy first; ``status`` says what runs. Both, and
-``start``, may be repeated. The fault tests drive the same parts through ``Stack``.
+``start`` first checks what it can without starting anything (origins, secret key, free
+ports), and if a part then fails it stops again what it had started. It records which
+services it runs itself (``services.json``): ``stop`` stops what ``start`` started, the
+proxy first, and ``status`` says what runs, whatever their own environment. All three may
+be repeated. The state directory is its owner's only (Redis's append-only file holds
+session ids). The fault tests drive the same parts through ``Stack``.
 """
 
 import argparse
+import contextlib
 import http.client
 import json
 import os
-import secrets
 import shutil
 import signal
 import socket
@@ -46,20 +50,24 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from app.config import MAKE_SECRET, PRODUCTION
+from app.config import MAKE_SECRET, PRODUCTION, secret_in_file
 from app.loopback import is_loopback_origin
-from deploy.gunicorn import APP, ROOT, production_options
+from deploy.gunicorn_command import APP, ROOT, production_options
 
 BIN = Path(sys.executable).parent  # the venv's gunicorn and flask
 LOOPBACK = "127.0.0.1"
 DEFAULT_PORT = 5000
 DEFAULT_STATE_DIR = ROOT / "var" / "production"
 PORTS_FILE = "ports.json"
+# Which of PostgreSQL and Redis the last start ran itself (the others were given as URLs).
+SERVICES_FILE = "services.json"
 INSTANCES = 2
 # How long a part may take to answer after it was started, and to exit after it was told
 # to stop; gunicorn's graceful stop waits up to 30 s for requests in progress.
 START_SECONDS = 60
 STOP_SECONDS = 40
+PORTS_FIX = (f"stop what listens there, or delete {PORTS_FILE} in the state directory while "
+             "production mode is stopped, so that start picks free ports.")
 # A Unix socket's path must fit in sockaddr_un (108 bytes with the final NUL).
 UNIX_PATH_MAX = 107
 
@@ -82,6 +90,65 @@ def _running(pid):
     except (FileNotFoundError, ProcessLookupError):
         return False
     return stat.rpartition(")")[2].split()[0] != "Z"
+
+
+def _running_as(pid, program, *marks):
+    """True if ``pid`` runs and is ``program`` with each of ``marks`` on its command line.
+
+    A pid file outlives its process, and the kernel gives its number to another one: only a
+    process whose command line names this part (its program, and its configuration, data
+    directory or port) is this part, and only that one is ever signalled.
+    """
+    if pid is None or not _running(pid):
+        return False
+    try:
+        words = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(
+            errors="replace").split()
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    # The program is the first word, or the second when an interpreter runs it (gunicorn).
+    if program not in {Path(word).name for word in words[:2]}:
+        return False
+    command_line = f" {' '.join(words)} "
+    return all(f" {mark} " in command_line for mark in marks)
+
+
+def _port_in_use(port):
+    """True if something listens on loopback ``port`` (or on every address, which includes it)."""
+    with socket.socket() as probe:
+        # As the servers themselves bind: a connection closing on that port does not count.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((LOOPBACK, port))
+        except OSError:
+            return True
+    return False
+
+
+def _check_port_free(port, what, fix):
+    if _port_in_use(port):
+        raise StackError(f"port {port} is in use ({what}): {fix}")
+
+
+def _listens(pid, port):
+    """True if process ``pid`` holds a socket listening on TCP ``port``: the answer is its own."""
+    listening = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(FileNotFoundError):
+            for row in Path(table).read_text().splitlines()[1:]:
+                fields = row.split()
+                # local_address is HEX_ADDRESS:HEX_PORT; state 0A is LISTEN; field 9 the inode.
+                if fields[3] == "0A" and int(fields[1].rpartition(":")[2], 16) == port:
+                    listening.add(f"socket:[{fields[9]}]")
+    try:
+        descriptors = list(Path(f"/proc/{pid}/fd").iterdir())
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    for descriptor in descriptors:
+        with contextlib.suppress(FileNotFoundError):  # closed meanwhile
+            if os.readlink(descriptor) in listening:
+                return True
+    return False
 
 
 def _read_pid(path):
@@ -147,41 +214,56 @@ def _debian_binary(name, package, *candidates):
 
 
 class Postgres:
-    """The stack's own PostgreSQL cluster: ``directory``, loopback ``port``, database ``lxl``."""
+    """The stack's own PostgreSQL cluster: ``directory``, loopback ``port``, database ``lxl``.
 
-    def __init__(self, directory, port):
-        self.directory, self.port = Path(directory), port
+    ``durable=False`` is for throw-away data (the benchmarks): nothing waits for the disk
+    (``fsync=off``, ``synchronous_commit=off``), so a crash of the machine may corrupt it.
+    """
+
+    def __init__(self, directory, port, durable=True):
+        self.directory, self.port, self.durable = Path(directory), port, durable
         self.data = self.directory / "data"
         self.log = self.directory / "postgres.log"
         self.url = f"postgresql+psycopg://lxl@{LOOPBACK}:{port}/lxl"
 
     @property
     def running(self):
-        pid = _read_pid(self.data / "postmaster.pid")
-        return pid is not None and _running(pid)
+        # pg_ctl start runs ``postgres -D DATA …``; pg_ctl status would only check that the
+        # pid in postmaster.pid exists.
+        return _running_as(_read_pid(self.data / "postmaster.pid"), "postgres",
+                           f"-D {self.data}")
 
     def start(self):
         """Create the cluster and its database the first time; start it; wait until it answers."""
         if self.running:
             return
+        self.check_port()
         if not (self.data / "PG_VERSION").exists():
             self._initialize()
         # No Unix socket (its path could be too long in a deep state directory): TCP only.
         options = (f"-p {self.port} -c listen_addresses={LOOPBACK} "
                    "-c unix_socket_directories= -c max_connections=300")
-        _check_output([*self._as_postgres(), self._bin("pg_ctl"), "-D", self.data, "-l", self.log,
-                       "-o", options, "-w", "-t", START_SECONDS, "start"], "Starting PostgreSQL")
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off"
+        _check_output([*self._as_postgres(), postgres_binary("pg_ctl"), "-D", self.data,
+                       "-l", self.log, "-o", options, "-w", "-t", START_SECONDS, "start"],
+                      "Starting PostgreSQL")
         created = self.directory / "database-created"
         if not created.exists():
-            _check_output([*self._as_postgres(), self._bin("createdb"), "-h", LOOPBACK,
+            _check_output([*self._as_postgres(), postgres_binary("createdb"), "-h", LOOPBACK,
                            "-p", self.port, "-U", "lxl", "lxl"], "Creating the database lxl")
             created.touch()
 
     def stop(self):
         """Stop the cluster ("fast": open transactions are rolled back); nothing if stopped."""
         if self.running:
-            _check_output([*self._as_postgres(), self._bin("pg_ctl"), "-D", self.data,
+            _check_output([*self._as_postgres(), postgres_binary("pg_ctl"), "-D", self.data,
                            "-m", "fast", "-w", "-t", STOP_SECONDS, "stop"], "Stopping PostgreSQL")
+
+    def check_port(self):
+        """Raise unless this cluster runs, or its port is free for it."""
+        if not self.running:
+            _check_port_free(self.port, "PostgreSQL's port in ports.json", PORTS_FIX)
 
     def restart(self):
         """Stop the cluster, then start it again."""
@@ -193,23 +275,26 @@ class Postgres:
         if os.geteuid() == 0:  # PostgreSQL refuses to run as root
             _reachable_by_postgres(self.directory)
             shutil.chown(self.directory, "postgres")
-        _check_output([*self._as_postgres(), self._bin("initdb"), "-D", self.data, "-U", "lxl",
-                       "-A", "trust", "-E", "UTF8"], "Creating the PostgreSQL cluster")
+        _check_output([*self._as_postgres(), postgres_binary("initdb"), "-D", self.data,
+                       "-U", "lxl", "-A", "trust", "-E", "UTF8",
+                       *([] if self.durable else ["--no-sync"])],
+                      "Creating the PostgreSQL cluster")
 
     @staticmethod
     def _as_postgres():
         return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
 
-    @staticmethod
-    def _bin(name):
-        versions = sorted(Path("/usr/lib/postgresql").glob("*/bin"),
-                          key=lambda path: int(path.parent.name) if path.parent.name.isdigit()
-                          else 0)
-        if not versions:
-            raise StackError("PostgreSQL's binaries are missing from /usr/lib/postgresql: install "
-                             "Debian's postgresql (bin/production does), or set "
-                             "LXL_DATABASE_URL to a PostgreSQL database.")
-        return versions[-1] / name
+
+
+def postgres_binary(name):
+    """Return the path of PostgreSQL's ``name`` (initdb, pg_ctl…): Debian's newest version."""
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin"),
+                      key=lambda path: int(path.parent.name) if path.parent.name.isdigit() else 0)
+    if not versions or not (versions[-1] / name).exists():
+        raise StackError(f"PostgreSQL's {name} is missing from /usr/lib/postgresql/*/bin: install "
+                         "Debian's postgresql (bin/production does), or set LXL_DATABASE_URL "
+                         "to a PostgreSQL database.")
+    return versions[-1] / name
 
 
 def _reachable_by_postgres(directory):
@@ -235,14 +320,22 @@ class Redis:
 
     @property
     def running(self):
+        return self.pid is not None
+
+    @property
+    def pid(self):
         pid = _read_pid(self.pidfile)
-        return pid is not None and _running(pid)
+        # redis-server names itself "redis-server ADDRESS:PORT" once started.
+        return pid if _running_as(pid, "redis-server", f"{LOOPBACK}:{self.port}") else None
 
     def start(self):
         """Start redis-server on its data (it reads back its append-only file); wait for PING."""
         if self.running:
             return
-        self.directory.mkdir(parents=True, exist_ok=True)
+        self.check_port()
+        # Its append-only file holds the session ids: for this user only.
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.directory.chmod(0o700)
         self.config.write_text("\n".join([
             f"bind {LOOPBACK}", f"port {self.port}", "protected-mode yes",
             "daemonize yes", f'pidfile "{self.pidfile}"', f'logfile "{self.log}"',
@@ -255,9 +348,14 @@ class Redis:
 
     def stop(self):
         """Stop redis-server; it writes its append-only file to disk first."""
-        pid = _read_pid(self.pidfile)
-        if pid is not None and _running(pid):
+        pid = self.pid
+        if pid is not None:
             _terminate(pid, "redis-server")
+
+    def check_port(self):
+        """Raise unless redis-server runs, or its port is free for it."""
+        if not self.running:
+            _check_port_free(self.port, "Redis's port in ports.json", PORTS_FIX)
 
     def restart(self):
         """Stop redis-server, then start it again."""
@@ -268,7 +366,8 @@ class Redis:
         import redis
 
         try:
-            return redis.Redis(host=LOOPBACK, port=self.port, socket_timeout=1).ping()
+            return (redis.Redis(host=LOOPBACK, port=self.port, socket_timeout=1).ping()
+                    and _listens(self.pid, self.port))
         except redis.RedisError:
             return False
 
@@ -281,15 +380,20 @@ class Instance:
         self.name = f"instance{number}"
         self.pidfile = stack.state_dir / f"{self.name}.pid"
         self.log = stack.state_dir / f"{self.name}.log"
-        # The environment this instance runs with: the stack's, and its own number, which
-        # names the instance to whatever reads it (its logs).
-        self.env = {**stack.env, "LXL_INSTANCE": str(number)}
         self._process = None
 
     @property
+    def env(self):
+        """The environment this instance runs with: the stack's, and its own number, which
+        names the instance to whatever reads it (its logs)."""
+        return {**self.stack.env, "LXL_INSTANCE": str(self.number)}
+
+    @property
     def pid(self):
+        # gunicorn keeps its command line (setproctitle, which would rename it, is not
+        # installed): the master is the one that writes this pid file.
         pid = _read_pid(self.pidfile)
-        return pid if pid is not None and _running(pid) else None
+        return pid if _running_as(pid, "gunicorn", f"--pid {self.pidfile}") else None
 
     @property
     def running(self):
@@ -304,9 +408,14 @@ class Instance:
         """Start gunicorn with README.md's production options, unless it runs already."""
         if self.running:
             return
+        self.check_port()
+        try:
+            options = production_options()
+        except ValueError as error:
+            raise StackError(str(error)) from error
         self.pidfile.unlink(missing_ok=True)
         self._process = _spawn(
-            [BIN / "gunicorn", *production_options(), "--bind", f"{LOOPBACK}:{self.port}",
+            [BIN / "gunicorn", *options, "--bind", f"{LOOPBACK}:{self.port}",
              "--pid", self.pidfile,
              # Not one shared ~/.gunicorn/gunicorn.ctl for both instances: nothing uses it.
              "--no-control-socket", APP], self.log, self.env)
@@ -329,6 +438,11 @@ class Instance:
             self._process.wait()  # this process started it: collect its exit status
             self._process = None
 
+    def check_port(self):
+        """Raise unless this instance runs, or its port is free for it."""
+        if not self.running:
+            _check_port_free(self.port, f"{self.name}'s port in ports.json", PORTS_FIX)
+
     def restart(self):
         """Stop this instance, then start it again (the other one serves meanwhile)."""
         self.stop()
@@ -338,7 +452,8 @@ class Instance:
         if self._process is not None and self._process.poll() is not None:
             raise StackError(f"{self.name} exited ({self._process.returncode}); the end of "
                              f"{self.log}:\n{_log_tail(self.log)}")
-        return _http_answers(self.port, self.stack.idp_host)
+        # Something else on the port would answer too: the listening socket must be gunicorn's.
+        return _http_answers(self.port, self.stack.idp_host) and _listens(self.pid, self.port)
 
 
 def _http_answers(port, host):
@@ -368,7 +483,7 @@ class Proxy:
     @property
     def pid(self):
         pid = _read_pid(self.pidfile)
-        return pid if pid is not None and _running(pid) else None
+        return pid if _running_as(pid, "haproxy", f"-f {self.config}") else None
 
     @property
     def running(self):
@@ -378,6 +493,7 @@ class Proxy:
         """Write the configuration, check it, start HAProxy and wait until it answers."""
         if self.running:
             return
+        self.check_port()
         if len(str(self.admin_socket)) > UNIX_PATH_MAX:
             raise StackError(f"The state directory's path is too long for HAProxy's admin socket "
                              f"{self.admin_socket}: choose a shorter LXL_PRODUCTION_DIR.")
@@ -391,8 +507,15 @@ class Proxy:
             if process.poll() is not None:
                 raise StackError(f"HAProxy exited ({process.returncode}); the end of "
                                  f"{self.log}:\n{_log_tail(self.log)}")
-            return _http_answers(self.stack.proxy_port, self.stack.idp_host)
+            return (_http_answers(self.stack.proxy_port, self.stack.idp_host)
+                    and _listens(process.pid, self.stack.proxy_port))
         _wait_until(answers, START_SECONDS, f"HAProxy answering on port {self.stack.proxy_port}")
+
+    def check_port(self):
+        """Raise unless HAProxy runs, or the origins' port is free for it."""
+        if not self.running:
+            _check_port_free(self.stack.proxy_port, "bin/run?",
+                             "stop it or set PORT=… to another port.")
 
     def stop(self):
         """Stop HAProxy: it stops listening and finishes the requests in progress (10 s at most)."""
@@ -474,34 +597,43 @@ class Stack:
     """Production mode on this machine: the parts of the module docstring, in ``state_dir``.
 
     ``port`` is the origins' port; None reuses the one this state directory last used, or
-    else picks a free one. The environment (``os.environ``) is read once, here.
+    else picks a free one. The environment (``os.environ``) is read once, here. Making a
+    ``Stack`` writes nothing (``status`` and ``stop`` only read): ``start`` creates the state
+    directory, the ports file and the secret key.
     """
 
     def __init__(self, state_dir, port=None):
         self.state_dir = Path(state_dir).resolve()
-        self.state_dir.mkdir(parents=True, exist_ok=True)
         environ = os.environ
-        ports = self._ports(port)
+        self._given_secret_key = environ.get("LXL_SECRET_KEY")
+        self._secret = None
+        self._port_numbers = ports = self._ports(port)
         self.proxy_port = ports["proxy"]
         self.idp_origin = environ.get("LXL_IDP_ORIGIN", f"http://id.localhost:{self.proxy_port}")
         self.ngo_origin = environ.get("LXL_NGO_ORIGIN", f"http://ngo.localhost:{self.proxy_port}")
         self.idp_host = urlsplit(self.idp_origin).netloc
         self.loopback = is_loopback_origin(self.idp_origin) and is_loopback_origin(self.ngo_origin)
-        self.postgres = (None if environ.get("LXL_DATABASE_URL")
-                         else Postgres(self.state_dir / "postgres", ports["postgres"]))
-        self.redis = (None if environ.get("LXL_REDIS_URL")
-                      else Redis(self.state_dir / "redis", ports["redis"]))
+        # This state directory's own services, whether or not this environment runs them:
+        # stop and status act on those the last start launched (SERVICES_FILE).
+        self._own_services = {"postgres": Postgres(self.state_dir / "postgres", ports["postgres"]),
+                              "redis": Redis(self.state_dir / "redis", ports["redis"])}
+        self.postgres = None if environ.get("LXL_DATABASE_URL") else self._own_services["postgres"]
+        self.redis = None if environ.get("LXL_REDIS_URL") else self._own_services["redis"]
         self.database_url = environ.get("LXL_DATABASE_URL") or self.postgres.url
         self.redis_url = environ.get("LXL_REDIS_URL") or self.redis.url
-        self.env = {
+        self._environ = {
             **environ, "LXL_ENV": PRODUCTION, "PORT": str(self.proxy_port),
             "LXL_IDP_ORIGIN": self.idp_origin, "LXL_NGO_ORIGIN": self.ngo_origin,
             "LXL_DATABASE_URL": self.database_url, "LXL_REDIS_URL": self.redis_url,
-            "LXL_SECRET_KEY": self._secret_key(),
         }
         self.instances = [Instance(self, number, ports[f"instance{number}"])
                           for number in range(1, INSTANCES + 1)]
         self.proxy = Proxy(self)
+
+    @property
+    def env(self):
+        """The environment the instances and ``flask`` run with (its secret key made once)."""
+        return {**self._environ, "LXL_SECRET_KEY": self._secret_key()}
 
     @property
     def services(self):
@@ -510,22 +642,48 @@ class Stack:
 
     @property
     def running(self):
-        """True when every part of the stack runs."""
-        return all(part.running for part in (*self.services, *self.instances, self.proxy))
+        """True when every part the last start launched runs."""
+        return all(part.running for part in (*self._launched_services(), *self.instances,
+                                             self.proxy))
 
     def start(self):
         """Start every part that is not running, in order; return the seconds it took."""
         started = time.monotonic()
-        for service in self.services:
-            service.start()
-        self.flask("lxl", "init-db", check=True)
-        if self.loopback:
-            self.flask("lxl", "seed-demo", check=True)
-        for instance in self.instances:  # both boot at once
-            instance.spawn()
-        for instance in self.instances:
-            instance.wait_ready()
-        self.proxy.start()
+        self._refuse_own_services_off_loopback()
+        for part in (self.proxy, *self.instances, *self.services):  # before starting any
+            part.check_port()
+        self._protect_state_dir()
+        self._secret_key()
+        self._save_ports()
+        self._record_services()
+        # What this call starts, each part listed before it is started (a part may fail
+        # half-way, a cluster that started but could not create its database): if any
+        # step fails, these are stopped again, so that no process is left behind unseen.
+        launched = []
+
+        def launch(part, start):
+            if not part.running:
+                launched.append(part)
+                start()
+        try:
+            for service in self.services:
+                launch(service, service.start)
+            self.flask("lxl", "init-db", check=True)
+            if self.loopback:
+                self.flask("lxl", "seed-demo", check=True)
+            for instance in self.instances:  # both boot at once
+                launch(instance, instance.spawn)
+            for instance in self.instances:
+                instance.wait_ready()
+            launch(self.proxy, self.proxy.start)
+        except BaseException as error:  # Ctrl-C too
+            for part in reversed(launched):  # the proxy first, PostgreSQL last
+                part.stop()
+            if launched and isinstance(error, StackError):
+                names = ", ".join(_name(part) for part in launched)
+                raise StackError(f"{error}\n\nStopped what this start had started: {names}.") \
+                    from error
+            raise
         return time.monotonic() - started
 
     def stop(self):
@@ -533,7 +691,7 @@ class Stack:
         self.proxy.stop()
         with ThreadPoolExecutor(len(self.instances)) as stopping:  # each waits for its requests
             list(stopping.map(Instance.stop, self.instances))
-        for service in reversed(self.services):
+        for service in reversed(self._launched_services()):
             service.stop()
 
     def flask(self, *args, instance=1, check=False):
@@ -552,12 +710,55 @@ class Stack:
         """Return one line per part: what it is, whether it runs, where, and its log."""
         rows = [("proxy (HAProxy)", self.proxy, self.proxy_port, self.proxy.log)]
         rows += [(f"{i.name} (gunicorn)", i, i.port, i.log) for i in self.instances]
-        rows += [(name, service, service.port, service.log) if service else (name, None, None, None)
-                 for name, service in (("PostgreSQL", self.postgres), ("Redis", self.redis))]
+        launched = self._launched_services()
+        rows += [(name, service, service.port, service.log) if service in launched
+                 else (name, None, None, None)
+                 for name, service in (("PostgreSQL", self._own_services["postgres"]),
+                                       ("Redis", self._own_services["redis"]))]
         return "\n".join(
             f"  {name:<21}{_state(part)} {LOOPBACK}:{port}  log {log}" if part else
             f"  {name:<21}given by LXL_{'DATABASE' if name == 'PostgreSQL' else 'REDIS'}_URL"
             for name, part, port, log in rows)
+
+    def _refuse_own_services_off_loopback(self):
+        """Raise if origins other than loopback names would be served from this stack's own
+        PostgreSQL (trust authentication) or Redis (no password): those are for one machine."""
+        missing = [f"LXL_{'DATABASE' if service is self.postgres else 'REDIS'}_URL"
+                   for service in self.services]
+        if missing and not self.loopback:
+            raise StackError(
+                f"Set {' and '.join(missing)}: the origins {self.idp_origin} and "
+                f"{self.ngo_origin} are not loopback names, and the PostgreSQL (trust "
+                "authentication) and Redis (no password) that bin/production starts itself "
+                "serve loopback origins only, on one machine.")
+
+    def _protect_state_dir(self):
+        """Make the state directory its owner's only: Redis's append-only file holds sessions."""
+        # Run as root, PostgreSQL runs as the postgres user, which must pass through (not
+        # list) the state directory to reach its own directory, postgres/ (mode 0700).
+        mode = 0o711 if os.geteuid() == 0 and self.postgres is not None else 0o700
+        self.state_dir.mkdir(mode=mode, parents=True, exist_ok=True)
+        self.state_dir.chmod(mode)  # one made by an earlier version, or by hand
+
+    def _record_services(self):
+        """Write which services start runs itself; refuse to leave another start's running."""
+        path = self.state_dir / SERVICES_FILE
+        for name, service in self._own_services.items():
+            if service not in self.services and service in self._launched_services() \
+                    and service.running:
+                raise StackError(
+                    f"This state directory's own {_name(service)} runs (an earlier start "
+                    f"launched it), but LXL_{'DATABASE' if name == 'postgres' else 'REDIS'}_URL "
+                    "now names another: run bin/production stop first.")
+        own = [name for name, service in self._own_services.items() if service in self.services]
+        path.write_text(json.dumps({"own": own}) + "\n")
+
+    def _launched_services(self):
+        """The services the last start ran itself (its record), else this environment's."""
+        path = self.state_dir / SERVICES_FILE
+        if not path.exists():
+            return self.services
+        return [self._own_services[name] for name in json.loads(path.read_text())["own"]]
 
     def _ports(self, port):
         """The ports of every part: those this state directory used before, else free ones."""
@@ -567,26 +768,30 @@ class Stack:
         ports = {name: saved.get(name) or free_port() for name in names}
         if port is not None:
             ports["proxy"] = port
-        path.write_text(json.dumps(ports, indent=2) + "\n")
         return ports
+
+    def _save_ports(self):
+        """Keep each part's port for the next ``Stack`` of this state directory."""
+        (self.state_dir / PORTS_FILE).write_text(json.dumps(self._port_numbers, indent=2) + "\n")
 
     def _secret_key(self):
         """Return ``LXL_SECRET_KEY``, or on loopback origins this state directory's own."""
-        if os.environ.get("LXL_SECRET_KEY"):
-            return os.environ["LXL_SECRET_KEY"]
+        if self._given_secret_key:
+            return self._given_secret_key
+        if self._secret:
+            return self._secret
         if not self.loopback:
             raise StackError(
                 f"Set LXL_SECRET_KEY: the origins {self.idp_origin} and {self.ngo_origin} are "
                 "not loopback names, so instances on other machines must sign sessions with "
                 f"the same key as these. Make one with {MAKE_SECRET} and keep it secret.")
-        path = self.state_dir / "secret_key"
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            return path.read_text().strip()
-        with os.fdopen(fd, "w") as secret_file:
-            secret_file.write(secrets.token_urlsafe(48))
-        return path.read_text().strip()
+        self._protect_state_dir()
+        self._secret = secret_in_file(self.state_dir / "secret_key")
+        return self._secret
+
+
+def _name(part):
+    return {Postgres: "PostgreSQL", Redis: "Redis", Proxy: "HAProxy"}.get(type(part)) or part.name
 
 
 def _state(part):
@@ -602,6 +807,8 @@ def main(argv=None):
     port = os.environ.get("PORT")
     if port is None and not (state_dir / PORTS_FILE).exists():
         port = DEFAULT_PORT
+    # Whatever the stack writes (logs, pid files, Redis's data) is for this user only.
+    os.umask(0o077)
     try:
         stack = Stack(state_dir, int(port) if port is not None else None)
         if command == "start":

@@ -3,13 +3,25 @@
 "Down" is a URL on a loopback port nothing listens on: no Redis or PostgreSQL is needed.
 """
 
+import logging
 import secrets
+from unittest.mock import ANY
+from urllib.parse import urlsplit
 
+import psycopg
 import pytest
 import redis
+import sqlalchemy.exc
+from flask import session
+from psycopg import errors as pg_errors
+from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.config import redis_options
+from app.health import unavailable_service
+from app.idp import keys
+from app.sessions import ON_SERVER
+from app.logs import JsonFormatter
 from deploy.local import free_port
 from tests.conftest import TEST_CONFIG
 from tests.helpers import CLIENT_ID, IDP, NGO, PASSWORD, csrf_token, refresh
@@ -57,6 +69,19 @@ def assert_unavailable_json(response, service):
     assert response.json["error_description"].startswith(f"{service} is unavailable")
 
 
+@pytest.fixture
+def log_lines(caplog):
+    """Return the lines logged so far, as JSON written by the app's formatter."""
+    caplog.set_level(logging.INFO)
+    return lambda: [JsonFormatter().format(record) for record in caplog.records]
+
+
+def outage_warnings(caplog):
+    """The ``lxl`` fields of every warning or worse other than the request lines."""
+    return [record.lxl for record in caplog.records if record.levelno >= logging.WARNING
+            and getattr(record, "lxl", {}).get("event") != "request"]
+
+
 # --- /healthz ------------------------------------------------------------------------------
 
 def test_healthz_says_ok_when_the_database_answers(http):
@@ -75,6 +100,15 @@ def test_healthz_names_redis_when_it_is_down(down_app):
     response = down_app.test_client().get(f"{IDP}/healthz")
     assert response.status_code == 503
     assert response.json == {"status": "unavailable", "database": "ok", "redis": "down"}
+
+
+def test_healthz_names_the_rate_limit_counts_when_their_own_redis_is_down(make_app):
+    app = make_app(**{**redis_down(closed_redis_url()),
+                      "RATELIMIT_STORAGE_URI": closed_redis_url()})
+    response = app.test_client().get(f"{IDP}/healthz")
+    assert response.status_code == 503
+    assert response.json == {"status": "unavailable", "database": "ok", "redis": "down",
+                             "rate_limits": "down"}
 
 
 @pytest.fixture
@@ -99,6 +133,20 @@ def test_a_signed_in_page_or_frame_answers_503_while_redis_is_down(down_app, url
     http = down_app.test_client()
     signed_in_cookie(http)
     assert_unavailable_page(http.get(url))
+
+
+def test_a_page_whose_templates_read_the_session_answers_503_while_redis_is_down(down_app):
+    down_app.context_processor(lambda: {"signed_in": ON_SERVER in session})
+    http = down_app.test_client()
+    signed_in_cookie(http)
+    assert_unavailable_page(http.get(f"{IDP}/account"))
+
+
+def test_a_form_posted_while_redis_is_down_answers_503_not_a_csrf_refusal(down_app):
+    """The session could not be read: its CSRF token is unknown, not missing."""
+    http = down_app.test_client()
+    signed_in_cookie(http)
+    assert_unavailable_page(http.post(f"{IDP}/signout", data={"csrf_token": "any"}))
 
 
 def test_the_token_endpoint_answers_oauth_json_503_while_redis_is_down(down_app):
@@ -133,8 +181,56 @@ def test_userinfo_answers_oauth_json_503_while_the_database_is_down(everything_d
     assert_unavailable_json(response, "The database")
 
 
-def test_a_frame_answers_503_while_the_database_is_down(everything_down_app):
+def test_the_jwks_answers_json_any_origin_may_read_while_the_database_is_down(
+        everything_down_app):
+    response = everything_down_app.test_client().get(f"{IDP}/oidc/jwks")
+    assert_unavailable_json(response, "The database")
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_a_frame_answers_503_while_the_database_is_down(everything_down_app, caplog):
+    # Redis is down too, but a frame without a session cookie needs only the database.
     assert_unavailable_page(everything_down_app.test_client().get(CHECK_SESSION))
+    assert [line["service"] for line in outage_warnings(caplog)] == ["database"]
+
+
+def database_error(driver_error, connection_invalidated=False):
+    """``driver_error`` as SQLAlchemy raises it from a statement."""
+    return sqlalchemy.exc.OperationalError("SELECT 1", {}, driver_error,
+                                           connection_invalidated=connection_invalidated)
+
+
+@pytest.mark.parametrize("driver_error", [
+    psycopg.OperationalError("connection refused"),  # no answer at all: no SQLSTATE
+    pg_errors.ConnectionFailure("server closed the connection"),  # 08006
+    pg_errors.AdminShutdown("terminating connection due to administrator command"),
+    pg_errors.CrashShutdown("terminating connection because of crash of another process"),
+    pg_errors.CannotConnectNow("the database system is starting up"),
+])
+def test_postgresql_unreachable_or_going_away_is_an_outage(driver_error):
+    assert unavailable_service(database_error(driver_error)) == "database"
+
+
+@pytest.mark.parametrize("driver_error", [
+    pg_errors.DeadlockDetected("deadlock detected"),
+    pg_errors.SerializationFailure("could not serialize access"),
+    pg_errors.QueryCanceled("canceling statement due to statement timeout"),
+])
+def test_a_deadlock_or_timeout_is_no_outage(driver_error):
+    assert unavailable_service(database_error(driver_error)) is None
+    # ... unless SQLAlchemy found the connection dead meanwhile.
+    assert unavailable_service(database_error(driver_error, connection_invalidated=True)) \
+        == "database"
+
+
+def test_a_deadlock_in_a_view_stays_a_500_with_its_traceback(make_app, monkeypatch, caplog):
+    def deadlocked():
+        raise database_error(pg_errors.DeadlockDetected("deadlock detected"))
+    monkeypatch.setattr(keys, "jwks", deadlocked)
+    response = make_app(PROPAGATE_EXCEPTIONS=False).test_client().get(f"{IDP}/oidc/jwks")
+    assert response.status_code == 500
+    assert [record.exc_info[0] for record in caplog.records if record.exc_info] == \
+        [sqlalchemy.exc.OperationalError]
 
 
 def test_a_database_error_that_is_no_outage_stays_a_500(tmp_path):
@@ -142,3 +238,25 @@ def test_a_database_error_that_is_no_outage_stays_a_500(tmp_path):
     app = create_app({**TEST_CONFIG, "PROPAGATE_EXCEPTIONS": False,
                       "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'empty.db'}"})
     assert app.test_client().get(CHECK_SESSION).status_code == 500
+
+
+# --- what an outage logs -------------------------------------------------------------------
+
+@pytest.mark.parametrize("service, error, signed_in", [
+    ("redis", "ConnectionError", True),  # raised opening the session, outside any view
+    ("database", "OperationalError", False),  # raised in the view
+])
+def test_an_outage_logs_one_warning_naming_the_service_without_a_traceback(
+        everything_down_app, caplog, log_lines, service, error, signed_in):
+    http = everything_down_app.test_client()
+    if signed_in:
+        signed_in_cookie(http)
+    assert_unavailable_page(http.get(CHECK_SESSION))
+    assert outage_warnings(caplog) == [{"event": "service_unavailable", "request_id": ANY,
+                                        "client_id": CLIENT_ID, "service": service,
+                                        "error": error}]
+    assert not any(record.exc_info for record in caplog.records)
+    config = everything_down_app.config
+    ports = (make_url(config["SQLALCHEMY_DATABASE_URI"]).port,
+             urlsplit(config["LXL_REDIS_URL"]).port)
+    assert not any(str(port) in line for line in log_lines() for port in ports)

@@ -23,7 +23,8 @@ def production_env(monkeypatch):
     """Set a complete production environment; return a function that changes one variable."""
     for name, value in PRODUCTION_ENV.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.delenv("LXL_PROXY_HOPS", raising=False)
+    for unset in ("LXL_PROXY_HOPS", "LXL_RATELIMIT_STORAGE_URL"):
+        monkeypatch.delenv(unset, raising=False)
 
     def change(name, value):
         if value is None:
@@ -58,11 +59,28 @@ def test_loopback_origins_may_use_plain_http(production_env):
     ("LXL_DATABASE_URL", "sqlite:////tmp/lxl.db", "needs PostgreSQL"),
     ("LXL_REDIS_URL", None, "needs Redis.*LXL_REDIS_URL=redis://"),
     ("LXL_ENV", "prod", "LXL_ENV='prod' is neither of development, production"),
+    ("LXL_RATELIMIT_STORAGE_URL", "memory://",
+     "LXL_RATELIMIT_STORAGE_URL is a memory:// URL.*shared by every instance in Redis"),
+    ("LXL_PROXY_HOPS", "two", "LXL_PROXY_HOPS='two' is not a number of proxies.*"
+                              "append to X-Forwarded-For"),
+    ("LXL_PROXY_HOPS", "-1", "LXL_PROXY_HOPS='-1' is not a number of proxies"),
 ])
 def test_production_refuses_to_start_without_what_it_needs(production_env, name, value, says):
     production_env(name, value)
     with pytest.raises(RuntimeError, match=says):
         create_app()
+
+
+def test_the_rate_limit_storage_refusal_shows_no_password(production_env):
+    production_env("LXL_RATELIMIT_STORAGE_URL", "memcached://counter:hunter2@127.0.0.1:1")
+    with pytest.raises(RuntimeError, match="is a memcached:// URL") as refusal:
+        create_app()
+    assert "hunter2" not in str(refusal.value)
+
+
+def test_a_rate_limit_storage_of_its_own_on_redis_is_accepted(production_env):
+    production_env("LXL_RATELIMIT_STORAGE_URL", "rediss://127.0.0.1:1/1")
+    assert create_app().config["RATELIMIT_STORAGE_URI"] == "rediss://127.0.0.1:1/1"
 
 
 def test_the_secret_refusal_says_how_to_make_one(production_env):

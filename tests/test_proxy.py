@@ -2,7 +2,12 @@
 
 import pytest
 
+from app import create_app
+from tests.conftest import TEST_CONFIG
 from tests.helpers import IDP, sign_in
+
+# An address no proxy of these tests has.
+OUTSIDER = "198.51.100.7"
 
 
 def failed_sign_in(http, forwarded_for):
@@ -29,6 +34,47 @@ def test_without_a_proxy_forwarded_addresses_are_not_believed(make_app):
     for visitor in ("192.0.2.1", "192.0.2.2"):
         assert failed_sign_in(http, visitor).status_code == 200
     assert failed_sign_in(http, "192.0.2.3").status_code == 429  # all one address
+
+
+def test_forwarded_headers_from_a_peer_that_is_no_trusted_proxy_are_ignored(make_app):
+    app = make_app(LXL_PROXY_HOPS=1,
+                   LXL_RATELIMIT_PASSWORD_FAILURES_PER_ADDRESS="2 per hour")
+    http = app.test_client()
+    http.environ_base["REMOTE_ADDR"] = OUTSIDER  # reached the instance around the proxy
+    for forged in ("192.0.2.1", "192.0.2.2"):
+        assert failed_sign_in(http, forged).status_code == 200
+    assert failed_sign_in(http, "192.0.2.3").status_code == 429  # all counted as the peer
+    response = http.get(f"{IDP}/signin", headers={"X-Forwarded-Proto": "https",
+                                                  "X-Forwarded-Host": "evil.example"})
+    # Served as the host it reached (believed, the forged host would be a 404) over http.
+    assert response.status_code == 200
+    assert "Strict-Transport-Security" not in response.headers
+
+
+def test_a_proxy_on_another_machine_is_believed_once_named(make_app):
+    app = make_app(LXL_PROXY_HOPS=1, LXL_TRUSTED_PROXIES="10.0.0.5, 10.0.1.0/24",
+                   LXL_RATELIMIT_PASSWORD_FAILURES_PER_ADDRESS="2 per hour")
+    http = app.test_client()
+    for proxy in ("10.0.0.5", "10.0.1.9"):
+        http.environ_base["REMOTE_ADDR"] = proxy
+        assert failed_sign_in(http, "192.0.2.1").status_code == 200
+    assert failed_sign_in(http, "192.0.2.1").status_code == 429
+    assert failed_sign_in(http, "192.0.2.2").status_code == 200  # another visitor
+    # The loopback default no longer applies: a local peer is itself the visitor.
+    http.environ_base["REMOTE_ADDR"] = "127.0.0.1"
+    for forged in ("192.0.2.3", "192.0.2.4"):
+        assert failed_sign_in(http, forged).status_code == 200
+    assert failed_sign_in(http, "192.0.2.5").status_code == 429
+
+
+@pytest.mark.parametrize("setting, says", [
+    ("proxy.example", "LXL_TRUSTED_PROXIES='proxy.example'.*List the IP addresses"),
+    ("10.0.0.5/24", "host bits set"),
+    (" , ", "LXL_TRUSTED_PROXIES is empty.*LXL_PROXY_HOPS=0"),
+])
+def test_a_bad_trusted_proxies_setting_is_refused_saying_what_to_set(setting, says):
+    with pytest.raises(RuntimeError, match=says):
+        create_app({**TEST_CONFIG, "LXL_PROXY_HOPS": 1, "LXL_TRUSTED_PROXIES": setting})
 
 
 @pytest.mark.parametrize("proto, hsts", [("https", True), ("http", False)])

@@ -61,7 +61,10 @@ def _the_only_purge():
         return
     # A connection of its own: the lock belongs to the database session, not to the
     # transactions the purge commits, and is released here or when the connection dies.
-    with db.engine.connect() as connection:
+    # In autocommit, so that it holds no transaction open meanwhile: "idle in transaction"
+    # for the whole purge would hold back VACUUM on every table and trip any
+    # idle_in_transaction_session_timeout, which would end the session and drop the lock.
+    with db.engine.execution_options(isolation_level="AUTOCOMMIT").connect() as connection:
         if not connection.scalar(select(func.pg_try_advisory_lock(PURGE_LOCK))):
             raise AnotherPurgeRuns()
         try:

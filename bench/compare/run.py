@@ -49,7 +49,7 @@ sys.path.insert(0, str(ROOT))
 from bench import idp  # noqa: E402
 from bench.compare import generator  # noqa: E402
 from bench.compare.sides import Browser, LxlSide, ReferenceSide  # noqa: E402
-from deploy import gunicorn  # noqa: E402
+from deploy import gunicorn_command  # noqa: E402
 
 OIDC_PROVIDER = "oidc-provider@9.13.3"
 LAUNCHER = Path(__file__).with_name("reference-op.mjs")
@@ -266,7 +266,7 @@ def main():
     # A TERM (or HUP) ends the run like Ctrl-C: every process group stopped, temp dir removed.
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, lambda signum, frame: sys.exit(128 + signum))
-    options = gunicorn.production_options(workers=args.workers, threads=args.threads)
+    options = gunicorn_command.production_options(workers=args.workers, threads=args.threads)
     workdir = Path(tempfile.mkdtemp(prefix="lxl-compare-"))
     logs = {}
     try:

@@ -3,7 +3,7 @@
 What it does (loopback only; every process stopped and the temporary data removed at the end):
 
 1. starts a throw-away database — SQLite in a temporary directory, or with
-   ``--database postgres`` a temporary PostgreSQL 15 cluster (bench/idp.py) — with the demo
+   ``--database postgres`` a temporary PostgreSQL cluster (bench/idp.py) — with the demo
    data (``flask lxl init-db``, ``seed-demo``);
 2. for each size of ``--sizes``, smallest first, grows the population to that many users
    (fill.py: bulk inserts, one precomputed password hash): each user has a live browser
@@ -60,7 +60,7 @@ sys.path.insert(0, str(ROOT))
 from bench import idp  # noqa: E402
 from bench.compare import generator  # noqa: E402
 from bench.compare.generator import Request  # noqa: E402
-from deploy import gunicorn  # noqa: E402
+from deploy import gunicorn_command  # noqa: E402
 from bench.growth import fill, plans  # noqa: E402
 
 BOUND = 1.2  # issue 12: latency at the largest size within 1.2× of the smallest
@@ -364,7 +364,7 @@ def main():
     for signum in (signal.SIGTERM, signal.SIGHUP):  # end like Ctrl-C: clean up
         signal.signal(signum, lambda signum, frame: sys.exit(128 + signum))
 
-    options = gunicorn.production_options(workers=args.workers)
+    options = gunicorn_command.production_options(workers=args.workers)
     workdir = Path(tempfile.mkdtemp(prefix="lxl-growth-"))
     results, all_scans, fills = {}, [], {}
     print(f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; {machine()}; "

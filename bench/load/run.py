@@ -3,7 +3,7 @@
 What it does (loopback only, fixed count, stops by itself):
 
 1. starts a throw-away database — SQLite in a temporary directory, or with
-   ``--database postgres`` a temporary PostgreSQL 15 cluster (Debian's binaries) on a free
+   ``--database postgres`` a temporary PostgreSQL cluster (bench/idp.py) on a free
    port — and runs ``flask --app wsgi lxl init-db`` and ``seed-demo`` against it;
 2. creates ``--count`` users through the app's own code (``accounts.create_user``,
    ``consents.remember`` for ``ngo-demo``), each with a live IdP browser session whose
@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench import idp  # noqa: E402
 from bench.idp import AUTHORIZATION, CLIENT_ID, STATUS, get, percentile  # noqa: E402
-from deploy import gunicorn  # noqa: E402
+from deploy import gunicorn_command  # noqa: E402
 
 
 # --- the load -------------------------------------------------------------------------------
@@ -128,7 +128,7 @@ def main():
     host = f"id.localhost:{port}"
     # The README's production command; a backlog for 1,000 connections arriving at once
     # (gunicorn's default, 2048, says the same: kept explicit, it is what this bench needs).
-    options = [*gunicorn.production_options(workers=args.workers, threads=args.threads),
+    options = [*gunicorn_command.production_options(workers=args.workers, threads=args.threads),
                "--backlog", "2048"]
     try:
         with idp.DATABASES[args.database](workdir) as url:

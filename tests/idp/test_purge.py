@@ -1,11 +1,15 @@
 """``flask lxl purge``: dead rows go, anything that may still be used or checked stays."""
 
 import json
+import secrets
 
+import psycopg
 import pytest
+from psycopg import sql
+from sqlalchemy import text
 
 from app.extensions import db
-from app.idp import clients, prompt_cooldowns, tokens
+from app.idp import clients, prompt_cooldowns, purge as purge_module, tokens
 from app.idp.accounts import EXPIRED_NOTICE_SECONDS
 from app.idp.models import (
     AuthorizationCode, BrowserSession, PromptCooldown, Token, TokenFamily, User, epoch)
@@ -147,3 +151,59 @@ def test_a_cards_cooldown_goes_90_days_after_its_quiet_ended(app, ended_ago, pur
         db.session.commit()
     assert purge(app)["prompt_cooldowns"] == purged
     assert count(app, PromptCooldown) == 1 - purged
+
+
+# --- PostgreSQL: one purge at a time ---------------------------------------------------------
+
+# The machine's PostgreSQL (trust authentication); each test makes its own database there.
+POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture
+def postgres_url():
+    """The URL of a new, empty PostgreSQL database, dropped after the test."""
+    try:
+        admin = psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=2)
+    except psycopg.OperationalError:
+        pytest.skip("needs PostgreSQL at 127.0.0.1:5432 (database test, user postgres, trust "
+                    "authentication), which is not reachable")
+    name = f"lxl_purge_test_{secrets.token_hex(6)}"
+    with admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        try:
+            yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+        finally:
+            admin.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+# The state of the session holding the purge's advisory lock (its 64-bit key is split into
+# classid and objid), as another session sees it.
+LOCK_HOLDER_STATE = text("""
+    SELECT activity.state FROM pg_locks AS lock
+    JOIN pg_stat_activity AS activity ON activity.pid = lock.pid
+    WHERE lock.locktype = 'advisory' AND lock.granted
+      AND lock.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+      AND (lock.classid::bigint << 32 | lock.objid::bigint) = :key""")
+
+
+def test_a_second_purge_on_postgresql_does_nothing_and_exits_0(make_app, postgres_url,
+                                                               monkeypatch):
+    app = make_app(SQLALCHEMY_DATABASE_URI=postgres_url)
+    purge_rows = purge_module._purge
+    during_the_first = {}
+
+    def purge_while_another_starts(now, session):
+        during_the_first["second"] = app.test_cli_runner().invoke(args=["lxl", "purge"])
+        during_the_first["lock_holder"] = session.execute(
+            LOCK_HOLDER_STATE, {"key": purge_module.PURGE_LOCK}).scalars().all()
+        return purge_rows(now, session)
+
+    monkeypatch.setattr(purge_module, "_purge", purge_while_another_starts)
+    assert purge(app)["tokens"] == 0
+    second = during_the_first["second"]
+    assert second.exit_code == 0
+    assert second.output.startswith("Another purge is running on this database")
+    # The lock's connection waits in no transaction while the purge works.
+    assert during_the_first["lock_holder"] == ["idle"]
+    monkeypatch.undo()
+    assert purge(app)["tokens"] == 0  # the lock was released

@@ -1,5 +1,7 @@
 """The production gunicorn command, read from the one place it is written: README.md.
 
+(Not named ``gunicorn``: with ``deploy/`` on ``sys.path`` that name would hide the package.)
+
 The README's Production section shows the command an operator runs on every instance;
 ``bin/production`` (deploy/local.py) and ``bench/compare`` start gunicorn with its options,
 so that what is documented, what runs locally and what is measured are the same.
@@ -17,16 +19,17 @@ def production_options(readme=ROOT / "README.md", workers=None, threads=None):
     """Return the options of README.md's production gunicorn command, less address and app.
 
     ``workers`` and ``threads`` replace the command's own (a benchmark trying another size).
+    Raises ``ValueError`` if the README shows no such command.
     """
     text = Path(readme).read_text()
     section = re.search(r"^## Production\n(.*?)(?=^## |\Z)", text, re.S | re.M)
     command = section and re.search(r"^(gunicorn (?:.*\\\n)*.*)$", section.group(1), re.M)
     if not command:
-        raise SystemExit(f"{readme}'s Production section shows no `gunicorn … {APP}` command: "
+        raise ValueError(f"{readme}'s Production section shows no `gunicorn … {APP}` command: "
                          "write it there; bin/production and bench/compare start it.")
     words = shlex.split(command.group(1).replace("\\\n", " "))[1:]
     if words[-1:] != [APP]:
-        raise SystemExit(f"{readme}'s gunicorn command must end with {APP}: {words}")
+        raise ValueError(f"{readme}'s gunicorn command must end with {APP}: {words}")
     options, skip = [], False
     for word in words[:-1]:
         if skip:
