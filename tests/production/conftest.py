@@ -54,9 +54,8 @@ def stack_on(state_dir, **settings):
 def stack(request):
     """The local production stack, started once; stopped at the end whatever happened."""
     # Not pytest's tmp_path, whose parents are private to root: the cluster runs as the
-    # postgres user, which must pass through the state directory to its data.
+    # postgres user, which must pass through them (the stack opens its own directory to it).
     state_dir = Path(tempfile.mkdtemp(prefix="lxl-production-"))
-    state_dir.chmod(0o711)
     try:
         production = stack_on(state_dir)
     except BaseException:
