@@ -29,9 +29,14 @@ NGO_CREDENTIAL_PATH = "/auth/credential"
 # ``production`` (several instances behind a proxy; ``check_production`` says what it needs).
 ENVIRONMENTS = ("development", "production")
 PRODUCTION = "production"
-# How long a request waits for Redis or for a new PostgreSQL connection before the outage
-# is answered with a 503 (app/health.py): a down service must not hold every thread.
+# How long a request waits for Redis before the outage is answered with a 503
+# (app/health.py): a down service must not hold every thread.
 SERVICE_TIMEOUT_SECONDS = 2
+# How long a new PostgreSQL connection may take. Longer than Redis's: a burst that opens
+# every worker's pool at once (a thousand silent sign-ins after a restart) took over 2 s on
+# two busy cores, while a stopped PostgreSQL refuses at once (an outage is still quick to
+# answer); only an unreachable host waits this long.
+DATABASE_CONNECT_TIMEOUT_SECONDS = 10
 # The shortest LXL_SECRET_KEY production accepts (token_urlsafe(48) gives 64).
 SECRET_KEY_MIN_LENGTH = 32
 MAKE_SECRET = "python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
@@ -147,7 +152,7 @@ def load_config(app, test_config=None):
             # A pooled connection that a PostgreSQL restart closed is found and replaced
             # before use, so recovery after a restart needs nothing and shows no error.
             "pool_pre_ping": True,
-            "connect_args": {"connect_timeout": SERVICE_TIMEOUT_SECONDS},
+            "connect_args": {"connect_timeout": DATABASE_CONNECT_TIMEOUT_SECONDS},
         })
     # One setting, two readers: Flask's permanent cookies and Flask-Session's stored rows.
     app.config["PERMANENT_SESSION_LIFETIME"] = app.config["LXL_SESSION_LIFETIME"]

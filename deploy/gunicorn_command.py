@@ -45,6 +45,21 @@ def production_options(readme=ROOT / "README.md", workers=None, threads=None):
     return options
 
 
+def requests_at_once(options):
+    """Return how many requests gunicorn with ``options`` serves at once: workers × threads."""
+    return int(_value(options, ("-w", "--workers"), 1)) * int(_value(options, ("--threads",), 1))
+
+
+def _value(options, names, default):
+    for i, word in enumerate(options):
+        if word in names and i + 1 < len(options):
+            return options[i + 1]
+        for name in names:
+            if word.startswith(f"{name}="):
+                return word.split("=", 1)[1]
+    return default
+
+
 def _replaced(options, names, value):
     for i, word in enumerate(options):
         if word in names:

@@ -52,7 +52,7 @@ from urllib.parse import urlsplit
 
 from app.config import MAKE_SECRET, PRODUCTION, secret_in_file
 from app.loopback import is_loopback_origin
-from deploy.gunicorn_command import APP, ROOT, production_options
+from deploy.gunicorn_command import APP, ROOT, production_options, requests_at_once
 
 BIN = Path(sys.executable).parent  # the venv's gunicorn and flask
 LOOPBACK = "127.0.0.1"
@@ -539,7 +539,11 @@ class Proxy:
     def _configuration(self):
         stack = self.stack
         scheme = urlsplit(stack.idp_origin).scheme
-        servers = "\n".join(f"    server {instance.name} {LOOPBACK}:{instance.port}"
+        # No more requests at once than an instance has threads: the rest wait in HAProxy's
+        # queue (timeout queue), not in the instance's backlog, where a burst of a thousand
+        # also held up the health checks until HAProxy took both instances for dead.
+        at_once = requests_at_once(production_options())
+        servers = "\n".join(f"    server {instance.name} {LOOPBACK}:{instance.port} maxconn {at_once}"
                             for instance in stack.instances)
         return f"""\
 # Written by deploy/local.py at each start; edits are lost.
@@ -588,7 +592,9 @@ backend instances
     option httpchk
     http-check send meth GET uri /healthz ver HTTP/1.1 hdr Host {stack.idp_host}
     http-check expect rstatus ^(200|503)$
-    default-server check inter 1s fall 2 rise 1
+    # An instance is taken out after three missed checks of 5 s each, not one slow answer.
+    timeout check 5s
+    default-server check inter 1s fall 3 rise 1
 {servers}
 """
 

@@ -292,3 +292,9 @@ def test_a_stack_writes_nothing_until_it_is_started(environ, tmp_path):
     assert "stopped" in stack.status() and not stack.running
     stack.stop()
     assert not state_dir.exists()
+
+
+def test_haproxy_sends_an_instance_no_more_requests_than_it_has_threads():
+    assert gunicorn_command.requests_at_once(["--workers", "2", "--threads", "8"]) == 16
+    assert gunicorn_command.requests_at_once(["-w", "3", "--threads=4"]) == 12
+    assert gunicorn_command.requests_at_once(["--workers=5"]) == 5

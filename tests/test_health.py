@@ -260,3 +260,9 @@ def test_an_outage_logs_one_warning_naming_the_service_without_a_traceback(
     ports = (make_url(config["SQLALCHEMY_DATABASE_URI"]).port,
              urlsplit(config["LXL_REDIS_URL"]).port)
     assert not any(str(port) in line for line in log_lines() for port in ports)
+
+
+def test_discovery_needs_neither_service(everything_down_app):
+    # Static metadata: relying parties that start during an outage still configure themselves.
+    response = everything_down_app.test_client().get(f"{IDP}/.well-known/openid-configuration")
+    assert response.status_code == 200 and response.json["issuer"] == IDP
