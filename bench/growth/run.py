@@ -187,8 +187,12 @@ def phase(bench, process, concurrency, endpoint, users):
     return result, [p for a in result.answers if (p := check(a))], before
 
 
-def measure(bench, options, workdir, levels, requests, warmup):
-    """Start gunicorn on the filled database and measure both endpoints at each concurrency."""
+def measure(bench, options, workdir, levels, requests, warmup, rounds):
+    """Start gunicorn on the filled database and measure both endpoints at each concurrency.
+
+    Each cell is measured ``rounds`` times and the round with the lowest median kept: other
+    work on a shared machine only ever adds time (every round's answers are checked).
+    """
     env = dict(os.environ)
     results = {}
     with open(workdir / "gunicorn.log", "a") as log, \
@@ -206,11 +210,16 @@ def measure(bench, options, workdir, levels, requests, warmup):
             if problems:
                 raise SystemExit(f"warm-up, {endpoint}: {len(problems)} wrong answers, "
                                  f"e.g. {problems[:3]}")
-        for c in levels:
-            for endpoint in ("silent", "token"):
-                users = bench.anyone(requests) if endpoint == "silent" else \
-                    bench.distinct(requests)
-                results[(endpoint, c)] = phase(bench, process, c, endpoint, users)
+        for _ in range(rounds):
+            for c in levels:
+                for endpoint in ("silent", "token"):
+                    users = bench.anyone(requests) if endpoint == "silent" else \
+                        bench.distinct(requests)
+                    measured = phase(bench, process, c, endpoint, users)
+                    kept = results.get((endpoint, c))
+                    if kept is None or measured[1] or (
+                            not kept[1] and measured[0].latency(0.5) < kept[0].latency(0.5)):
+                        results[(endpoint, c)] = measured  # a round with wrong answers stays
     return results
 
 
@@ -354,6 +363,8 @@ def main():
     parser.add_argument("--requests", type=int, default=300,
                         help="requests per endpoint, concurrency and size")
     parser.add_argument("--levels", default="1,8", help="concurrencies, comma-separated")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="measurements of each cell; the one with the lowest median is kept")
     parser.add_argument("--warmup", type=int, default=40,
                         help="requests per endpoint before each size's measurements")
     parser.add_argument("--workers", type=int,
@@ -370,7 +381,8 @@ def main():
     print(f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; {machine()}; "
           f"load average {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"LxL ID: gunicorn {' '.join(options)} wsgi:app ({args.database}); "
-          f"{args.requests} requests per endpoint, concurrency and size")
+          f"{args.requests} requests per endpoint, concurrency and size, the least busy of "
+          f"{args.rounds} rounds")
     try:
         with idp.DATABASES[args.database](workdir) as url:
             port = idp.free_port()
@@ -394,7 +406,7 @@ def main():
                       f"({', '.join(f'{k} {v:.1f} s' for k, v in spent.items())}); "
                       f"database {database_size(args.database, url, workdir)}")
                 results[size] = measure(bench, options, workdir, levels, args.requests,
-                                        args.warmup)
+                                        args.warmup, args.rounds)
                 explained = capture_plans(bench, app)
                 all_scans += [(size, *scan) for scan in
                               print_plans(args.database, size, explained, previous)]
