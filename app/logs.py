@@ -1,7 +1,9 @@
 """Structured logs: one line per request and one per protocol event (issue 13).
 
 Every line is one JSON object (or, on a terminal, the same fields as text) written by the
-``lxl`` logger:
+``lxl`` logger, or by the app's own (Flask's ``app.logger`` and the ``app.*`` modules',
+``{"logger": …, "message": …}``), through one handler. An exception is logged by its type
+and traceback frames, never its message (a database error's quotes the row):
 
 - the request line, when the response is ready::
 
@@ -60,8 +62,10 @@ import re
 import secrets
 import sys
 import time
+import traceback
 from urllib.parse import unquote
 
+import flask.logging
 from flask import current_app, has_request_context, request
 from werkzeug.exceptions import BadRequest
 
@@ -88,9 +92,10 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record):
         line = {"time": _timestamp(record), "level": record.levelname.lower()}
-        line.update(getattr(record, "lxl", None) or {"message": record.getMessage()})
+        line.update(getattr(record, "lxl", None)
+                    or {"logger": record.name, "message": record.getMessage()})
         if record.exc_info:
-            line["exception"] = self.formatException(record.exc_info)
+            line["exception"] = _exception_without_messages(record.exc_info)
         return json.dumps(line, separators=(",", ":"), default=str)
 
 
@@ -98,7 +103,8 @@ class TextFormatter(logging.Formatter):
     """One readable line per record, for a person watching a terminal."""
 
     def format(self, record):
-        fields = dict(getattr(record, "lxl", None) or {"event": record.getMessage()})
+        fields = dict(getattr(record, "lxl", None)
+                      or {"event": f"{record.name}: {record.getMessage()}"})
         event = fields.pop("event")
         if event == "request":
             head = (f"{fields.pop('status')} {fields.pop('method')} {fields.pop('host')}"
@@ -108,8 +114,34 @@ class TextFormatter(logging.Formatter):
         rest = " ".join(f"{name}={value}" for name, value in fields.items())
         text = f"{_timestamp(record)} {record.levelname:<7} {head} {rest}".rstrip()
         if record.exc_info:
-            text += "\n" + self.formatException(record.exc_info)
+            text += "\n" + _exception_without_messages(record.exc_info)
         return text
+
+
+def _exception_without_messages(exc_info):
+    """Return the traceback of ``exc_info`` (and of the exceptions it was raised from) with
+    each exception's type but not its message.
+
+    Messages carry data: a database error's holds the statement's parameters (tokens, codes),
+    PostgreSQL's DETAIL the conflicting row (an email address), an SMTP error the recipient.
+    The type and the frames say where it broke; the data stays out of the log.
+    """
+    parts = []
+    error = exc_info[1]
+    while error is not None:
+        frames = "".join(traceback.format_list(traceback.extract_tb(error.__traceback__)))
+        kind = type(error)
+        name = (kind.__qualname__ if kind.__module__ == "builtins"
+                else f"{kind.__module__}.{kind.__qualname__}")
+        parts.append(f"Traceback (most recent call last):\n{frames}{name}")
+        if error.__cause__ is not None:
+            error, link = error.__cause__, "which was the direct cause of"
+        elif error.__context__ is not None and not error.__suppress_context__:
+            error, link = error.__context__, "during whose handling came"
+        else:
+            break
+        parts.append(link)
+    return "\n".join(reversed(parts))
 
 
 def _timestamp(record):
@@ -245,15 +277,20 @@ def _handler(config):
 
 
 def init_app(app):
-    """Log every request of ``app`` and its protocol events as the configuration says."""
+    """Log every request of ``app``, its protocol events and its own messages (Flask's
+    ``app.logger`` and the ``app.*`` modules' loggers) as the configuration says."""
     handler, level = _handler(app.config)
-    for previous in [h for h in LOGGER.handlers if getattr(h, "lxl_handler", False)]:
-        LOGGER.removeHandler(previous)
-        previous.close()
     handler.lxl_handler = True
-    LOGGER.addHandler(handler)
-    LOGGER.setLevel(level)
-    LOGGER.propagate = True
+    # Flask's own handler would also print the app's messages, and tracebacks with their
+    # exceptions' messages, to standard error.
+    app.logger.removeHandler(flask.logging.default_handler)
+    for logger in {LOGGER, app.logger, logging.getLogger(__package__)}:
+        for previous in [h for h in logger.handlers if getattr(h, "lxl_handler", False)]:
+            logger.removeHandler(previous)
+            previous.close()
+        logger.addHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = True
     secret = app.secret_key
     app.extensions[_USER_KEY] = hmac.new(
         secret if isinstance(secret, bytes) else secret.encode(), _KEY_PURPOSE,

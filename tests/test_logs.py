@@ -112,6 +112,49 @@ def test_a_server_error_is_an_error_line(make_app, lines):
     assert record.levelno == logging.ERROR
 
 
+def test_an_unhandled_exception_is_logged_by_its_type_and_frames_only(make_app, tmp_path,
+                                                                     capsys):
+    path = tmp_path / "lxl.log"
+    app = make_app(PROPAGATE_EXCEPTIONS=False, LXL_LOG_FILE=str(path), LXL_LOG_FORMAT="json")
+
+    # The frames show source lines: the data travels in variables, as it would in the app.
+    email, token = "ada@example.org", "secret-" + "token-value"
+
+    def broken():
+        try:
+            raise KeyError(email)
+        except KeyError as error:
+            raise RuntimeError(token) from error
+    app.add_url_rule("/broken", "broken", broken, host="id.localhost:5000")
+    assert app.test_client().get(f"{IDP}/broken").status_code == 500
+    [failure] = [line for line in map(json.loads, path.read_text().splitlines())
+                 if line.get("logger") == "app"]
+    assert failure["level"] == "error" and failure["message"] == "Exception on /broken [GET]"
+    assert re.search(r"KeyError\n.*direct cause.*in broken\n.*\nRuntimeError$",
+                     failure["exception"], re.DOTALL), failure["exception"]
+    written = path.read_text() + capsys.readouterr().err
+    assert token not in written and email not in written
+
+
+def test_the_apps_own_loggers_write_the_same_lines(log_file):
+    app, read = log_file
+    logging.getLogger("app.ngo.signin").warning("a %s", "message")
+    [line] = [json.loads(text) for text in read().splitlines()]
+    assert (line["level"], line["logger"], line["message"]) == (
+        "warning", "app.ngo.signin", "a message")
+
+
+@pytest.mark.parametrize("database", ["sqlite:///x.db", "postgresql://localhost/x"])
+def test_sqlalchemy_hides_the_parameters_of_statements(tmp_path, database):
+    from app import config
+    from flask import Flask
+    app = Flask(__name__, instance_path=str(tmp_path))
+    config.load_config(app, {"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database})
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["hide_parameters"] is True
+    if database.startswith("postgresql"):  # added to the options, not instead of them
+        assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
+
+
 @pytest.mark.parametrize("wrap_after_logs", [True, False])
 def test_the_address_is_the_one_proxy_fix_found(make_app, lines, wrap_after_logs):
     app = make_app()
