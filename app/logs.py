@@ -25,10 +25,12 @@ and traceback frames, never its message (a database error's quotes the row):
   OAuth ``error`` of a malformed request), ``consent_granted``, ``consent_withdrawn``,
   ``refresh_rotated``, ``refresh_reuse_detected``, ``code_reuse_detected``, ``logout``,
   ``rate_limited`` (which ``limit``: its rate, or the app's own exception for it),
-  ``key_rotated`` (``kid``), ``frame_refused`` (``reason``), and the One-Tap card's ``card``
-  (``displayed``, else its not-displayed ``reason``) and ``card_dismissed``; each with the
-  request's ``request_id``, ``client_id`` and ``user``. Events that tell of an attack or of a
-  refused client (``WARNING_EVENTS``) are ``warning``.
+  ``key_rotated`` (``kid``), ``frame_refused`` (``reason``), ``mail_not_sent`` (the
+  exception's type as ``error``, and the server's ``smtp_code`` if it answered one), and the
+  One-Tap card's ``card`` (``displayed``, else its not-displayed ``reason``) and
+  ``card_dismissed``; each with the
+  request's ``request_id``, ``client_id`` and ``user``. Events that tell of an attack, of a
+  refused client or of mail not sent (``WARNING_EVENTS``) are ``warning``.
 
 ``request_id`` is the incoming ``X-Request-Id`` when it is a short token of safe characters
 (set by the proxy in front, so its log and ours share it), else a new random one; every
@@ -73,7 +75,7 @@ LOGGER = logging.getLogger("lxl")
 REQUEST_ID_HEADER = "X-Request-Id"
 FORMATS = ("json", "text")
 WARNING_EVENTS = frozenset({"refresh_reuse_detected", "code_reuse_detected", "rate_limited",
-                            "frame_refused"})
+                            "frame_refused", "mail_not_sent"})
 # A proxy's request id is logged as it came only if it is this: short, and characters that
 # no log reader or terminal will misread (nginx's $request_id, HAProxy's unique-id-format).
 _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
