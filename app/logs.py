@@ -83,6 +83,9 @@ _SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 # of any protocol here, and might be a value sent without a name.
 _PARAMETER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.:\[\]-]{0,39}")
 UNLISTED_PARAMETER = "(other)"
+# An OAuth error code (RFC 6749 §4.1.2.1, §5.2): anything else in an ``error`` field came
+# from someone who may have put a token or an address there.
+OAUTH_ERROR_CODE = re.compile(r"[a-z_]{1,64}")
 # The per-request fields, in the WSGI environ: the request line's dict, filled as it goes.
 _FIELDS = "lxl.log"
 _USER_KEY = "lxl.log_user_key"
@@ -179,6 +182,13 @@ def event(name, user=None, **fields):
         line["user"] = user_reference(user)
     line.update((key, value) for key, value in fields.items() if value is not None)
     LOGGER.log(level, name, extra={"lxl": line})
+
+
+def error_code(error):
+    """Return ``error`` if it is an OAuth error code, else ``(other)``: what a log may say of
+    an ``error`` another party sent."""
+    return error if error is not None and OAUTH_ERROR_CODE.fullmatch(error) \
+        else UNLISTED_PARAMETER
 
 
 def user_reference(user):
