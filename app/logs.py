@@ -303,6 +303,8 @@ def init_app(app):
         logger.addHandler(handler)
         logger.setLevel(level)
         logger.propagate = True
+    # Authlib logs whole token responses at DEBUG ("Issue token %r to %r"): never below INFO.
+    logging.getLogger("authlib").setLevel(max(level, logging.INFO))
     secret = app.secret_key
     app.extensions[_USER_KEY] = hmac.new(
         secret if isinstance(secret, bytes) else secret.encode(), _KEY_PURPOSE,

@@ -394,6 +394,19 @@ def test_no_secret_reaches_the_log(log_file):
         assert secret not in text, secret
 
 
+def test_no_token_reaches_any_logger_at_debug(make_app, caplog):
+    """Every logger of the process at DEBUG, the app's too, through the code flow and a
+    refresh: no token in any record (Authlib logs whole token responses at DEBUG)."""
+    caplog.set_level(logging.DEBUG)
+    http = make_app(LXL_LOG_LEVEL="DEBUG").test_client()
+    tokens = get_tokens(http).json
+    refreshed = refresh(http, tokens["refresh_token"]).json
+    assert "refresh_rotated" in caplog.text  # the records of both flows were captured
+    for name in ("access_token", "refresh_token", "id_token"):
+        assert tokens[name] not in caplog.text, name
+        assert refreshed.get(name, tokens[name]) not in caplog.text, name
+
+
 # --- configuration ---------------------------------------------------------------------------
 
 def test_the_level_leaves_out_what_is_below_it(make_app, tmp_path):
