@@ -9,6 +9,7 @@ import io
 import json
 import logging
 import re
+import secrets
 from urllib.parse import urlencode
 
 import pytest
@@ -17,7 +18,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app import logs, sessions, sites
 from app.idp import accounts, clients
 from app.idp.models import User
-from app.idp.oidc import claims
+from app.idp.oidc import button_frame, claims, parameters, status_frame
+from app.idp.views import oidc as views_oidc
 from tests.helpers import (
     CLIENT_ID, IDP, NGO, PASSWORD, REDIRECT_URI, authorize_url, basic_auth, consent,
     csrf_token, get_tokens, pkce_pair, redirect_params, refresh, sign_in, token_request)
@@ -81,14 +83,14 @@ def signed_in_and_consented(http):
 def test_a_request_is_one_json_line_without_its_query_string(log_file):
     app, read = log_file
     response = app.test_client().get(
-        f"{IDP}/oidc/jwks?zeta=1&code=secret-code-value&alpha=2")
+        f"{IDP}/oidc/jwks?state=1&code=secret-code-value&nonce=2")
     [line] = [json.loads(text) for text in read().splitlines()]
     assert set(line) == {"time", "level", "event", "request_id", "method", "host", "path",
                          "params", "status", "duration_ms", "remote_addr"}
     assert ISO_UTC.fullmatch(line["time"]) and line["level"] == "info"
     assert line["event"] == "request" and line["method"] == "GET"
     assert line["host"] == "id.localhost:5000" and line["path"] == "/oidc/jwks"
-    assert line["params"] == ["alpha", "code", "zeta"]
+    assert line["params"] == ["code", "nonce", "state"]
     assert line["status"] == 200 and line["duration_ms"] >= 0
     assert line["remote_addr"] == "127.0.0.1"
     assert line["request_id"] == response.headers["X-Request-Id"]
@@ -98,6 +100,20 @@ def test_a_request_is_one_json_line_without_its_query_string(log_file):
 def test_a_parameter_without_a_name_is_not_listed(http, lines):
     http.get(f"{IDP}/oidc/jwks?{'x' * 64}&client_id=ngo-demo")
     assert lines("request")[-1]["params"] == [logs.UNLISTED_PARAMETER, "client_id"]
+
+
+def test_a_short_token_sent_as_a_bare_query_is_not_listed(http, lines):
+    # 22 characters, as secrets.token_urlsafe(16) makes them; a letter first, like a name.
+    token = "t" + secrets.token_urlsafe(16)[1:]
+    http.get(f"{IDP}/oidc/jwks?{token}&state=x")
+    assert lines("request")[-1]["params"] == [logs.UNLISTED_PARAMETER, "state"]
+
+
+def test_every_parameter_the_app_reads_is_listed_by_name():
+    read = {*parameters.SYNTAX, *parameters.AUTHORIZATION_PARAMETERS,
+            *parameters.LOGOUT_PARAMETERS, *status_frame.AUTHORIZATION_PARAMS,
+            *button_frame.CHOICES, *button_frame.FLAGS, views_oidc.SIGN_IN_MARK}
+    assert read <= logs.KNOWN_PARAMETERS, read - logs.KNOWN_PARAMETERS
 
 
 def test_a_server_error_is_an_error_line(make_app, lines):
@@ -422,11 +438,11 @@ def test_the_level_leaves_out_what_is_below_it(make_app, tmp_path):
 def test_text_format(make_app, tmp_path):
     path = tmp_path / "text.log"
     app = make_app(LXL_LOG_FILE=str(path), LXL_LOG_FORMAT="text")
-    response = app.test_client().get(f"{IDP}/oidc/jwks?kid=1")
+    response = app.test_client().get(f"{IDP}/oidc/jwks?state=1")
     [line] = path.read_text().splitlines()
     assert re.fullmatch(
         r"\S+Z INFO    200 GET id\.localhost:5000/oidc/jwks [\d.]+ ms "
-        rf"request_id={response.headers['X-Request-Id']} params=\['kid'\] "
+        rf"request_id={response.headers['X-Request-Id']} params=\['state'\] "
         r"remote_addr=127\.0\.0\.1", line), line
 
 
