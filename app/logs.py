@@ -16,7 +16,8 @@ and traceback frames, never its message (a database error's quotes the row):
   ``level`` is ``error`` for a 5xx answer, else ``info``; ``duration_ms`` runs from the
   request reaching the app to the app returning its response (the body of a streamed response
   is not included). ``client_id`` appears when the request names a client (its query, its
-  already-parsed form, or the user name of HTTP Basic credentials); ``user`` when the request
+  already-parsed form, or the user name of HTTP Basic credentials): as named if it has a
+  client id's form (clients.CLIENT_ID), else ``(other)``; ``user`` when the request
   acted for someone (an event below named them).
 - a protocol event, where it happens (``event(name, **fields)``): ``silent_signin`` — one
   per ``prompt=none`` request, at ``/oidc/authorize`` or in the status frame — (``outcome``
@@ -219,10 +220,13 @@ def user_reference(user):
 
 
 def _named_client_id():
-    """Return the client_id this request names, if any (see the module's docstring).
+    """Return the client_id this request names, if any (see the module's docstring), or
+    ``(other)`` if what it names is not a client id: anyone can send any text there.
 
     Only a form the app has parsed already is looked at: the log reads no body itself.
     """
+    # Here, not at the top: app.idp imports this module, which app/__init__.py loads first.
+    from .idp.clients import CLIENT_ID
     try:
         client_id = request.args.get("client_id")
     except BadRequest:  # a query string that is not UTF-8 (app/request.py answers 400)
@@ -233,7 +237,8 @@ def _named_client_id():
             and request.authorization.type == "basic":
         # RFC 6749 §2.3.1: the client_id is form-encoded before it goes into Basic.
         client_id = unquote(request.authorization.username or "") or None
-    return client_id
+    return client_id if client_id is None or CLIENT_ID.fullmatch(client_id) \
+        else UNLISTED_PARAMETER
 
 
 def _describe_request(_error=None):

@@ -230,6 +230,13 @@ def test_client_id_from_basic_credentials(app, http, lines):
     assert lines("request")[-1]["client_id"] == client.client_id
 
 
+@pytest.mark.parametrize("named", ["ada@example.org", "x" * 49, "<script>", "a b"])
+def test_a_client_id_not_of_a_client_ids_form_is_not_logged(http, lines, named):
+    frame(http, client_id=named)
+    assert lines("request")[-1]["client_id"] == logs.UNLISTED_PARAMETER
+    assert all(line.get("client_id") == logs.UNLISTED_PARAMETER for line in lines())
+
+
 def test_no_client_id_when_none_is_named(http, lines):
     http.get(f"{IDP}/signin")
     assert "client_id" not in lines("request")[-1]
