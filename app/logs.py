@@ -314,6 +314,17 @@ def _handler(config):
     return handler, logging.getLevelName(level_name)
 
 
+class WithoutDevServerRequestLines(logging.Filter):
+    """Drop the lines Werkzeug's development server (``flask run``) writes about a request:
+    its request line, and a malformed one quoted whole, carry the query string."""
+
+    # Werkzeug's WSGIRequestHandler.log starts every line "<address> - - [<date>] ".
+    _REQUEST_LINE = re.compile(r"\S+ - - \[[^\]]*\] ")
+
+    def filter(self, record):
+        return not self._REQUEST_LINE.match(str(record.msg))
+
+
 def init_app(app):
     """Log every request of ``app``, its protocol events and its own messages (Flask's
     ``app.logger`` and the ``app.*`` modules' loggers) as the configuration says."""
@@ -329,6 +340,9 @@ def init_app(app):
         logger.addHandler(handler)
         logger.setLevel(level)
         logger.propagate = True
+    werkzeug = logging.getLogger("werkzeug")
+    if not any(isinstance(f, WithoutDevServerRequestLines) for f in werkzeug.filters):
+        werkzeug.addFilter(WithoutDevServerRequestLines())
     # Authlib logs whole token responses at DEBUG ("Issue token %r to %r"): never below INFO.
     logging.getLogger("authlib").setLevel(max(level, logging.INFO))
     secret = app.secret_key
