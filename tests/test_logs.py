@@ -345,7 +345,42 @@ def test_logout(app, http, lines):
     page = http.get(f"{IDP}/account")
     http.post(f"{IDP}/signout", data={"csrf_token": csrf_token(page.text)})
     [logout] = lines("logout")
-    assert logout["user"] == user_reference(app)
+    assert logout["user"] == user_reference(app) and logout["scope"] == "browser"
+
+
+def test_no_logout_when_no_session_ended(http, lines):
+    page = http.get(f"{IDP}/signin")
+    http.post(f"{IDP}/signout", data={"csrf_token": csrf_token(page.text)})
+    assert lines("logout") == []
+
+
+def account_form(http, **fields):
+    return {"csrf_token": csrf_token(http.get(f"{IDP}/account").text), **fields}
+
+
+@pytest.mark.parametrize("path, form", [
+    ("/account/signout-everywhere", {}),
+    ("/account/password", {"current_password": PASSWORD,
+                           "new_password": "another-long-password"}),
+], ids=["sign out everywhere", "password change"])
+def test_logout_everywhere_names_the_user(app, http, lines, path, form):
+    sign_in(http, remember=False)
+    sign_in(app.test_client())  # a second browser
+    http.post(f"{IDP}{path}", data=account_form(http, **form))
+    [logout] = lines("logout")
+    assert logout["user"] == user_reference(app) and logout["scope"] == "everywhere"
+
+
+def test_account_deleted(app, http, lines):
+    reference = user_reference(app)
+    sign_in(http)
+    http.post(f"{IDP}/account/delete", data=account_form(http, password=PASSWORD))
+    with app.app_context():
+        assert User.by_email("ada@example.org") is None
+    [logout] = lines("logout")
+    [deleted] = lines("account_deleted")
+    assert logout["user"] == deleted["user"] == reference
+    assert logout["scope"] == "everywhere"
 
 
 def test_rate_limited(app, http, lines):

@@ -11,6 +11,7 @@ on its own side is the site's to delete; the mail telling them their account is 
 
 from flask import render_template
 
+from .. import logs
 from ..extensions import db
 from . import accounts, mail, tokens
 from .models import (
@@ -34,6 +35,8 @@ def delete_account(user):
     db.session.execute(db.delete(User).where(User.id == user_id))
     db.session.commit()
     db.session.expunge_all()  # nothing of theirs stays in this request's identity map
+    # The row is gone: the log's reference is made from the id, all it reads.
+    logs.event("account_deleted", user=User(id=user_id))
     try:
         mail.send(email, "Your LxL ID has been deleted", render_template(
             "idp/mail/account_deleted.txt", name=name, email=email))
