@@ -197,11 +197,12 @@ def sign_in(user, remember):
     return browser_session
 
 
-def sign_out():
+def sign_out(client_id=None):
     """End this browser's sessions and their session-bound tokens; drop both cookies.
 
-    Once they have ended, log ``logout`` (scope ``browser``) for their user; nothing when
-    none was live (already ended everywhere, say).
+    Once they have ended, log ``logout`` (scope ``browser``) for their user, and the client
+    that asked for it (``client_id``, RP-initiated logout); nothing when none was live
+    (already ended everywhere, say).
     """
     ended = sessions_for_key(session.get("browser_key"))[0]
     user = ended[0].user if ended else None
@@ -210,7 +211,7 @@ def sign_out():
     _set_silent_cookie("", 0)
     browser_state.change()
     if user is not None:
-        logs.event("logout", user=user, scope="browser")
+        logs.event("logout", user=user, scope="browser", client_id=client_id)
 
 
 def end_all_sessions(user):
