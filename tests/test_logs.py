@@ -10,6 +10,8 @@ import json
 import logging
 import re
 import secrets
+import sqlite3
+from contextlib import closing
 from urllib.parse import urlencode
 
 import pytest
@@ -313,6 +315,58 @@ def test_consent_granted_and_withdrawn(app, http, lines):
               data={"csrf_token": csrf_token(page.text)})
     [withdrawn] = lines("consent_withdrawn")
     assert withdrawn["client_id"] == CLIENT_ID and withdrawn["user"] == user_reference(app)
+
+
+def committed_rows(app, table):
+    """The rows of ``table`` that another connection sees: only what was committed."""
+    path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    with closing(sqlite3.connect(path)) as connection:
+        return connection.execute(f"SELECT * FROM {table}").fetchall()
+
+
+class AtEachEvent(logging.Handler):
+    """Call ``check(fields)`` as each ``lxl`` event is logged, and keep what it returned."""
+
+    def __init__(self, check):
+        super().__init__()
+        self.check, self.seen = check, []
+
+    def emit(self, record):
+        self.seen.append((record.lxl["event"], self.check(record.lxl)))
+
+
+@pytest.fixture
+def at_each_event():
+    handlers = []
+
+    def attach(check):
+        handler = AtEachEvent(check)
+        logs.LOGGER.addHandler(handler)
+        handlers.append(handler)
+        return handler
+    yield attach
+    for handler in handlers:
+        logs.LOGGER.removeHandler(handler)
+
+
+def test_consent_withdrawn_is_logged_once_committed(app, http, at_each_event):
+    signed_in_and_consented(http)
+    consents_then = at_each_event(lambda fields: len(committed_rows(app, "consents")))
+    page = http.get(f"{IDP}/account")
+    http.post(f"{IDP}/account/consents/{CLIENT_ID}/revoke",
+              data={"csrf_token": csrf_token(page.text)})
+    assert ("consent_withdrawn", 0) in consents_then.seen
+
+
+def test_deleting_the_account_withdraws_its_consents(app, http, lines, at_each_event):
+    reference = user_reference(app)
+    signed_in_and_consented(http)
+    users_then = at_each_event(lambda fields: len(committed_rows(app, "users")))
+    users_before = len(committed_rows(app, "users"))
+    http.post(f"{IDP}/account/delete", data=account_form(http, password=PASSWORD))
+    [withdrawn] = lines("consent_withdrawn")
+    assert withdrawn["client_id"] == CLIENT_ID and withdrawn["user"] == reference
+    assert ("account_deleted", users_before - 1) in users_then.seen
 
 
 def test_refresh_rotated_then_reuse_detected(app, http, lines):

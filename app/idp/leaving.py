@@ -26,6 +26,7 @@ def delete_account(user):
     The caller has checked the password, and signs this browser out (``accounts.sign_out``).
     """
     user_id, email, name = user.id, user.email, mail.name_for(user)
+    consented = db.session.scalars(db.select(Consent.client_id).filter_by(user_id=user_id)).all()
     accounts.end_all_sessions(user)
     tokens.revoke_all_of(user)  # every token and token family: see models.Token
     for model in (Token, AuthorizationCode, Consent, AutoSelectOptOut, PromptCooldown,
@@ -36,7 +37,10 @@ def delete_account(user):
     db.session.commit()
     db.session.expunge_all()  # nothing of theirs stays in this request's identity map
     # The row is gone: the log's reference is made from the id, all it reads.
-    logs.event("account_deleted", user=User(id=user_id))
+    gone = User(id=user_id)
+    for client_id in consented:
+        logs.event("consent_withdrawn", user=gone, client_id=client_id)
+    logs.event("account_deleted", user=gone)
     try:
         mail.send(email, "Your LxL ID has been deleted", render_template(
             "idp/mail/account_deleted.txt", name=name, email=email))
