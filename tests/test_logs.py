@@ -15,12 +15,13 @@ from contextlib import closing
 from urllib.parse import urlencode
 
 import pytest
+from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import logs, sessions, sites
 from app.idp import accounts, clients
 from app.idp.models import User
-from app.idp.oidc import button_frame, claims, parameters, status_frame
+from app.idp.oidc import button_frame, claims, grants, parameters, status_frame
 from app.idp.views import oidc as views_oidc
 from tests.helpers import (
     CLIENT_ID, IDP, NGO, PASSWORD, REDIRECT_URI, authorize_url, basic_auth, consent,
@@ -280,6 +281,36 @@ def test_silent_sign_in_at_the_authorization_endpoint(app, http, lines):
     request_line = lines("request")[-2]
     assert request_line["request_id"] == events[2]["request_id"]
     assert request_line["user"] == events[2]["user"]
+
+
+def test_a_silent_sign_in_answered_an_error_while_issuing_is_no_credential(
+        app, http, lines, monkeypatch):
+    signed_in_and_consented(http)
+
+    def refused(*args):  # Authlib answers an OAuth error raised while issuing the grant
+        raise InvalidRequestError("refused while issuing", redirect_uri=REDIRECT_URI)
+    monkeypatch.setattr(grants.AuthorizationCodeGrant, "save_authorization_code", refused)
+    response = http.get(silent_code_url())
+    assert redirect_params(response)["error"] == "invalid_request"
+    [attempt] = lines("silent_signin")
+    assert (attempt["outcome"], attempt["error"]) == ("error", "invalid_request")
+
+
+def test_a_silent_sign_in_whose_code_was_not_saved_is_no_credential(app, http, lines,
+                                                                     monkeypatch):
+    signed_in_and_consented(http)
+
+    def unsaved(*args):
+        raise RuntimeError("the database went away")
+    monkeypatch.setattr(grants.AuthorizationCodeGrant, "save_authorization_code", unsaved)
+    with pytest.raises(RuntimeError):
+        http.get(silent_code_url())
+    assert lines("silent_signin") == []
+
+
+def silent_code_url():
+    return authorize_url(prompt="none", code_challenge=pkce_pair()[1],
+                         code_challenge_method="S256")
 
 
 def test_silent_sign_in_in_the_status_frame(app, http, lines):
