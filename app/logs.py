@@ -33,9 +33,11 @@ and traceback frames, never its message (a database error's quotes the row):
   request's ``request_id``, ``client_id`` and ``user``. Events that tell of an attack, of a
   refused client or of mail not sent (``WARNING_EVENTS``) are ``warning``.
 
-``request_id`` is the incoming ``X-Request-Id`` when it is a short token of safe characters
-(set by the proxy in front, so its log and ours share it), else a new random one; every
-response carries it back as ``X-Request-Id``. ``remote_addr`` is the client's address as the
+``request_id`` is the incoming ``X-Request-Id`` when the request came through the proxy in
+front (``LXL_PROXY_HOPS`` > 0, and ``ProxyFix`` believed this request's forwarded headers),
+which sets it so that its log and ours share it, and it is a short token of safe characters;
+else a new random one: a client talking to the app directly does not choose what its lines
+are found by. Every response carries it back as ``X-Request-Id``. ``remote_addr`` is the client's address as the
 app sees it, after any ``ProxyFix``.
 
 Privacy: no line ever holds a query string or a form value other than ``client_id``, a
@@ -110,6 +112,7 @@ UNLISTED_PARAMETER = "(other)"
 OAUTH_ERROR_CODE = re.compile(r"[a-z_]{1,64}")
 # The per-request fields, in the WSGI environ: the request line's dict, filled as it goes.
 _FIELDS = "lxl.log"
+_PROXY_FIX_ORIGINALS = "werkzeug.proxy_fix.orig"
 _USER_KEY = "lxl.log_user_key"
 _KEY_PURPOSE = b"lxl.logs.user-reference"
 
@@ -262,15 +265,22 @@ def _describe_request(_error=None):
 
 
 class RequestLog:
-    """WSGI middleware: a request id for every request, and its line once it is answered."""
+    """WSGI middleware: a request id for every request, and its line once it is answered.
 
-    def __init__(self, wsgi_app):
+    ``behind_proxy``: whether a proxy in front sets ``X-Request-Id`` (``LXL_PROXY_HOPS``).
+    """
+
+    def __init__(self, wsgi_app, behind_proxy):
         self.wsgi_app = wsgi_app
+        self.behind_proxy = behind_proxy
 
     def __call__(self, environ, start_response):
         started = time.perf_counter()
         incoming = environ.get("HTTP_X_REQUEST_ID", "")
-        request_id = (incoming if _SAFE_REQUEST_ID.fullmatch(incoming)
+        # ProxyFix (app/proxy.py, around this middleware) keeps the headers it rewrote here,
+        # only for a request it believed came through the proxy.
+        from_proxy = self.behind_proxy and _PROXY_FIX_ORIGINALS in environ
+        request_id = (incoming if from_proxy and _SAFE_REQUEST_ID.fullmatch(incoming)
                       else secrets.token_hex(16))
         # The raw path until the app has decoded it (_describe_request); 500 until answered.
         line = environ[_FIELDS] = {"event": "request", "request_id": request_id,
@@ -350,4 +360,4 @@ def init_app(app):
         secret if isinstance(secret, bytes) else secret.encode(), _KEY_PURPOSE,
         hashlib.sha256).digest()
     app.teardown_request(_describe_request)
-    app.wsgi_app = RequestLog(app.wsgi_app)
+    app.wsgi_app = RequestLog(app.wsgi_app, behind_proxy=app.config["LXL_PROXY_HOPS"] > 0)

@@ -187,15 +187,33 @@ def test_the_address_is_the_one_proxy_fix_found(make_app, lines, wrap_after_logs
 
 # --- request ids -----------------------------------------------------------------------------
 
-def test_a_proxys_request_id_is_kept_and_echoed(http, lines):
-    response = http.get(f"{IDP}/oidc/jwks", headers={"X-Request-Id": "7F000001:C5A6_0001"})
+@pytest.fixture
+def behind_proxy(make_app):
+    """A client of an app behind one proxy (``LXL_PROXY_HOPS=1``)."""
+    return make_app(LXL_PROXY_HOPS=1).test_client()
+
+
+def test_a_proxys_request_id_is_kept_and_echoed(behind_proxy, lines):
+    response = behind_proxy.get(f"{IDP}/oidc/jwks",
+                                headers={"X-Request-Id": "7F000001:C5A6_0001"})
     assert response.headers["X-Request-Id"] == "7F000001:C5A6_0001"
     assert lines("request")[-1]["request_id"] == "7F000001:C5A6_0001"
 
 
+def test_a_request_id_is_not_taken_from_a_client(make_app, lines):
+    direct = make_app().test_client()  # no proxy in front: the header is the client's
+    skipped = make_app(LXL_PROXY_HOPS=1)
+    skipped.wsgi_app = skipped.wsgi_app.app  # ProxyFix did not believe this request
+    for http in (direct, skipped.test_client()):
+        response = http.get(f"{IDP}/oidc/jwks", headers={"X-Request-Id": "chosen-by-client"})
+        assert re.fullmatch(r"[0-9a-f]{32}", response.headers["X-Request-Id"])
+    assert "chosen-by-client" not in {line["request_id"] for line in lines()}
+
+
 @pytest.mark.parametrize("incoming", [None, "", "x" * 65, "has space", 'quote"d', "<b>",
                                       "tab\there", "é"])
-def test_an_unsafe_or_missing_request_id_is_replaced(http, lines, incoming):
+def test_an_unsafe_or_missing_request_id_is_replaced(behind_proxy, lines, incoming):
+    http = behind_proxy
     headers = {} if incoming is None else {"X-Request-Id": incoming}
     first = http.get(f"{IDP}/oidc/jwks", headers=headers).headers["X-Request-Id"]
     second = http.get(f"{IDP}/oidc/jwks", headers=headers).headers["X-Request-Id"]
