@@ -53,10 +53,10 @@ person without naming them, and useless to anyone without the secret.
 Configuration (app/config.py): ``LXL_LOG_LEVEL`` (default ``INFO``), ``LXL_LOG_FILE``
 (default standard error; a file is reopened when logrotate moves it), ``LXL_LOG_FORMAT``
 ``json`` or ``text`` (default: text when writing to a terminal — ``python wsgi.py`` by hand
-— and JSON anywhere else: gunicorn, a file, a pipe, CI). The ``lxl`` logger propagates, so
-whatever handles the root logger (pytest's ``caplog``) sees the same records; Python's root
-logger has no handler unless one is given it. One app per process: the last ``init_app``
-decides the handler.
+— and JSON anywhere else: gunicorn, a file, a pipe, CI). These loggers pass their records on
+to the root logger only under test (``TESTING``, for pytest's ``caplog``): a root handler
+(gunicorn's ``--log-config``, say) would otherwise write every line a second time, in its
+own format. One app per process: the last ``init_app`` decides the handler.
 """
 
 import hashlib
@@ -349,7 +349,7 @@ def init_app(app):
             previous.close()
         logger.addHandler(handler)
         logger.setLevel(level)
-        logger.propagate = True
+        logger.propagate = app.testing
     werkzeug = logging.getLogger("werkzeug")
     if not any(isinstance(f, WithoutDevServerRequestLines) for f in werkzeug.filters):
         werkzeug.addFilter(WithoutDevServerRequestLines())

@@ -8,6 +8,7 @@ The flows are the real ones, driven through Flask's test client; lines are read 
 import io
 import json
 import logging
+import logging.handlers
 import re
 import secrets
 import sqlite3
@@ -569,6 +570,22 @@ def test_no_token_reaches_any_logger_at_debug(make_app, caplog):
 
 
 # --- configuration ---------------------------------------------------------------------------
+
+def test_outside_tests_a_line_is_written_once(make_app, tmp_path):
+    """A root handler (gunicorn's --log-config) does not write the lines a second time."""
+    path = tmp_path / "lxl.log"
+    app = make_app(TESTING=False, LXL_LOG_FILE=str(path), LXL_LOG_FORMAT="json")
+    at_the_root = logging.handlers.BufferingHandler(capacity=1000)
+    logging.getLogger().addHandler(at_the_root)
+    try:
+        app.test_client().get(f"{IDP}/oidc/jwks")
+        logging.getLogger("app.ngo.signin").warning("a message")
+    finally:
+        logging.getLogger().removeHandler(at_the_root)
+    assert [record.name for record in at_the_root.buffer
+            if record.name in ("lxl", "app") or record.name.startswith("app.")] == []
+    assert len(path.read_text().splitlines()) == 2
+
 
 def test_the_level_leaves_out_what_is_below_it(make_app, tmp_path):
     path = tmp_path / "warnings.log"
