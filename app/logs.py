@@ -206,7 +206,7 @@ def event(name, user=None, **fields):
     elif user is not None:
         line["user"] = user_reference(user)
     line.update((key, value) for key, value in fields.items() if value is not None)
-    LOGGER.log(level, name, extra={"lxl": line})
+    _write(level, line)
 
 
 def error_code(error):
@@ -218,8 +218,19 @@ def error_code(error):
 
 def user_reference(user):
     """Return the opaque reference to ``user`` that logs carry instead of who they are."""
-    key = current_app.extensions[_USER_KEY]
-    return hmac.new(key, str(user.id).encode(), hashlib.sha256).hexdigest()[:16]
+    keyed = current_app.extensions[_USER_KEY].copy()  # keyed once, in init_app
+    keyed.update(str(user.id).encode())
+    return keyed.hexdigest()[:16]
+
+
+def _write(level, line):
+    """Log ``line`` at ``level`` (the caller has checked that level is enabled).
+
+    Not ``LOGGER.log``: it walks the stack on every call for the caller's file and line,
+    which no line here shows.
+    """
+    LOGGER.handle(LOGGER.makeRecord(LOGGER.name, level, "", 0, line["event"], (), None,
+                                    extra={"lxl": line}))
 
 
 def _named_client_id():
@@ -298,7 +309,8 @@ class RequestLog:
         finally:
             line["duration_ms"] = round((time.perf_counter() - started) * 1000, 2)
             level = logging.ERROR if line["status"] >= 500 else logging.INFO
-            LOGGER.log(level, "request", extra={"lxl": line})
+            if LOGGER.isEnabledFor(level):
+                _write(level, line)
 
 
 def _handler(config):
@@ -356,8 +368,8 @@ def init_app(app):
     # Authlib logs whole token responses at DEBUG ("Issue token %r to %r"): never below INFO.
     logging.getLogger("authlib").setLevel(max(level, logging.INFO))
     secret = app.secret_key
-    app.extensions[_USER_KEY] = hmac.new(
-        secret if isinstance(secret, bytes) else secret.encode(), _KEY_PURPOSE,
-        hashlib.sha256).digest()
+    key = hmac.new(secret if isinstance(secret, bytes) else secret.encode(), _KEY_PURPOSE,
+                   hashlib.sha256).digest()
+    app.extensions[_USER_KEY] = hmac.new(key, digestmod=hashlib.sha256)
     app.teardown_request(_describe_request)
     app.wsgi_app = RequestLog(app.wsgi_app, behind_proxy=app.config["LXL_PROXY_HOPS"] > 0)

@@ -12,6 +12,7 @@ import logging.handlers
 import re
 import secrets
 import sqlite3
+import types
 from contextlib import closing
 from urllib.parse import urlencode
 
@@ -567,6 +568,22 @@ def test_no_token_reaches_any_logger_at_debug(make_app, caplog):
     for name in ("access_token", "refresh_token", "id_token"):
         assert tokens[name] not in caplog.text, name
         assert refreshed.get(name, tokens[name]) not in caplog.text, name
+
+
+# --- cost ---------------------------------------------------------------------------------
+
+def test_a_line_costs_no_stack_walk_and_no_new_key(app, http, lines, monkeypatch):
+    def refused(*args, **kwargs):
+        raise AssertionError("called for a log line")
+    monkeypatch.setattr(logs.LOGGER, "findCaller", refused)  # Logger.log's walk of the stack
+    sign_in(http)
+    # The keyed HMAC is made once, in init_app (only logs.py's own reference is replaced).
+    monkeypatch.setattr(logs, "hmac", types.SimpleNamespace(new=refused))
+    page = http.get(f"{IDP}/account")
+    http.post(f"{IDP}/signout", data={"csrf_token": csrf_token(page.text)})
+    assert lines("logout")[0]["user"] == lines("request")[-1]["user"]
+    monkeypatch.undo()
+    assert lines("logout")[0]["user"] == user_reference(app)
 
 
 # --- configuration ---------------------------------------------------------------------------
