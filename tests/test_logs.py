@@ -14,20 +14,23 @@ import secrets
 import sqlite3
 import types
 from contextlib import closing
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import logs, sessions, sites
+from app.extensions import db
 from app.idp import accounts, clients
 from app.idp.models import User
 from app.idp.oidc import button_frame, claims, grants, parameters, status_frame
 from app.idp.views import oidc as views_oidc
 from tests.helpers import (
     CLIENT_ID, IDP, NGO, PASSWORD, REDIRECT_URI, authorize_url, basic_auth, consent,
-    csrf_token, get_tokens, pkce_pair, redirect_params, refresh, sign_in, token_request)
+    csrf_token, get_tokens, mail_to, pkce_pair, redirect_params, refresh, sign_in,
+    submit_mailed_link, token_request)
+from tests.idp.test_signup import RefusingInbox, start_smtp_server  # noqa: F401 (a fixture)
 
 SILENT_FRAME = {"client_id": CLIENT_ID, "origin": NGO, "response_type": "id_token",
                 "scope": "openid email profile", "nonce": "n0nce", "state": "st4te",
@@ -526,10 +529,21 @@ def test_one_tap_card(app, http, lines):
 
 # --- privacy ---------------------------------------------------------------------------------
 
-def test_no_secret_reaches_the_log(log_file):
-    """A sign-in, a code flow, a refresh and a silent sign-in: none of their secrets, cookies
-    or the address is written, though every step is."""
-    app, read = log_file
+def test_no_secret_reaches_the_log(make_app, tmp_path, caplog, capsys, start_smtp_server):
+    """A sign-in, a code flow, a refresh, a silent sign-in, a mailed link, a refused
+    sign-in at the NGO site, an SMTP server refusing the address and a database error: none
+    of their secrets, cookies or the address is written, though every step is — in the log
+    file, in any logger's records (the root at DEBUG) or on standard error."""
+    path = tmp_path / "lxl.log"
+    app = make_app(LXL_LOG_FILE=str(path), LXL_LOG_FORMAT="json",
+                   PROPAGATE_EXCEPTIONS=False)
+    caplog.set_level(logging.DEBUG)
+    database_secret = "secret-" + "in-a-row"
+
+    def duplicate_account():  # a unique violation, whose message would quote the row
+        db.session.add(User(email="ada@example.org", name="Ada", password_hash=database_secret))
+        db.session.commit()
+    app.add_url_rule("/duplicate", "duplicate", duplicate_account, host="id.localhost:5000")
     http = app.test_client()
     sign_in(http)
     verifier, challenge = pkce_pair()
@@ -541,9 +555,26 @@ def test_no_secret_reaches_the_log(log_file):
     credential = re.search(r'"id_token": "([^"]+)"', frame(http).text).group(1)
     # The silent answer went to the frame in a query string the NGO's page reads it from.
     http.get(f"{NGO}/?" + urlencode({"code": code, "id_token": credential}))
-    written = [json.loads(line) for line in read().splitlines()]
-    assert {"consent_granted", "refresh_rotated", "silent_signin"} <= {
-        line["event"] for line in written}
+    description = "secret-" + "description"
+    http.get(f"{NGO}/auth/callback?" + urlencode(
+        {"error": "access_denied", "error_description": description}))
+    assert http.get(f"{IDP}/duplicate").status_code == 500
+    page = http.get(f"{IDP}/password/forgot")
+    http.post(f"{IDP}/password/forgot",
+              data={"csrf_token": csrf_token(page.text), "email": "ada@example.org"})
+    [link] = mail_to(http, "ada@example.org")["links"]
+    mailed_token = parse_qs(urlsplit(link).query)["token"][0]
+    assert submit_mailed_link(http, link, password="a-new-long-password").status_code == 302
+    _, port = start_smtp_server(inbox=RefusingInbox())
+    app.config.update(LXL_SMTP_URL=f"smtp://127.0.0.1:{port}",
+                      LXL_MAIL_FROM="no-reply@id.example.org")
+    page = http.get(f"{IDP}/password/forgot")
+    http.post(f"{IDP}/password/forgot",
+              data={"csrf_token": csrf_token(page.text), "email": "ada@example.org"})
+    written = [json.loads(line) for line in path.read_text().splitlines()]
+    assert {"consent_granted", "refresh_rotated", "silent_signin", "mail_not_sent",
+            "logout"} <= {line.get("event") for line in written}
+    assert [line for line in written if line.get("exception")]  # the database error
     with app.app_context():
         sub = claims.subject(User.by_email("ada@example.org"), CLIENT_ID)
     cookies = [http.get_cookie(sessions.COOKIE_NAMES[sites.IDP], domain="id.localhost"),
@@ -551,8 +582,13 @@ def test_no_secret_reaches_the_log(log_file):
     secrets = [PASSWORD, "ada@example.org", sub, code, verifier, credential,
                *(tokens[name] for name in ("access_token", "refresh_token", "id_token")),
                *(refreshed[name] for name in ("access_token", "refresh_token")),
-               *(cookie.value for cookie in cookies)]
-    text = read()
+               *(cookie.value for cookie in cookies if cookie is not None),
+               description, database_secret, mailed_token, "a-new-long-password"]
+    # Not the test SMTP server's own logger ("mail.log"): it is no part of the app.
+    records = "\n".join(caplog.handler.format(record) for record in caplog.records
+                        if not record.name.startswith("mail."))
+    standard = capsys.readouterr()
+    text = "\n".join((path.read_text(), records, standard.out, standard.err))
     for secret in secrets:
         assert secret not in text, secret
 

@@ -322,7 +322,7 @@ def test_an_smtp_failure_is_a_page_not_a_crash(app, http):
     assert response.status_code == 503 and "could not send" in response.text
 
 
-class _RefusingInbox(_Inbox):
+class RefusingInbox(_Inbox):
     """An SMTP handler that refuses every recipient, quoting the address as servers do."""
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -330,7 +330,7 @@ class _RefusingInbox(_Inbox):
 
 
 def test_an_smtp_failure_is_logged_without_the_address(app, http, start_smtp_server, caplog):
-    _, port = start_smtp_server(inbox=_RefusingInbox())
+    _, port = start_smtp_server(inbox=RefusingInbox())
     app.config.update(LXL_SMTP_URL=f"smtp://127.0.0.1:{port}",
                       LXL_MAIL_FROM="no-reply@id.example.org")
     caplog.set_level(logging.DEBUG)
