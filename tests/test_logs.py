@@ -371,11 +371,11 @@ def test_consent_granted_and_withdrawn(app, http, lines):
     assert withdrawn["client_id"] == CLIENT_ID and withdrawn["user"] == user_reference(app)
 
 
-def committed_rows(app, table):
-    """The rows of ``table`` that another connection sees: only what was committed."""
+def committed(app, query):
+    """The rows ``query`` finds from another connection: only what was committed."""
     path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
     with closing(sqlite3.connect(path)) as connection:
-        return connection.execute(f"SELECT * FROM {table}").fetchall()
+        return connection.execute(query).fetchall()
 
 
 class AtEachEvent(logging.Handler):
@@ -405,7 +405,7 @@ def at_each_event():
 
 def test_consent_withdrawn_is_logged_once_committed(app, http, at_each_event):
     signed_in_and_consented(http)
-    consents_then = at_each_event(lambda fields: len(committed_rows(app, "consents")))
+    consents_then = at_each_event(lambda fields: committed(app, "SELECT COUNT(*) FROM consents")[0][0])
     page = http.get(f"{IDP}/account")
     http.post(f"{IDP}/account/consents/{CLIENT_ID}/revoke",
               data={"csrf_token": csrf_token(page.text)})
@@ -415,8 +415,8 @@ def test_consent_withdrawn_is_logged_once_committed(app, http, at_each_event):
 def test_deleting_the_account_withdraws_its_consents(app, http, lines, at_each_event):
     reference = user_reference(app)
     signed_in_and_consented(http)
-    users_then = at_each_event(lambda fields: len(committed_rows(app, "users")))
-    users_before = len(committed_rows(app, "users"))
+    users_then = at_each_event(lambda fields: committed(app, "SELECT COUNT(*) FROM users")[0][0])
+    users_before = committed(app, "SELECT COUNT(*) FROM users")[0][0]
     http.post(f"{IDP}/account/delete", data=account_form(http, password=PASSWORD))
     [withdrawn] = lines("consent_withdrawn")
     assert withdrawn["client_id"] == CLIENT_ID and withdrawn["user"] == reference
@@ -477,6 +477,26 @@ def test_logout_everywhere_names_the_user(app, http, lines, path, form):
     http.post(f"{IDP}{path}", data=account_form(http, **form))
     [logout] = lines("logout")
     assert logout["user"] == user_reference(app) and logout["scope"] == "everywhere"
+
+
+def test_a_password_reset_logs_out_everywhere_naming_the_user(app, http, lines):
+    sign_in(http)
+    page = http.get(f"{IDP}/password/forgot")
+    http.post(f"{IDP}/password/forgot",
+              data={"csrf_token": csrf_token(page.text), "email": "ada@example.org"})
+    [link] = mail_to(http, "ada@example.org")["links"]
+    submit_mailed_link(app.test_client(), link, password="a-new-long-password")
+    [logout] = lines("logout")
+    assert logout["user"] == user_reference(app) and logout["scope"] == "everywhere"
+
+
+@pytest.mark.parametrize("path", ["/signout", "/account/signout-everywhere"])
+def test_logout_is_logged_once_the_sessions_ended(app, http, at_each_event, path):
+    sign_in(http)
+    live_then = at_each_event(lambda fields: committed(
+        app, "SELECT id FROM browser_sessions WHERE ended_at IS NULL"))
+    http.post(f"{IDP}{path}", data=account_form(http))
+    assert ("logout", []) in live_then.seen
 
 
 def test_account_deleted(app, http, lines):
