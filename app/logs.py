@@ -19,36 +19,51 @@ and traceback frames, never its message (a database error's quotes the row):
   already-parsed form, or the user name of HTTP Basic credentials): as named if it has a
   client id's form (clients.CLIENT_ID), else ``(other)``; ``user`` when the request
   acted for someone (an event below named them).
-- a protocol event, where it happens (``event(name, **fields)``): ``silent_signin`` — one
-  per ``prompt=none`` request, at ``/oidc/authorize`` or in the status frame — (``outcome``
-  ``credential``; ``logged_out`` with the ``reason`` of oidc/reasons.py, including
-  ``third_party_cookies_blocked``, where the frame says ``unknown``; or ``error`` with the
-  OAuth ``error`` of a malformed request), ``consent_granted``, ``consent_withdrawn``,
-  ``refresh_rotated``, ``refresh_reuse_detected``, ``code_reuse_detected``, ``logout``,
-  ``rate_limited`` (which ``limit``: its rate, or the app's own exception for it),
-  ``key_rotated`` (``kid``), ``frame_refused`` (``reason``), ``mail_not_sent`` (the
-  exception's type as ``error``, and the server's ``smtp_code`` if it answered one), and the
-  One-Tap card's ``card`` (``displayed``, else its not-displayed ``reason``) and
-  ``card_dismissed``; each with the
-  request's ``request_id``, ``client_id`` and ``user``. Events that tell of an attack, of a
-  refused client or of mail not sent (``WARNING_EVENTS``) are ``warning``.
+- a protocol event, where it happens (``event(name, **fields)``; the names are ``EVENTS``),
+  each with the request's ``request_id``, ``client_id`` and ``user`` where there is one:
+
+  - ``silent_signin``, one per ``prompt=none`` request, at ``/oidc/authorize`` or in the
+    status frame: ``outcome`` ``credential`` (once issued); ``logged_out`` with the
+    ``reason`` of oidc/reasons.py, including ``third_party_cookies_blocked``, where the frame
+    says ``unknown``; or ``error`` with the OAuth ``error`` of a malformed request;
+  - ``consent_granted`` (``scope``), ``consent_withdrawn`` (also for each consent of a
+    deleted account), ``refresh_rotated``, ``refresh_reuse_detected``,
+    ``code_reuse_detected``;
+  - ``logout`` once sessions have ended: ``scope`` ``browser`` (this browser; with the
+    ``client_id`` of an RP-initiated logout) or ``everywhere`` (signing out everywhere, a
+    password changed or reset, an account deleted); none when no session was live;
+    ``account_deleted``;
+  - ``rate_limited`` (which ``limit``: its rate, or the app's own exception for it),
+    ``key_rotated`` (``kid``), ``frame_refused`` (``reason``), ``mail_not_sent`` (the
+    exception's type as ``error``, and the server's ``smtp_code`` if it answered one),
+    ``service_unavailable`` (health.py: a 503 because a service the app needs is down);
+  - the One-Tap card's ``card`` (``displayed``, else its not-displayed ``reason``) and
+    ``card_dismissed``.
+
+  Events that tell of an attack, of a refused client or of mail not sent
+  (``WARNING_EVENTS``) are ``warning``.
 
 ``request_id`` is the incoming ``X-Request-Id`` when the request came through the proxy in
 front (``LXL_PROXY_HOPS`` > 0, and ``ProxyFix`` believed this request's forwarded headers),
 which sets it so that its log and ours share it, and it is a short token of safe characters;
 else a new random one: a client talking to the app directly does not choose what its lines
-are found by. Every response carries it back as ``X-Request-Id``. ``remote_addr`` is the client's address as the
-app sees it, after any ``ProxyFix``.
+are found by. Every response carries it back as ``X-Request-Id``. ``remote_addr`` is the
+client's address as the app sees it, after any ``ProxyFix``.
 
-Privacy: no line ever holds a query string or a form value other than ``client_id``, a
-cookie, a header other than ``X-Request-Id`` and the Basic user name, a token, a code, a
-password or an email address. The path is logged without its query: of the parameters only
-their sorted names (``params``), and only names some part of the app reads
-(``KNOWN_PARAMETERS``; any other is ``(other)``: a bare ``?<token>`` would otherwise land in
-the log). ``user`` is an opaque reference: the first 16
-hex digits of HMAC-SHA256 of the user's database id, keyed with a key derived from
-``SECRET_KEY`` — stable across instances that share the secret, linking the lines of one
-person without naming them, and useless to anyone without the secret.
+Privacy: no line ever holds a query string, a form value (but a ``client_id``), a cookie, a
+header (but the proxy's ``X-Request-Id``, and a Basic user name as ``client_id``), a token,
+a code, a password, an email address, the pairwise ``sub`` or an exception's message. The
+path is logged without its query: of the parameters only their sorted names (``params``),
+and only names some part of the app reads (``KNOWN_PARAMETERS``; any other is ``(other)``:
+a bare ``?<token>`` would otherwise land in the log). A ``client_id`` or an ``error``
+someone sent is logged only if it has the form of one (else ``(other)``). ``user`` is an
+opaque reference: the first 16 hex digits of HMAC-SHA256 of the user's database id, keyed
+with a key derived from ``SECRET_KEY`` — stable across instances that share the secret,
+linking the lines of one person without naming them, and useless to anyone without the
+secret. SQLAlchemy leaves statement parameters out of its errors (``hide_parameters``);
+Authlib's logger stays at ``INFO`` or above (at ``DEBUG`` it logs token responses); the
+development servers' own request lines are not written (app/serving.py for ``python
+wsgi.py``, ``WithoutDevServerRequestLines`` for ``flask run``).
 
 Configuration (app/config.py): ``LXL_LOG_LEVEL`` (default ``INFO``), ``LXL_LOG_FILE``
 (default standard error; a file is reopened when logrotate moves it), ``LXL_LOG_FORMAT``
@@ -78,6 +93,12 @@ from werkzeug.exceptions import BadRequest
 LOGGER = logging.getLogger("lxl")
 REQUEST_ID_HEADER = "X-Request-Id"
 FORMATS = ("json", "text")
+# The protocol events (see above): event() logs no other name, and the README lists these.
+EVENTS = frozenset({
+    "silent_signin", "consent_granted", "consent_withdrawn", "refresh_rotated",
+    "refresh_reuse_detected", "code_reuse_detected", "logout", "account_deleted",
+    "rate_limited", "key_rotated", "frame_refused", "mail_not_sent", "service_unavailable",
+    "card", "card_dismissed"})
 WARNING_EVENTS = frozenset({"refresh_reuse_detected", "code_reuse_detected", "rate_limited",
                             "frame_refused", "mail_not_sent"})
 # A proxy's request id is logged as it came only if it is this: short, and characters that
@@ -187,6 +208,7 @@ def event(name, user=None, **fields):
     line; a ``client_id`` given here does too. Never pass a token, a code, a password or an
     email address: this line is kept where many can read it.
     """
+    assert name in EVENTS, f"{name!r} is not in logs.EVENTS: add it there, and to the README"
     level = logging.WARNING if name in WARNING_EVENTS else logging.INFO
     if not LOGGER.isEnabledFor(level):
         return

@@ -14,6 +14,7 @@ import secrets
 import sqlite3
 import types
 from contextlib import closing
+from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
@@ -640,6 +641,33 @@ def test_a_line_costs_no_stack_walk_and_no_new_key(app, http, lines, monkeypatch
     assert lines("logout")[0]["user"] == lines("request")[-1]["user"]
     monkeypatch.undo()
     assert lines("logout")[0]["user"] == user_reference(app)
+
+
+# --- event names -----------------------------------------------------------------------
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def test_the_readme_lists_the_events():
+    listed = re.search(r"one per protocol event \(([^)]*)\)", README.read_text()).group(1)
+    assert set(re.findall(r"`([a-z_]+)`", listed)) == logs.EVENTS
+
+
+def test_the_docstring_describes_every_event():
+    described = set(re.findall(r"``([a-z_]+)``", logs.__doc__))
+    assert logs.EVENTS <= described, logs.EVENTS - described
+    assert logs.WARNING_EVENTS <= logs.EVENTS
+
+
+def test_every_event_the_app_logs_is_named():
+    source = "".join(path.read_text() for path in Path(logs.__file__).parent.rglob("*.py"))
+    logged = set(re.findall(r'logs\.event\(\s*"([a-z_]+)"', source))
+    assert logged and logged <= logs.EVENTS, logged - logs.EVENTS
+
+
+def test_an_unknown_event_name_is_refused(app):
+    with app.test_request_context(), pytest.raises(AssertionError, match="logs.EVENTS"):
+        logs.event("logged_in")
 
 
 # --- configuration ---------------------------------------------------------------------------
