@@ -33,7 +33,8 @@ and traceback frames, never its message (a database error's quotes the row):
     ``client_id`` of an RP-initiated logout) or ``everywhere`` (signing out everywhere, a
     password changed or reset, an account deleted); none when no session was live;
     ``account_deleted``;
-  - ``rate_limited`` (which ``limit``: its rate, or the app's own exception for it),
+  - ``rate_limited`` (which ``limit``, by its setting's name: ``token_failures_per_client``
+    for ``LXL_RATELIMIT_TOKEN_FAILURES_PER_CLIENT``),
     ``key_rotated`` (``kid``), ``frame_refused`` (``reason``), ``mail_not_sent`` (the
     exception's type as ``error``, and the server's ``smtp_code`` if it answered one),
     ``service_unavailable`` (health.py: a 503 because a service the app needs is down);

@@ -29,7 +29,7 @@ from app.idp.oidc import button_frame, claims, grants, parameters, status_frame
 from app.idp.views import oidc as views_oidc
 from tests.helpers import (
     CLIENT_ID, IDP, NGO, PASSWORD, REDIRECT_URI, authorize_url, basic_auth, consent,
-    csrf_token, get_tokens, mail_to, pkce_pair, redirect_params, refresh, sign_in,
+    csrf_token, get_tokens, mail_to, pkce_pair, redirect_params, refresh, sign_in, sign_up,
     submit_mailed_link, token_request)
 from tests.idp.test_signup import RefusingInbox, start_smtp_server  # noqa: F401 (a fixture)
 
@@ -519,7 +519,8 @@ def test_rate_limited(app, http, lines):
     token_request(http, form)
     assert token_request(http, form).status_code == 429
     [limited] = lines("rate_limited")
-    assert limited["limit"] == "1 per 1 minute" and limited["client_id"] == CLIENT_ID
+    assert limited["limit"] == "token_failures_per_client"
+    assert limited["client_id"] == CLIENT_ID
 
 
 def test_rate_limited_password(app, http, lines):
@@ -527,7 +528,22 @@ def test_rate_limited_password(app, http, lines):
     sign_in(http, password="wrong")
     assert sign_in(http, password="wrong").status_code == 429
     [limited] = lines("rate_limited")
-    assert limited["limit"] == "TooManyFailures"
+    assert limited["limit"] == "password_failures_per_account"
+
+
+def test_rate_limited_names_each_limit_by_its_setting(app, http, lines):
+    app.config.update(LXL_RATELIMIT_PASSWORD_FAILURES_PER_ADDRESS="1 per hour",
+                      LXL_RATELIMIT_SIGN_UPS_PER_ADDRESS="1 per hour",
+                      LXL_RATELIMIT_RESETS_PER_ADDRESS="1 per hour")
+    sign_in(http, password="wrong")
+    sign_in(http, email="grace@example.org", password="wrong")
+    for _ in range(2):
+        sign_up(http, "kjo@example.org")
+        page = http.get(f"{IDP}/password/forgot")
+        http.post(f"{IDP}/password/forgot",
+                  data={"csrf_token": csrf_token(page.text), "email": "ada@example.org"})
+    assert [line["limit"] for line in lines("rate_limited")] == [
+        "password_failures_per_address", "sign_ups_per_address", "resets_per_address"]
 
 
 def test_key_rotated(app, lines):
