@@ -178,9 +178,10 @@ def _exception_without_messages(exc_info):
     PostgreSQL's DETAIL the conflicting row (an email address), an SMTP error the recipient.
     The type and the frames say where it broke; the data stays out of the log.
     """
-    parts = []
+    parts, seen = [], set()
     error = exc_info[1]
-    while error is not None:
+    while error is not None and id(error) not in seen:  # a chain may loop back on itself
+        seen.add(id(error))
         frames = "".join(traceback.format_list(traceback.extract_tb(error.__traceback__)))
         kind = type(error)
         name = (kind.__qualname__ if kind.__module__ == "builtins"

@@ -161,6 +161,16 @@ def test_an_unhandled_exception_is_logged_by_its_type_and_frames_only(make_app, 
     assert token not in written and email not in written
 
 
+def test_an_exception_chain_that_loops_is_logged_once_round(log_file):
+    app, read = log_file
+    first, second = KeyError("a"), ValueError("b")
+    first.__context__, second.__context__ = second, first  # as a handler can make them
+    logging.getLogger("app").error("failed", exc_info=(KeyError, first, None))
+    [line] = [json.loads(text) for text in read().splitlines()]
+    assert line["exception"].count("KeyError") == 1
+    assert line["exception"].count("ValueError") == 1
+
+
 def test_the_apps_own_loggers_write_the_same_lines(log_file):
     app, read = log_file
     logging.getLogger("app.ngo.signin").warning("a %s", "message")
