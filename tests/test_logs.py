@@ -416,7 +416,8 @@ def at_each_event():
 
 def test_consent_withdrawn_is_logged_once_committed(app, http, at_each_event):
     signed_in_and_consented(http)
-    consents_then = at_each_event(lambda fields: committed(app, "SELECT COUNT(*) FROM consents")[0][0])
+    consents_then = at_each_event(
+        lambda fields: committed(app, "SELECT COUNT(*) FROM consents")[0][0])
     page = http.get(f"{IDP}/account")
     http.post(f"{IDP}/account/consents/{CLIENT_ID}/revoke",
               data={"csrf_token": csrf_token(page.text)})

@@ -24,6 +24,7 @@ def delete_account(user):
     """Delete ``user`` and everything of theirs; end their sessions in every browser.
 
     The caller has checked the password, and signs this browser out (``accounts.sign_out``).
+    Once committed, the log tells of each consent withdrawn and of the account deleted.
     """
     user_id, email, name = user.id, user.email, mail.name_for(user)
     consented = db.session.scalars(db.select(Consent.client_id).filter_by(user_id=user_id)).all()
