@@ -154,6 +154,10 @@ def load_config(app, test_config=None):
             "pool_pre_ping": True,
             "connect_args": {"connect_timeout": DATABASE_CONNECT_TIMEOUT_SECONDS},
         })
+    # A database error's message would quote the statement's values (tokens, codes, emails)
+    # wherever it is shown or logged: SQLAlchemy leaves them out of it.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}), "hide_parameters": True}
     # One setting, two readers: Flask's permanent cookies and Flask-Session's stored rows.
     app.config["PERMANENT_SESSION_LIFETIME"] = app.config["LXL_SESSION_LIFETIME"]
     if app.config["LXL_ENV"] == PRODUCTION:

@@ -26,6 +26,13 @@ class IdleTimeoutHandler(WSGIRequestHandler):
         """Log nothing: app/logs.py logs every request, and without its query string, which
         Werkzeug's line would print (codes, tokens and addresses travel in it)."""
 
+    def log_error(self, format, *args):
+        """Log nothing: the standard library reports a malformed request by quoting its
+        request line, query string included ("Bad request syntax ('GET /?code=…')")."""
+
+    def log_message(self, format, *args):
+        """Log nothing: the same lines as ``log_error``'s, at another level."""
+
 
 class BoundedThreadsServer(ThreadedWSGIServer):
     """Werkzeug's threaded WSGI server serving at most ``threads`` connections at once."""

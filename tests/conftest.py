@@ -1,5 +1,6 @@
 """Fixtures shared by every test: an app on a fresh database and its clients."""
 
+import logging
 import sqlite3
 
 import pytest
@@ -17,6 +18,15 @@ TEST_CONFIG = {
     "LXL_NGO_ORIGIN": NGO,
     "LXL_PASSWORD_PROFILE": "CHEAPEST",  # hashing cost is not what these tests test
 }
+
+
+@pytest.fixture(autouse=True)
+def log_records_reach_caplog(monkeypatch):
+    """The app's loggers pass records to the root (caplog) only for a ``TESTING`` app, and the
+    last app made decides (app/logs.py): an app of another test, made without it, must not
+    hide the records of this test's app, made before (a session's live site)."""
+    for name in ("lxl", "app"):
+        monkeypatch.setattr(logging.getLogger(name), "propagate", True)
 
 
 @pytest.fixture(scope="session")

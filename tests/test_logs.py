@@ -8,19 +8,30 @@ The flows are the real ones, driven through Flask's test client; lines are read 
 import io
 import json
 import logging
+import logging.handlers
 import re
-from urllib.parse import urlencode
+import secrets
+import sqlite3
+import types
+from contextlib import closing
+from pathlib import Path
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
+from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import logs, sessions, sites
+from app.extensions import db
 from app.idp import accounts, clients
 from app.idp.models import User
-from app.idp.oidc import claims
+from app.idp.oidc import button_frame, claims, grants, parameters, status_frame
+from app.idp.views import oidc as views_oidc
 from tests.helpers import (
     CLIENT_ID, IDP, NGO, PASSWORD, REDIRECT_URI, authorize_url, basic_auth, consent,
-    csrf_token, get_tokens, pkce_pair, redirect_params, refresh, sign_in, token_request)
+    csrf_token, get_tokens, mail_to, pkce_pair, redirect_params, refresh, sign_in, sign_up,
+    submit_mailed_link, token_request)
+from tests.idp.test_signup import RefusingInbox, start_smtp_server  # noqa: F401 (a fixture)
 
 SILENT_FRAME = {"client_id": CLIENT_ID, "origin": NGO, "response_type": "id_token",
                 "scope": "openid email profile", "nonce": "n0nce", "state": "st4te",
@@ -81,14 +92,14 @@ def signed_in_and_consented(http):
 def test_a_request_is_one_json_line_without_its_query_string(log_file):
     app, read = log_file
     response = app.test_client().get(
-        f"{IDP}/oidc/jwks?zeta=1&code=secret-code-value&alpha=2")
+        f"{IDP}/oidc/jwks?state=1&code=secret-code-value&nonce=2")
     [line] = [json.loads(text) for text in read().splitlines()]
     assert set(line) == {"time", "level", "event", "request_id", "method", "host", "path",
                          "params", "status", "duration_ms", "remote_addr"}
     assert ISO_UTC.fullmatch(line["time"]) and line["level"] == "info"
     assert line["event"] == "request" and line["method"] == "GET"
     assert line["host"] == "id.localhost:5000" and line["path"] == "/oidc/jwks"
-    assert line["params"] == ["alpha", "code", "zeta"]
+    assert line["params"] == ["code", "nonce", "state"]
     assert line["status"] == 200 and line["duration_ms"] >= 0
     assert line["remote_addr"] == "127.0.0.1"
     assert line["request_id"] == response.headers["X-Request-Id"]
@@ -98,6 +109,20 @@ def test_a_request_is_one_json_line_without_its_query_string(log_file):
 def test_a_parameter_without_a_name_is_not_listed(http, lines):
     http.get(f"{IDP}/oidc/jwks?{'x' * 64}&client_id=ngo-demo")
     assert lines("request")[-1]["params"] == [logs.UNLISTED_PARAMETER, "client_id"]
+
+
+def test_a_short_token_sent_as_a_bare_query_is_not_listed(http, lines):
+    # 22 characters, as secrets.token_urlsafe(16) makes them; a letter first, like a name.
+    token = "t" + secrets.token_urlsafe(16)[1:]
+    http.get(f"{IDP}/oidc/jwks?{token}&state=x")
+    assert lines("request")[-1]["params"] == [logs.UNLISTED_PARAMETER, "state"]
+
+
+def test_every_parameter_the_app_reads_is_listed_by_name():
+    read = {*parameters.SYNTAX, *parameters.AUTHORIZATION_PARAMETERS,
+            *parameters.LOGOUT_PARAMETERS, *status_frame.AUTHORIZATION_PARAMS,
+            *button_frame.CHOICES, *button_frame.FLAGS, views_oidc.SIGN_IN_MARK}
+    assert read <= logs.KNOWN_PARAMETERS, read - logs.KNOWN_PARAMETERS
 
 
 def test_a_server_error_is_an_error_line(make_app, lines):
@@ -110,6 +135,59 @@ def test_a_server_error_is_an_error_line(make_app, lines):
     [record] = lines.records("request")
     assert record.lxl["status"] == 500 and record.lxl["path"] == "/broken"
     assert record.levelno == logging.ERROR
+
+
+def test_an_unhandled_exception_is_logged_by_its_type_and_frames_only(make_app, tmp_path,
+                                                                     capsys):
+    path = tmp_path / "lxl.log"
+    app = make_app(PROPAGATE_EXCEPTIONS=False, LXL_LOG_FILE=str(path), LXL_LOG_FORMAT="json")
+
+    # The frames show source lines: the data travels in variables, as it would in the app.
+    email, token = "ada@example.org", "secret-" + "token-value"
+
+    def broken():
+        try:
+            raise KeyError(email)
+        except KeyError as error:
+            raise RuntimeError(token) from error
+    app.add_url_rule("/broken", "broken", broken, host="id.localhost:5000")
+    assert app.test_client().get(f"{IDP}/broken").status_code == 500
+    [failure] = [line for line in map(json.loads, path.read_text().splitlines())
+                 if line.get("logger") == "app"]
+    assert failure["level"] == "error" and failure["message"] == "Exception on /broken [GET]"
+    assert re.search(r"KeyError\n.*direct cause.*in broken\n.*\nRuntimeError$",
+                     failure["exception"], re.DOTALL), failure["exception"]
+    written = path.read_text() + capsys.readouterr().err
+    assert token not in written and email not in written
+
+
+def test_an_exception_chain_that_loops_is_logged_once_round(log_file):
+    app, read = log_file
+    first, second = KeyError("a"), ValueError("b")
+    first.__context__, second.__context__ = second, first  # as a handler can make them
+    logging.getLogger("app").error("failed", exc_info=(KeyError, first, None))
+    [line] = [json.loads(text) for text in read().splitlines()]
+    assert line["exception"].count("KeyError") == 1
+    assert line["exception"].count("ValueError") == 1
+
+
+def test_the_apps_own_loggers_write_the_same_lines(log_file):
+    app, read = log_file
+    logging.getLogger("app.ngo.signin").warning("a %s", "message")
+    [line] = [json.loads(text) for text in read().splitlines()]
+    assert (line["level"], line["logger"], line["message"]) == (
+        "warning", "app.ngo.signin", "a message")
+
+
+@pytest.mark.parametrize("database", ["sqlite:///x.db", "postgresql://localhost/x"])
+def test_sqlalchemy_hides_the_parameters_of_statements(tmp_path, database):
+    from app import config
+    from flask import Flask
+    app = Flask(__name__, instance_path=str(tmp_path))
+    config.load_config(app, {"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": database})
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["hide_parameters"] is True
+    if database.startswith("postgresql"):  # added to the options, not instead of them
+        assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
 
 
 @pytest.mark.parametrize("wrap_after_logs", [True, False])
@@ -125,15 +203,33 @@ def test_the_address_is_the_one_proxy_fix_found(make_app, lines, wrap_after_logs
 
 # --- request ids -----------------------------------------------------------------------------
 
-def test_a_proxys_request_id_is_kept_and_echoed(http, lines):
-    response = http.get(f"{IDP}/oidc/jwks", headers={"X-Request-Id": "7F000001:C5A6_0001"})
+@pytest.fixture
+def behind_proxy(make_app):
+    """A client of an app behind one proxy (``LXL_PROXY_HOPS=1``)."""
+    return make_app(LXL_PROXY_HOPS=1).test_client()
+
+
+def test_a_proxys_request_id_is_kept_and_echoed(behind_proxy, lines):
+    response = behind_proxy.get(f"{IDP}/oidc/jwks",
+                                headers={"X-Request-Id": "7F000001:C5A6_0001"})
     assert response.headers["X-Request-Id"] == "7F000001:C5A6_0001"
     assert lines("request")[-1]["request_id"] == "7F000001:C5A6_0001"
 
 
+def test_a_request_id_is_not_taken_from_a_client(make_app, lines):
+    direct = make_app().test_client()  # no proxy in front: the header is the client's
+    untrusted = make_app(LXL_PROXY_HOPS=1).test_client()  # a peer that is not the proxy
+    untrusted.environ_base["REMOTE_ADDR"] = "192.0.2.7"
+    for http in (direct, untrusted):
+        response = http.get(f"{IDP}/oidc/jwks", headers={"X-Request-Id": "chosen-by-client"})
+        assert re.fullmatch(r"[0-9a-f]{32}", response.headers["X-Request-Id"])
+    assert "chosen-by-client" not in {line["request_id"] for line in lines()}
+
+
 @pytest.mark.parametrize("incoming", [None, "", "x" * 65, "has space", 'quote"d', "<b>",
                                       "tab\there", "é"])
-def test_an_unsafe_or_missing_request_id_is_replaced(http, lines, incoming):
+def test_an_unsafe_or_missing_request_id_is_replaced(behind_proxy, lines, incoming):
+    http = behind_proxy
     headers = {} if incoming is None else {"X-Request-Id": incoming}
     first = http.get(f"{IDP}/oidc/jwks", headers=headers).headers["X-Request-Id"]
     second = http.get(f"{IDP}/oidc/jwks", headers=headers).headers["X-Request-Id"]
@@ -169,6 +265,13 @@ def test_client_id_from_basic_credentials(app, http, lines):
     http.post(f"{IDP}/oidc/token", data={"grant_type": "refresh_token", "refresh_token": "x"},
               headers=basic_auth(client.client_id, "wrong-secret"))
     assert lines("request")[-1]["client_id"] == client.client_id
+
+
+@pytest.mark.parametrize("named", ["ada@example.org", "x" * 49, "<script>", "a b"])
+def test_a_client_id_not_of_a_client_ids_form_is_not_logged(http, lines, named):
+    frame(http, client_id=named)
+    assert lines("request")[-1]["client_id"] == logs.UNLISTED_PARAMETER
+    assert all(line.get("client_id") == logs.UNLISTED_PARAMETER for line in lines())
 
 
 def test_no_client_id_when_none_is_named(http, lines):
@@ -214,6 +317,36 @@ def test_silent_sign_in_at_the_authorization_endpoint(app, http, lines):
     assert request_line["user"] == events[2]["user"]
 
 
+def test_a_silent_sign_in_answered_an_error_while_issuing_is_no_credential(
+        app, http, lines, monkeypatch):
+    signed_in_and_consented(http)
+
+    def refused(*args):  # Authlib answers an OAuth error raised while issuing the grant
+        raise InvalidRequestError("refused while issuing", redirect_uri=REDIRECT_URI)
+    monkeypatch.setattr(grants.AuthorizationCodeGrant, "save_authorization_code", refused)
+    response = http.get(silent_code_url())
+    assert redirect_params(response)["error"] == "invalid_request"
+    [attempt] = lines("silent_signin")
+    assert (attempt["outcome"], attempt["error"]) == ("error", "invalid_request")
+
+
+def test_a_silent_sign_in_whose_code_was_not_saved_is_no_credential(app, http, lines,
+                                                                     monkeypatch):
+    signed_in_and_consented(http)
+
+    def unsaved(*args):
+        raise RuntimeError("the database went away")
+    monkeypatch.setattr(grants.AuthorizationCodeGrant, "save_authorization_code", unsaved)
+    with pytest.raises(RuntimeError):
+        http.get(silent_code_url())
+    assert lines("silent_signin") == []
+
+
+def silent_code_url():
+    return authorize_url(prompt="none", code_challenge=pkce_pair()[1],
+                         code_challenge_method="S256")
+
+
 def test_silent_sign_in_in_the_status_frame(app, http, lines):
     frame(http)
     signed_in_and_consented(http)
@@ -249,6 +382,59 @@ def test_consent_granted_and_withdrawn(app, http, lines):
     assert withdrawn["client_id"] == CLIENT_ID and withdrawn["user"] == user_reference(app)
 
 
+def committed(app, query):
+    """The rows ``query`` finds from another connection: only what was committed."""
+    path = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    with closing(sqlite3.connect(path)) as connection:
+        return connection.execute(query).fetchall()
+
+
+class AtEachEvent(logging.Handler):
+    """Call ``check(fields)`` as each ``lxl`` event is logged, and keep what it returned."""
+
+    def __init__(self, check):
+        super().__init__()
+        self.check, self.seen = check, []
+
+    def emit(self, record):
+        self.seen.append((record.lxl["event"], self.check(record.lxl)))
+
+
+@pytest.fixture
+def at_each_event():
+    handlers = []
+
+    def attach(check):
+        handler = AtEachEvent(check)
+        logs.LOGGER.addHandler(handler)
+        handlers.append(handler)
+        return handler
+    yield attach
+    for handler in handlers:
+        logs.LOGGER.removeHandler(handler)
+
+
+def test_consent_withdrawn_is_logged_once_committed(app, http, at_each_event):
+    signed_in_and_consented(http)
+    consents_then = at_each_event(
+        lambda fields: committed(app, "SELECT COUNT(*) FROM consents")[0][0])
+    page = http.get(f"{IDP}/account")
+    http.post(f"{IDP}/account/consents/{CLIENT_ID}/revoke",
+              data={"csrf_token": csrf_token(page.text)})
+    assert ("consent_withdrawn", 0) in consents_then.seen
+
+
+def test_deleting_the_account_withdraws_its_consents(app, http, lines, at_each_event):
+    reference = user_reference(app)
+    signed_in_and_consented(http)
+    users_then = at_each_event(lambda fields: committed(app, "SELECT COUNT(*) FROM users")[0][0])
+    users_before = committed(app, "SELECT COUNT(*) FROM users")[0][0]
+    http.post(f"{IDP}/account/delete", data=account_form(http, password=PASSWORD))
+    [withdrawn] = lines("consent_withdrawn")
+    assert withdrawn["client_id"] == CLIENT_ID and withdrawn["user"] == reference
+    assert ("account_deleted", users_before - 1) in users_then.seen
+
+
 def test_refresh_rotated_then_reuse_detected(app, http, lines):
     app.config["LXL_REFRESH_GRACE_SECONDS"] = 0
     first = get_tokens(http).json
@@ -279,7 +465,62 @@ def test_logout(app, http, lines):
     page = http.get(f"{IDP}/account")
     http.post(f"{IDP}/signout", data={"csrf_token": csrf_token(page.text)})
     [logout] = lines("logout")
-    assert logout["user"] == user_reference(app)
+    assert logout["user"] == user_reference(app) and logout["scope"] == "browser"
+
+
+def test_no_logout_when_no_session_ended(http, lines):
+    page = http.get(f"{IDP}/signin")
+    http.post(f"{IDP}/signout", data={"csrf_token": csrf_token(page.text)})
+    assert lines("logout") == []
+
+
+def account_form(http, **fields):
+    return {"csrf_token": csrf_token(http.get(f"{IDP}/account").text), **fields}
+
+
+@pytest.mark.parametrize("path, form", [
+    ("/account/signout-everywhere", {}),
+    ("/account/password", {"current_password": PASSWORD,
+                           "new_password": "another-long-password"}),
+], ids=["sign out everywhere", "password change"])
+def test_logout_everywhere_names_the_user(app, http, lines, path, form):
+    sign_in(http, remember=False)
+    sign_in(app.test_client())  # a second browser
+    http.post(f"{IDP}{path}", data=account_form(http, **form))
+    [logout] = lines("logout")
+    assert logout["user"] == user_reference(app) and logout["scope"] == "everywhere"
+
+
+def test_a_password_reset_logs_out_everywhere_naming_the_user(app, http, lines):
+    sign_in(http)
+    page = http.get(f"{IDP}/password/forgot")
+    http.post(f"{IDP}/password/forgot",
+              data={"csrf_token": csrf_token(page.text), "email": "ada@example.org"})
+    [link] = mail_to(http, "ada@example.org")["links"]
+    submit_mailed_link(app.test_client(), link, password="a-new-long-password")
+    [logout] = lines("logout")
+    assert logout["user"] == user_reference(app) and logout["scope"] == "everywhere"
+
+
+@pytest.mark.parametrize("path", ["/signout", "/account/signout-everywhere"])
+def test_logout_is_logged_once_the_sessions_ended(app, http, at_each_event, path):
+    sign_in(http)
+    live_then = at_each_event(lambda fields: committed(
+        app, "SELECT id FROM browser_sessions WHERE ended_at IS NULL"))
+    http.post(f"{IDP}{path}", data=account_form(http))
+    assert ("logout", []) in live_then.seen
+
+
+def test_account_deleted(app, http, lines):
+    reference = user_reference(app)
+    sign_in(http)
+    http.post(f"{IDP}/account/delete", data=account_form(http, password=PASSWORD))
+    with app.app_context():
+        assert User.by_email("ada@example.org") is None
+    [logout] = lines("logout")
+    [deleted] = lines("account_deleted")
+    assert logout["user"] == deleted["user"] == reference
+    assert logout["scope"] == "everywhere"
 
 
 def test_rate_limited(app, http, lines):
@@ -289,7 +530,8 @@ def test_rate_limited(app, http, lines):
     token_request(http, form)
     assert token_request(http, form).status_code == 429
     [limited] = lines("rate_limited")
-    assert limited["limit"] == "1 per 1 minute" and limited["client_id"] == CLIENT_ID
+    assert limited["limit"] == "token_failures_per_client"
+    assert limited["client_id"] == CLIENT_ID
 
 
 def test_rate_limited_password(app, http, lines):
@@ -297,7 +539,22 @@ def test_rate_limited_password(app, http, lines):
     sign_in(http, password="wrong")
     assert sign_in(http, password="wrong").status_code == 429
     [limited] = lines("rate_limited")
-    assert limited["limit"] == "TooManyFailures"
+    assert limited["limit"] == "password_failures_per_account"
+
+
+def test_rate_limited_names_each_limit_by_its_setting(app, http, lines):
+    app.config.update(LXL_RATELIMIT_PASSWORD_FAILURES_PER_ADDRESS="1 per hour",
+                      LXL_RATELIMIT_SIGN_UPS_PER_ADDRESS="1 per hour",
+                      LXL_RATELIMIT_RESETS_PER_ADDRESS="1 per hour")
+    sign_in(http, password="wrong")
+    sign_in(http, email="grace@example.org", password="wrong")
+    for _ in range(2):
+        sign_up(http, "kjo@example.org")
+        page = http.get(f"{IDP}/password/forgot")
+        http.post(f"{IDP}/password/forgot",
+                  data={"csrf_token": csrf_token(page.text), "email": "ada@example.org"})
+    assert [line["limit"] for line in lines("rate_limited")] == [
+        "password_failures_per_address", "sign_ups_per_address", "resets_per_address"]
 
 
 def test_key_rotated(app, lines):
@@ -320,10 +577,21 @@ def test_one_tap_card(app, http, lines):
 
 # --- privacy ---------------------------------------------------------------------------------
 
-def test_no_secret_reaches_the_log(log_file):
-    """A sign-in, a code flow, a refresh and a silent sign-in: none of their secrets, cookies
-    or the address is written, though every step is."""
-    app, read = log_file
+def test_no_secret_reaches_the_log(make_app, tmp_path, caplog, capsys, start_smtp_server):
+    """A sign-in, a code flow, a refresh, a silent sign-in, a mailed link, a refused
+    sign-in at the NGO site, an SMTP server refusing the address and a database error: none
+    of their secrets, cookies or the address is written, though every step is — in the log
+    file, in any logger's records (the root at DEBUG) or on standard error."""
+    path = tmp_path / "lxl.log"
+    app = make_app(LXL_LOG_FILE=str(path), LXL_LOG_FORMAT="json",
+                   PROPAGATE_EXCEPTIONS=False)
+    caplog.set_level(logging.DEBUG)
+    database_secret = "secret-" + "in-a-row"
+
+    def duplicate_account():  # a unique violation, whose message would quote the row
+        db.session.add(User(email="ada@example.org", name="Ada", password_hash=database_secret))
+        db.session.commit()
+    app.add_url_rule("/duplicate", "duplicate", duplicate_account, host="id.localhost:5000")
     http = app.test_client()
     sign_in(http)
     verifier, challenge = pkce_pair()
@@ -335,9 +603,26 @@ def test_no_secret_reaches_the_log(log_file):
     credential = re.search(r'"id_token": "([^"]+)"', frame(http).text).group(1)
     # The silent answer went to the frame in a query string the NGO's page reads it from.
     http.get(f"{NGO}/?" + urlencode({"code": code, "id_token": credential}))
-    written = [json.loads(line) for line in read().splitlines()]
-    assert {"consent_granted", "refresh_rotated", "silent_signin"} <= {
-        line["event"] for line in written}
+    description = "secret-" + "description"
+    http.get(f"{NGO}/auth/callback?" + urlencode(
+        {"error": "access_denied", "error_description": description}))
+    assert http.get(f"{IDP}/duplicate").status_code == 500
+    page = http.get(f"{IDP}/password/forgot")
+    http.post(f"{IDP}/password/forgot",
+              data={"csrf_token": csrf_token(page.text), "email": "ada@example.org"})
+    [link] = mail_to(http, "ada@example.org")["links"]
+    mailed_token = parse_qs(urlsplit(link).query)["token"][0]
+    assert submit_mailed_link(http, link, password="a-new-long-password").status_code == 302
+    _, port = start_smtp_server(inbox=RefusingInbox())
+    app.config.update(LXL_SMTP_URL=f"smtp://127.0.0.1:{port}",
+                      LXL_MAIL_FROM="no-reply@id.example.org")
+    page = http.get(f"{IDP}/password/forgot")
+    http.post(f"{IDP}/password/forgot",
+              data={"csrf_token": csrf_token(page.text), "email": "ada@example.org"})
+    written = [json.loads(line) for line in path.read_text().splitlines()]
+    assert {"consent_granted", "refresh_rotated", "silent_signin", "mail_not_sent",
+            "logout"} <= {line.get("event") for line in written}
+    assert [line for line in written if line.get("exception")]  # the database error
     with app.app_context():
         sub = claims.subject(User.by_email("ada@example.org"), CLIENT_ID)
     cookies = [http.get_cookie(sessions.COOKIE_NAMES[sites.IDP], domain="id.localhost"),
@@ -345,13 +630,90 @@ def test_no_secret_reaches_the_log(log_file):
     secrets = [PASSWORD, "ada@example.org", sub, code, verifier, credential,
                *(tokens[name] for name in ("access_token", "refresh_token", "id_token")),
                *(refreshed[name] for name in ("access_token", "refresh_token")),
-               *(cookie.value for cookie in cookies)]
-    text = read()
+               *(cookie.value for cookie in cookies if cookie is not None),
+               description, database_secret, mailed_token, "a-new-long-password"]
+    # Not the test SMTP server's own logger ("mail.log"): it is no part of the app.
+    records = "\n".join(caplog.handler.format(record) for record in caplog.records
+                        if not record.name.startswith("mail."))
+    standard = capsys.readouterr()
+    text = "\n".join((path.read_text(), records, standard.out, standard.err))
     for secret in secrets:
         assert secret not in text, secret
 
 
+def test_no_token_reaches_any_logger_at_debug(make_app, caplog):
+    """Every logger of the process at DEBUG, the app's too, through the code flow and a
+    refresh: no token in any record (Authlib logs whole token responses at DEBUG)."""
+    caplog.set_level(logging.DEBUG)
+    http = make_app(LXL_LOG_LEVEL="DEBUG").test_client()
+    tokens = get_tokens(http).json
+    refreshed = refresh(http, tokens["refresh_token"]).json
+    assert "refresh_rotated" in caplog.text  # the records of both flows were captured
+    for name in ("access_token", "refresh_token", "id_token"):
+        assert tokens[name] not in caplog.text, name
+        assert refreshed.get(name, tokens[name]) not in caplog.text, name
+
+
+# --- cost ---------------------------------------------------------------------------------
+
+def test_a_line_costs_no_stack_walk_and_no_new_key(app, http, lines, monkeypatch):
+    def refused(*args, **kwargs):
+        raise AssertionError("called for a log line")
+    monkeypatch.setattr(logs.LOGGER, "findCaller", refused)  # Logger.log's walk of the stack
+    sign_in(http)
+    # The keyed HMAC is made once, in init_app (only logs.py's own reference is replaced).
+    monkeypatch.setattr(logs, "hmac", types.SimpleNamespace(new=refused))
+    page = http.get(f"{IDP}/account")
+    http.post(f"{IDP}/signout", data={"csrf_token": csrf_token(page.text)})
+    assert lines("logout")[0]["user"] == lines("request")[-1]["user"]
+    monkeypatch.undo()
+    assert lines("logout")[0]["user"] == user_reference(app)
+
+
+# --- event names -----------------------------------------------------------------------
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def test_the_readme_lists_the_events():
+    listed = re.search(r"one per protocol event \(([^)]*)\)", README.read_text()).group(1)
+    assert set(re.findall(r"`([a-z_]+)`", listed)) == logs.EVENTS
+
+
+def test_the_docstring_describes_every_event():
+    described = set(re.findall(r"``([a-z_]+)``", logs.__doc__))
+    assert logs.EVENTS <= described, logs.EVENTS - described
+    assert logs.WARNING_EVENTS <= logs.EVENTS
+
+
+def test_every_event_the_app_logs_is_named():
+    source = "".join(path.read_text() for path in Path(logs.__file__).parent.rglob("*.py"))
+    logged = set(re.findall(r'logs\.event\(\s*"([a-z_]+)"', source))
+    assert logged and logged <= logs.EVENTS, logged - logs.EVENTS
+
+
+def test_an_unknown_event_name_is_refused(app):
+    with app.test_request_context(), pytest.raises(AssertionError, match="logs.EVENTS"):
+        logs.event("logged_in")
+
+
 # --- configuration ---------------------------------------------------------------------------
+
+def test_outside_tests_a_line_is_written_once(make_app, tmp_path):
+    """A root handler (gunicorn's --log-config) does not write the lines a second time."""
+    path = tmp_path / "lxl.log"
+    app = make_app(TESTING=False, LXL_LOG_FILE=str(path), LXL_LOG_FORMAT="json")
+    at_the_root = logging.handlers.BufferingHandler(capacity=1000)
+    logging.getLogger().addHandler(at_the_root)
+    try:
+        app.test_client().get(f"{IDP}/oidc/jwks")
+        logging.getLogger("app.ngo.signin").warning("a message")
+    finally:
+        logging.getLogger().removeHandler(at_the_root)
+    assert [record.name for record in at_the_root.buffer
+            if record.name in ("lxl", "app") or record.name.startswith("app.")] == []
+    assert len(path.read_text().splitlines()) == 2
+
 
 def test_the_level_leaves_out_what_is_below_it(make_app, tmp_path):
     path = tmp_path / "warnings.log"
@@ -366,11 +728,11 @@ def test_the_level_leaves_out_what_is_below_it(make_app, tmp_path):
 def test_text_format(make_app, tmp_path):
     path = tmp_path / "text.log"
     app = make_app(LXL_LOG_FILE=str(path), LXL_LOG_FORMAT="text")
-    response = app.test_client().get(f"{IDP}/oidc/jwks?kid=1")
+    response = app.test_client().get(f"{IDP}/oidc/jwks?state=1")
     [line] = path.read_text().splitlines()
     assert re.fullmatch(
         r"\S+Z INFO    200 GET id\.localhost:5000/oidc/jwks [\d.]+ ms "
-        rf"request_id={response.headers['X-Request-Id']} params=\['kid'\] "
+        rf"request_id={response.headers['X-Request-Id']} params=\['state'\] "
         r"remote_addr=127\.0\.0\.1", line), line
 
 

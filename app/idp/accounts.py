@@ -197,19 +197,30 @@ def sign_in(user, remember):
     return browser_session
 
 
-def sign_out():
-    """End this browser's sessions and their session-bound tokens; drop both cookies."""
+def sign_out(client_id=None):
+    """End this browser's sessions and their session-bound tokens; drop both cookies.
+
+    Once they have ended, log ``logout`` (scope ``browser``) for their user, and the client
+    that asked for it (``client_id``, RP-initiated logout); nothing when none was live
+    (already ended everywhere, say).
+    """
     ended = sessions_for_key(session.get("browser_key"))[0]
-    logs.event("logout", user=ended[0].user if ended else None)
+    user = ended[0].user if ended else None
     _end(ended)
     session.clear()
     _set_silent_cookie("", 0)
     browser_state.change()
+    if user is not None:
+        logs.event("logout", user=user, scope="browser", client_id=client_id)
 
 
 def end_all_sessions(user):
-    """End every session of ``user`` in every browser, and its session-bound tokens."""
-    _end(live_sessions_of(user))
+    """End every session of ``user`` in every browser, and its session-bound tokens; then
+    log ``logout`` (scope ``everywhere``) if any was live."""
+    ended = live_sessions_of(user)
+    _end(ended)
+    if ended:
+        logs.event("logout", user=user, scope="everywhere")
 
 
 def _end(browser_sessions):

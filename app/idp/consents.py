@@ -43,12 +43,13 @@ def revoke(user, client_id):
     consent = find(user, client_id)
     if consent is not None:
         db.session.delete(consent)
-        logs.event("consent_withdrawn", user=user, client_id=client_id)
     now = epoch()
     for token in db.session.scalars(db.select(Token).filter_by(
             user_id=user.id, client_id=client_id, access_token_revoked_at=0)):
         token.access_token_revoked_at = token.refresh_token_revoked_at = now
     db.session.commit()
+    if consent is not None:
+        logs.event("consent_withdrawn", user=user, client_id=client_id)
     return consent is not None
 
 

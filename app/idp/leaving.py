@@ -11,6 +11,7 @@ on its own side is the site's to delete; the mail telling them their account is 
 
 from flask import render_template
 
+from .. import logs
 from ..extensions import db
 from . import accounts, mail, tokens
 from .models import (
@@ -23,8 +24,10 @@ def delete_account(user):
     """Delete ``user`` and everything of theirs; end their sessions in every browser.
 
     The caller has checked the password, and signs this browser out (``accounts.sign_out``).
+    Once committed, the log tells of each consent withdrawn and of the account deleted.
     """
     user_id, email, name = user.id, user.email, mail.name_for(user)
+    consented = db.session.scalars(db.select(Consent.client_id).filter_by(user_id=user_id)).all()
     accounts.end_all_sessions(user)
     tokens.revoke_all_of(user)  # every token and token family: see models.Token
     for model in (Token, AuthorizationCode, Consent, AutoSelectOptOut, PromptCooldown,
@@ -34,6 +37,11 @@ def delete_account(user):
     db.session.execute(db.delete(User).where(User.id == user_id))
     db.session.commit()
     db.session.expunge_all()  # nothing of theirs stays in this request's identity map
+    # The row is gone: the log's reference is made from the id, all it reads.
+    gone = User(id=user_id)
+    for client_id in consented:
+        logs.event("consent_withdrawn", user=gone, client_id=client_id)
+    logs.event("account_deleted", user=gone)
     try:
         mail.send(email, "Your LxL ID has been deleted", render_template(
             "idp/mail/account_deleted.txt", name=name, email=email))

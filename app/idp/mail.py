@@ -12,7 +12,6 @@
 """
 
 import ipaddress
-import logging
 import re
 import smtplib
 import ssl
@@ -22,7 +21,7 @@ from urllib.parse import unquote, urlsplit
 
 from flask import current_app
 
-from .. import loopback
+from .. import logs, loopback
 from ..extensions import db
 from .models import OutboxMessage
 
@@ -33,8 +32,6 @@ SMTP_URL_FORM = ("smtp://user:password@host:587 (STARTTLS) or "
 _LINK = re.compile(r"https?://[^\s<>\"']+")
 # Punctuation after a link ends the sentence, not the link.
 _SENTENCE_END = ".,;:!?)"
-
-log = logging.getLogger(__name__)
 
 
 class MailNotSent(Exception):
@@ -158,8 +155,18 @@ def _send_smtp(message, to):
             # The envelope names the one checked address, not whatever the headers hold.
             server.send_message(message, to_addrs=[to])
     except (smtplib.SMTPException, OSError) as error:
-        log.error("Mail not sent through the SMTP server %s:%s: %s", host, port, error)
-        raise MailNotSent(str(error)) from error
+        # The server's text names the recipient (and smtplib's the refused address): the
+        # log and the exception say only what kind of failure it was.
+        logs.event("mail_not_sent", error=type(error).__name__, smtp_code=_smtp_code(error))
+        raise MailNotSent(f"{type(error).__name__} from the SMTP server {host}:{port}") \
+            from error
+
+
+def _smtp_code(error):
+    """The SMTP reply code of ``error``, if the server answered one."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):  # one recipient: see _send_smtp
+        return next(iter(error.recipients.values()))[0]
+    return getattr(error, "smtp_code", None)
 
 
 def _on_this_machine(host):

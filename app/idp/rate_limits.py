@@ -75,15 +75,23 @@ class DeclaredLimitsOnly(Limiter):
 limiter = DeclaredLimitsOnly(client_address)
 
 
-class TooManyFailures(TooManyRequests):
-    """Too many wrong passwords lately for this account or from this address."""
+def limit_name(setting):
+    """Return the name the log gives the limit ``setting`` sets: the same whatever its rate
+    (``LXL_RATELIMIT_SIGN_UPS_PER_ADDRESS`` → ``sign_ups_per_address``)."""
+    return setting.removeprefix("LXL_RATELIMIT_").lower()
 
-    def __init__(self, retry_after):
+
+class TooManyFailures(TooManyRequests):
+    """Too many wrong passwords lately for this account or from this address: the limit of
+    ``setting``."""
+
+    def __init__(self, retry_after, setting):
         minutes = math.ceil(retry_after / 60)
         super().__init__(
             f"Too many failed sign-in attempts. Wait {minutes} minute"
             f"{'s' if minutes > 1 else ''} and try again, or reset your password.",
             retry_after=retry_after)
+        self.limit_name = limit_name(setting)
 
 
 def _limit(setting):
@@ -123,10 +131,12 @@ def count_password_attempt(email):
     by_address = _address_window()
     if not by_address.hit(address, *address_key):
         by_address.hit(address, *address_key, cost=-1)  # refused: not an attempt after all
-        raise TooManyFailures(_retry_after(address, *address_key, strategy=by_address))
+        raise TooManyFailures(_retry_after(address, *address_key, strategy=by_address),
+                              "LXL_RATELIMIT_PASSWORD_FAILURES_PER_ADDRESS")
     if not limiter.limiter.hit(account, *account_key):
         by_address.hit(address, *address_key, cost=-1)
-        raise TooManyFailures(_retry_after(account, *account_key))
+        raise TooManyFailures(_retry_after(account, *account_key),
+                              "LXL_RATELIMIT_PASSWORD_FAILURES_PER_ACCOUNT")
 
 
 def record_password_result(email, accepted):
@@ -174,24 +184,32 @@ def _public_too_many(limit):
     return response
 
 
-limit_sign_ups = limiter.limit(
-    lambda: current_app.config["LXL_RATELIMIT_SIGN_UPS_PER_ADDRESS"], methods=["POST"])
+def _declared_limit(setting, **options):
+    """Return the decorator counting against the limit of ``setting``.
+
+    Its scope is the limit's name: the log names a breach by it (``too_many_page``).
+    """
+    return limiter.limit(lambda: current_app.config[setting], scope=limit_name(setting),
+                         **options)
+
+
+limit_sign_ups = _declared_limit("LXL_RATELIMIT_SIGN_UPS_PER_ADDRESS", methods=["POST"])
 """Decorate the sign-up view: each submitted sign-up counts against its address."""
 
-limit_token_failures = limiter.limit(
-    lambda: current_app.config["LXL_RATELIMIT_TOKEN_FAILURES_PER_CLIENT"],
+limit_token_failures = _declared_limit(
+    "LXL_RATELIMIT_TOKEN_FAILURES_PER_CLIENT",
     key_func=_token_client, deduct_when=_token_failed, on_breach=_oauth_too_many)
 """Decorate the token endpoint: refused client authentications and grants count."""
 
-limit_client_checks = limiter.limit(
-    lambda: current_app.config["LXL_RATELIMIT_CLIENT_CHECKS_PER_ADDRESS"],
-    on_breach=_public_too_many)
+limit_client_checks = _declared_limit("LXL_RATELIMIT_CLIENT_CHECKS_PER_ADDRESS",
+                                      on_breach=_public_too_many)
 """Decorate client-check: a per-address ceiling far above any page's use."""
 
 
 def too_many_page(error):
     """Answer a 429 with the endpoint's own response, or else an HTML page for a form."""
-    limit = str(error.limit.limit) if hasattr(error, "limit") else type(error).__name__
+    # A declared limit's scope is its name; the counted ones raise with theirs.
+    limit = error.limit.scope if hasattr(error, "limit") else error.limit_name
     logs.event("rate_limited", limit=limit)
     if error.response is not None:
         return error.response
@@ -233,6 +251,7 @@ class TooManyResets(TooManyFailures):
         TooManyRequests.__init__(
             self, f"Too many requests for a new password from this address. Wait {minutes} "
                   f"minute{'s' if minutes > 1 else ''} and try again.", retry_after=retry_after)
+        self.limit_name = limit_name("LXL_RATELIMIT_RESETS_PER_ADDRESS")
 
 
 def count_reset_request(email):

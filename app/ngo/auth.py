@@ -17,6 +17,7 @@ from authlib.integrations.base_client import OAuthError
 from flask import flash, jsonify, redirect, render_template, request, session, url_for
 from joserfc.errors import JoseError
 
+from .. import logs
 from ..config import NGO_CALLBACK_PATH, NGO_CREDENTIAL_PATH
 from ..extensions import csrf
 from . import bp, cookies, credentials, signin
@@ -73,7 +74,8 @@ def callback():
     error = request.args.get("error")
     silent = session.pop(PROMPT_NONE_PENDING, False)
     if error in PROMPT_NONE_ERRORS or (error and silent):
-        log.info("Silent sign-in at LxL ID answered %s: offering the sign-in link", error)
+        log.info("Silent sign-in at LxL ID answered %s: offering the sign-in link",
+                 logs.error_code(error))
         if error not in PROMPT_NONE_ERRORS:
             # The hint itself was refused (say, signed by a key LxL ID no longer publishes):
             # it would be refused again, so this browser is no longer a returning supporter.
@@ -160,6 +162,7 @@ def idp_unreachable(error):
 
 def _sign_in_failed(error, description, status, back=None):
     """The page that says why; its link leads ``back`` (a path here), or home."""
-    log.warning("Sign-in failed: %s: %s", error, description)
+    # Not the description: the query string's is anyone's text, and may hold anything.
+    log.warning("Sign-in failed: %s", logs.error_code(error))
     return render_template("ngo/signin_failed.html", error=error, description=description,
                            back=back or url_for("ngo.home")), status

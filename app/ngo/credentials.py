@@ -21,7 +21,6 @@ an HTTP status: nothing a browser can send makes this module fail in any other w
 """
 
 import hmac
-import re
 from typing import NamedTuple
 
 import requests
@@ -29,6 +28,7 @@ from joserfc.errors import (
     BadSignatureError, ExpiredTokenError, InvalidClaimError, InvalidKeyIdError, JoseError,
     MissingClaimError)
 
+from .. import logs
 from .oidc_client import idp
 
 CSRF_COOKIE = "g_csrf_token"
@@ -43,8 +43,6 @@ class Shape(NamedTuple):
 
 SDK_SHAPE = Shape("credential", CSRF_COOKIE)
 FORM_POST_SHAPE = Shape("id_token", "state")
-# An OAuth error code (RFC 6749 §4.2.2.1) as this site shows it; anything else is not one.
-_ERROR_CODE = re.compile(r"[a-z_]{1,64}")
 # Clock skew allowed between the IdP and this server, in seconds (OIDC Core §3.1.3.7).
 LEEWAY = 60
 
@@ -118,7 +116,7 @@ def check_no_error(form):
     if error == "access_denied":
         raise Rejected("access_denied", "You chose not to sign in with LxL ID: nothing was "
                        "shared with Sample NGO, and you are not signed in.", 403)
-    shown = error if _ERROR_CODE.fullmatch(error) else "an error this site does not know"
+    shown = error if logs.OAUTH_ERROR_CODE.fullmatch(error) else "an error this site does not know"
     raise Rejected("idp_error", f"LxL ID did not sign you in ({shown}): try again.", 400)
 
 

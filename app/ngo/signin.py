@@ -15,7 +15,7 @@ import requests
 from authlib.integrations.base_client import OAuthError
 from flask import current_app, session
 
-from .. import sessions
+from .. import logs, sessions
 from ..sites import is_local_path
 from . import cookies, supporters
 from .oidc_client import idp
@@ -51,7 +51,7 @@ def sign_in(claims, id_token, tokens=None):
     sessions.keep_on_server()
     supporters.welcome(claims["sub"])
     cookies.remember_returning_supporter(id_token)
-    log.info("Signed in supporter %s", claims["sub"])
+    log.info("Signed in a supporter")  # not their sub: it would name them in the log
     return supporter
 
 
@@ -78,13 +78,13 @@ def keep_tokens_fresh():
         fresh = idp().fetch_access_token(grant_type="refresh_token",
                                          refresh_token=tokens["refresh_token"])
     except OAuthError as error:
-        log.info("LxL ID refused the refresh token of %s (%s): signing them out here too",
-                 session[USER]["sub"], error.error)
+        log.info("LxL ID refused the refresh token (%s): signing the supporter out here too",
+                 logs.error_code(error.error))
         sign_out()
         return
     except requests.RequestException as error:
-        log.warning("Could not refresh the tokens of %s (%s); trying on the next request",
-                    session[USER]["sub"], type(error).__name__)
+        log.warning("Could not refresh a supporter's tokens (%s); trying on the next request",
+                    type(error).__name__)
         return
     session[TOKENS] = _kept(fresh)
     session[ID_TOKEN] = fresh.get("id_token") or session[ID_TOKEN]

@@ -1,11 +1,13 @@
 """RP-initiated logout at /oidc/logout (OpenID Connect RP-Initiated Logout 1.0)."""
 
+import logging
 from urllib.parse import urlencode
 
 import pytest
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
+from app import logs
 from app.idp import clients, keys
 from app.idp.models import User, epoch
 from app.idp.oidc import claims
@@ -71,6 +73,24 @@ def test_a_valid_hint_without_a_redirect_uri_ends_at_the_sign_in_page(app, http)
     response = http.get(logout_url(id_token_hint=mint_id_token(app)))
     assert response.status_code == 302 and response.headers["Location"].endswith("/signin")
     assert not signed_in(http)
+
+
+@pytest.mark.parametrize("by_hint", [True, False], ids=["hint", "confirmation"])
+def test_the_logout_line_names_the_user_and_the_client(app, http, caplog, by_hint):
+    caplog.set_level(logging.INFO, logger="lxl")
+    sign_in(http)
+    if by_hint:  # the client is named only by the hint's audience
+        http.get(logout_url(id_token_hint=mint_id_token(app)))
+    else:
+        page = http.get(logout_url(client_id=CLIENT_ID))
+        http.post(f"{IDP}/oidc/logout", data={"csrf_token": csrf_token(page.text),
+                                               "client_id": CLIENT_ID})
+    assert not signed_in(http)
+    [logout] = [record.lxl for record in caplog.records
+                if record.name == "lxl" and record.lxl["event"] == "logout"]
+    with app.app_context():
+        assert logout["user"] == logs.user_reference(User.by_email("ada@example.org"))
+    assert logout["client_id"] == CLIENT_ID and logout["scope"] == "browser"
 
 
 def test_a_valid_hint_with_nobody_signed_in_still_redirects(app, http):

@@ -2,6 +2,7 @@
 
 import base64
 import json
+import logging
 import re
 import socket
 import ssl
@@ -250,11 +251,12 @@ def _authenticate(server, session, envelope, mechanism, auth_data):
 
 @pytest.fixture
 def start_smtp_server():
-    """Start real SMTP servers on 127.0.0.1 taking user ``lxl``, password ``p@ss word``."""
+    """Start real SMTP servers on 127.0.0.1 taking user ``lxl``, password ``p@ss word``
+    (and delivering to an ``_Inbox``, or to the handler given)."""
     controllers = []
 
-    def start(**options):
-        inbox, port = _Inbox(), _free_port()
+    def start(inbox=None, **options):
+        inbox, port = inbox or _Inbox(), _free_port()
         controller = Controller(inbox, hostname="127.0.0.1", port=port,
                                 authenticator=_authenticate, auth_require_tls=False, **options)
         controller.start()
@@ -318,6 +320,29 @@ def test_an_smtp_failure_is_a_page_not_a_crash(app, http):
                       LXL_MAIL_FROM="no-reply@id.example.org")
     response = sign_up(http, NEW)
     assert response.status_code == 503 and "could not send" in response.text
+
+
+class RefusingInbox(_Inbox):
+    """An SMTP handler that refuses every recipient, quoting the address as servers do."""
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        return f"550 5.1.1 <{address}>: Recipient address rejected"
+
+
+def test_an_smtp_failure_is_logged_without_the_address(app, http, start_smtp_server, caplog):
+    _, port = start_smtp_server(inbox=RefusingInbox())
+    app.config.update(LXL_SMTP_URL=f"smtp://127.0.0.1:{port}",
+                      LXL_MAIL_FROM="no-reply@id.example.org")
+    caplog.set_level(logging.DEBUG)
+    assert sign_up(http, NEW).status_code == 503
+    ours = [record for record in caplog.records  # not the test server's own "mail.log"
+            if record.name == "lxl" or record.name.partition(".")[0] == "app"]
+    [failure] = [record for record in ours
+                 if getattr(record, "lxl", {}).get("event") == "mail_not_sent"]
+    assert (failure.lxl["error"], failure.lxl["smtp_code"]) == ("SMTPRecipientsRefused", 550)
+    assert failure.levelno == logging.WARNING
+    written = "\n".join(logging.Formatter().format(record) for record in ours)
+    assert NEW.partition("@")[0] not in written
 
 
 def test_smtps_speaks_tls_from_the_first_byte(app, http, start_smtp_server, tls_context):

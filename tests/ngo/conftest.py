@@ -36,6 +36,7 @@ class LiveSite:
             port = probe.getsockname()[1]
         self.idp, self.ngo = f"http://id.localhost:{port}", f"http://ngo.localhost:{port}"
         self.app = create_app({
+            "TESTING": True,  # the app's log records reach caplog (app/logs.py)
             "SECRET_KEY": "test-secret",
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
             "LXL_IDP_ORIGIN": self.idp,

@@ -141,6 +141,25 @@ def test_a_refused_refresh_signs_the_supporter_out_of_the_site(live, browser, ca
     assert any("refused the refresh token" in r.getMessage() for r in caplog.records)
 
 
+def test_the_sites_log_never_names_the_supporter(live, browser, caplog):
+    caplog.set_level(logging.DEBUG, logger="app")
+    browser.sign_in_with_code_flow(live)
+    http = live.app.test_client()
+    http.set_cookie("ngo_session", ngo_session_id(browser), domain="ngo.localhost")
+    with http.session_transaction(f"{live.ngo}/") as session:
+        sub = session["user"]["sub"]
+    make_tokens_due(live, browser)
+    browser.get(f"{live.ngo}/members")  # refreshed
+    revoke_refresh_token(browser, live)
+    make_tokens_due(live, browser)
+    assert signed_in_name(browser.get(f"{live.ngo}/members")) is None  # refused
+    messages = [record.getMessage() for record in caplog.records if record.name == "app.ngo"
+                or record.name.startswith("app.ngo.")]
+    assert any("Signed in" in message for message in messages)
+    assert any("refused" in message for message in messages)
+    assert not [message for message in messages if sub in message]
+
+
 def expire_site_session(browser):
     """The site session ended (expired on the server) while the IdP session lives."""
     browser.cookies.clear("ngo.localhost", "/", "ngo_session")

@@ -1,7 +1,8 @@
 """The sample NGO site as a relying party (Authlib's client, unmodified)."""
 
+import logging
 import re
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
@@ -38,6 +39,17 @@ def test_login_starts_code_flow_with_pkce_s256(http, discovery):
 def test_callback_with_an_error_explains_it(http):
     page = http.get(f"{NGO}/auth/callback?error=access_denied&error_description=Denied")
     assert page.status_code == 400 and "access_denied" in page.text and "Denied" in page.text
+
+
+@pytest.mark.parametrize("error, logged", [("access_denied", "access_denied"),
+                                           ("ada@example.org", "(other)")])
+def test_a_callbacks_error_is_logged_only_as_an_error_code(http, caplog, error, logged):
+    caplog.set_level(logging.DEBUG, logger="app")
+    http.get(f"{NGO}/auth/callback?" + urlencode(
+        {"error": error, "error_description": "secret-description"}))
+    [message] = [record.getMessage() for record in caplog.records
+                 if record.name.startswith("app.ngo.")]
+    assert message == f"Sign-in failed: {logged}"
 
 
 def test_callback_without_a_matching_state_is_refused(http):

@@ -41,8 +41,10 @@ class EndSessionEndpoint(rpinitiated.EndSessionEndpoint):
         return hints.verify(id_token_hint)
 
     def end_session(self, end_session_request):
-        """End every IdP session of this browser, and the tokens bound to them."""
-        accounts.sign_out()
+        """End every IdP session of this browser, and the tokens bound to them; the log
+        names the client, which the hint's audience may be all that tells."""
+        client = end_session_request.client
+        accounts.sign_out(client_id=client.client_id if client is not None else None)
 
 
 def _check_hint_audience(end_session_request):

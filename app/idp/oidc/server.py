@@ -64,7 +64,13 @@ class LxlAuthorizationServer(AuthorizationServer):
         return super().create_authorization_response(request, grant_user, grant)
 
     def handle_error_response(self, request, error):
-        """Send an error to the client the way a success would go (RFC 6749 §4.1.2.1)."""
+        """Send an error to the client the way a success would go (RFC 6749 §4.1.2.1).
+
+        The request keeps the error it was answered (``answered_error``): Authlib answers an
+        error raised while issuing the grant itself, and a log line must not tell of a
+        credential that was never sent.
+        """
+        request.answered_error = error
         if error.redirect_uri is None:
             return super().handle_error_response(request, error)
         requested = request.payload.data.get("response_mode")

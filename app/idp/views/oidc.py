@@ -190,16 +190,25 @@ def _authorize_silently():
     try:
         grant = server.get_consent_grant(end_user=None)
     except OAuth2Error as error:
-        silent.log_attempt(reason=getattr(error, "reason", None), error=error.error)
+        _log_silent_refusal(error)
         response = make_response(_authorization_error(server, error))
     else:
-        silent.log_attempt(grant.request.user)
+        # Issuing saves the code, and Authlib answers an OAuth error raised meanwhile: only
+        # an answer that carries a credential is logged as one.
         response = server.create_authorization_response(grant=grant,
                                                         grant_user=grant.request.user)
+        if (error := getattr(grant.request, "answered_error", None)) is not None:
+            _log_silent_refusal(error)
+        else:
+            silent.log_attempt(grant.request.user)
     if silent.storage_access() == "inactive" and (origin := _registered_origin()):
         response.headers.update(silent.storage_access_retry(origin))
     response.vary.add("Sec-Fetch-Storage-Access")
     return response
+
+
+def _log_silent_refusal(error):
+    silent.log_attempt(reason=getattr(error, "reason", None), error=error.error)
 
 
 def _registered_origin():
