@@ -582,6 +582,11 @@ frontend origin
     # front sends only https here.
     http-request set-header X-Forwarded-Proto {scheme}
     http-request set-header X-Forwarded-Host %[req.hdr(host)]
+    # Every request gets the proxy's own id, which the instances log (and answer with): one
+    # id for the proxy's line and the app's. A visitor's own X-Request-Id goes.
+    unique-id-format %[uuid()]
+    http-request del-header X-Request-Id
+    http-request set-header X-Request-Id %[unique-id]
     default_backend instances
 
 backend instances

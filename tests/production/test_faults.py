@@ -8,6 +8,7 @@ answers, ``/healthz``), with a deadline.
 """
 
 import base64
+import re
 import json
 import threading
 from contextlib import contextmanager
@@ -395,3 +396,14 @@ def test_a_thousand_concurrent_silent_sign_ins_through_the_proxy_all_succeed(sta
     served = {name: after[name] - before[name] for name in after}
     # Round robin: about half each.
     assert all(count >= CONCURRENT_SILENT_SIGN_INS / 4 for count in served.values()), served
+
+
+def test_the_proxy_names_each_request_and_the_instance_logs_it_by_that_name(stack):
+    # One id for the proxy's log and the instance's; a visitor's own id is not believed.
+    response = web.send(stack, "GET", "/oidc/jwks", headers={"X-Request-Id": "chosen-by-visitor"})
+    request_id = response.headers["X-Request-Id"]
+    assert response.status_code == 200 and request_id != "chosen-by-visitor"
+    assert re.fullmatch(r"[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}", request_id)
+    web.wait_until(lambda: any(request_id in instance.log.read_text()
+                               for instance in stack.instances),
+                   "an instance's log line with the proxy's request id", seconds=10)
