@@ -384,9 +384,8 @@ class Instance:
 
     @property
     def env(self):
-        """The environment this instance runs with: the stack's, and its own number, which
-        names the instance to whatever reads it (its logs)."""
-        return {**self.stack.env, "LXL_INSTANCE": str(self.number)}
+        """The environment this instance runs with: the stack's (every instance alike)."""
+        return self.stack.env
 
     @property
     def pid(self):
