@@ -37,9 +37,11 @@ session ids). The fault tests drive the same parts through ``Stack``.
 
 import argparse
 import contextlib
+import hashlib
 import http.client
 import json
 import os
+import pwd
 import shutil
 import signal
 import socket
@@ -275,6 +277,7 @@ class Postgres:
         if os.geteuid() == 0:  # PostgreSQL refuses to run as root
             _reachable_by_postgres(self.directory)
             shutil.chown(self.directory, "postgres")
+            self.directory.chmod(0o700)
         _check_output([*self._as_postgres(), postgres_binary("initdb"), "-D", self.data,
                        "-U", "lxl", "-A", "trust", "-E", "UTF8",
                        *([] if self.durable else ["--no-sync"])],
@@ -299,13 +302,39 @@ def postgres_binary(name):
 
 def _reachable_by_postgres(directory):
     """Raise unless the ``postgres`` user may pass through every parent of ``directory``."""
+    if (parent := _closed_to_postgres(directory)) is not None:
+        raise StackError(
+            f"PostgreSQL runs as the postgres user, which may not enter {parent} (mode "
+            f"{parent.stat().st_mode & 0o777:o}): choose a state directory (LXL_PRODUCTION_DIR) "
+            f"whose parents it can pass through, or `chmod o+x {parent}`.")
+
+
+def _closed_to_postgres(directory):
+    """Return the first parent of ``directory`` the postgres user may not pass, or None.
+
+    Parents that do not exist yet are the stack's to make, passable (``_protect_state_dir``).
+    """
     for parent in reversed(Path(directory).resolve().parents):
-        mode = parent.stat().st_mode
-        if not mode & 0o001 and parent.owner() != "postgres":
-            raise StackError(
-                f"PostgreSQL runs as the postgres user, which may not enter {parent} (mode "
-                f"{mode & 0o777:o}): choose a state directory (LXL_PRODUCTION_DIR) whose parents "
-                f"it can pass through, or `chmod o+x {parent}`.")
+        if parent.exists() and not parent.stat().st_mode & 0o001 \
+                and parent.owner() != "postgres":
+            return parent
+    return None
+
+
+def cluster_directory(state_dir):
+    """Where the stack's own PostgreSQL keeps its cluster: ``<state_dir>/postgres``.
+
+    Run as root, PostgreSQL runs as the postgres user, which must pass through every parent
+    directory. A clone in root's home (/root, mode 0700: a fresh machine's usual place) is
+    closed to it, so the cluster then lives in the postgres user's home instead, under a
+    name of this state directory's (``/var/lib/postgresql/lxl-id-<hash>`` on Debian): the
+    same one at every start, kept by ``stop`` like the rest of the data.
+    """
+    own = Path(state_dir) / "postgres"
+    if os.geteuid() != 0 or _closed_to_postgres(own) is None:
+        return own
+    name = hashlib.sha256(str(Path(state_dir).resolve()).encode()).hexdigest()[:16]
+    return Path(pwd.getpwnam("postgres").pw_dir) / f"lxl-id-{name}"
 
 
 class Redis:
@@ -625,7 +654,8 @@ class Stack:
         self.loopback = is_loopback_origin(self.idp_origin) and is_loopback_origin(self.ngo_origin)
         # This state directory's own services, whether or not this environment runs them:
         # stop and status act on those the last start launched (SERVICES_FILE).
-        self._own_services = {"postgres": Postgres(self.state_dir / "postgres", ports["postgres"]),
+        self._own_services = {"postgres": Postgres(cluster_directory(self.state_dir),
+                                                   ports["postgres"]),
                               "redis": Redis(self.state_dir / "redis", ports["redis"])}
         self.postgres = None if environ.get("LXL_DATABASE_URL") else self._own_services["postgres"]
         self.redis = None if environ.get("LXL_REDIS_URL") else self._own_services["redis"]

@@ -1,10 +1,13 @@
 """bin/production's pieces that need no running service: the gunicorn command, the secret."""
 
 import os
+import shutil
 import socket
 import stat
 import subprocess
 import sys
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -106,7 +109,9 @@ def stranger():
 
 
 def test_a_pid_file_naming_another_process_is_not_the_part_and_is_never_signalled(
-        environ, tmp_path, stranger):
+        environ, tmp_path, stranger, monkeypatch):
+    # The cluster in the state directory, whoever runs the test (cluster_directory's test).
+    monkeypatch.setattr(local, "cluster_directory", lambda state_dir: state_dir / "postgres")
     stack = local.Stack(tmp_path, port=5999)
     (tmp_path / "postgres" / "data").mkdir(parents=True)
     (tmp_path / "redis").mkdir()
@@ -298,3 +303,26 @@ def test_haproxy_sends_an_instance_no_more_requests_than_it_has_threads():
     assert gunicorn_command.requests_at_once(["--workers", "2", "--threads", "8"]) == 16
     assert gunicorn_command.requests_at_once(["-w", "3", "--threads=4"]) == 12
     assert gunicorn_command.requests_at_once(["--workers=5"]) == 5
+
+
+@pytest.fixture
+def passable_dir():
+    """A directory every user may pass through (pytest's own are its owner's only)."""
+    path = Path(tempfile.mkdtemp(prefix="lxl-deploy-test-"))
+    path.chmod(0o711)
+    yield path
+    shutil.rmtree(path)
+
+
+def test_the_cluster_lives_where_the_postgres_user_can_reach_it(passable_dir, monkeypatch):
+    # Run as root from a clone in /root (mode 0700), PostgreSQL (the postgres user) could not
+    # reach <state_dir>/postgres: its cluster goes to the postgres user's home instead.
+    closed = passable_dir / "root-home"
+    closed.mkdir(mode=0o700)
+    state_dir = closed / "project" / "var" / "production"
+    monkeypatch.setattr(local.os, "geteuid", lambda: 0)
+    home = local.cluster_directory(state_dir)
+    assert home.parent == Path(local.pwd.getpwnam("postgres").pw_dir)
+    assert home == local.cluster_directory(state_dir) != local.cluster_directory(closed / "x")
+    closed.chmod(0o711)
+    assert local.cluster_directory(state_dir) == state_dir / "postgres"
