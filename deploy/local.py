@@ -331,7 +331,9 @@ def cluster_directory(state_dir):
     same one at every start, kept by ``stop`` like the rest of the data.
     """
     own = Path(state_dir) / "postgres"
-    if os.geteuid() != 0 or _closed_to_postgres(own) is None:
+    # The state directory itself does not count: start opens it to the postgres user (0711),
+    # so the answer is the same before and after a start.
+    if os.geteuid() != 0 or _closed_to_postgres(state_dir) is None:
         return own
     name = hashlib.sha256(str(Path(state_dir).resolve()).encode()).hexdigest()[:16]
     return Path(pwd.getpwnam("postgres").pw_dir) / f"lxl-id-{name}"

@@ -324,5 +324,9 @@ def test_the_cluster_lives_where_the_postgres_user_can_reach_it(passable_dir, mo
     home = local.cluster_directory(state_dir)
     assert home.parent == Path(local.pwd.getpwnam("postgres").pw_dir)
     assert home == local.cluster_directory(state_dir) != local.cluster_directory(closed / "x")
+    state_dir.mkdir(parents=True, mode=0o700)  # the state directory itself does not count:
+    assert local.cluster_directory(state_dir) == home  # start opens it (0711)
+    state_dir.chmod(0o711)
+    assert local.cluster_directory(state_dir) == home
     closed.chmod(0o711)
     assert local.cluster_directory(state_dir) == state_dir / "postgres"
