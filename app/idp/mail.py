@@ -38,6 +38,10 @@ class MailNotSent(Exception):
     """The SMTP server could not be reached or refused the message."""
 
 
+# What a person is told when the server refused a message: every view that mails says it so.
+NOT_TAKEN = "Our mail server did not take the message just now."
+
+
 class BadRecipient(ValueError):
     """``to`` is not exactly one bare address: a list, a display name, or a line break.
 

@@ -110,17 +110,9 @@ def send_verification():
     """Mail the account's address a link that confirms it."""
     user = _signed_in_user()
     if ActionForm().validate_on_submit() and not user.email_verified:
-        if not rate_limits.count_account_mail(user.id):
-            flash(TOO_MANY_LINKS, "error")
-            return redirect(url_for("idp.account"))
-        try:
-            verification.send_verification(user)
-        except mail.MailNotSent:
-            flash("Our mail server did not take the message just now. Try again in a few "
-                  "minutes.", "error")
-            return redirect(url_for("idp.account"))
-        flash(f"We sent a link to {user.email}. Open it within a day to confirm your "
-              "address.", "info")
+        return _mail_a_link(user, lambda: verification.send_verification(user),
+                            f"We sent a link to {user.email}. Open it within a day to confirm "
+                            "your address.", "Try again in a few minutes.")
     return redirect(url_for("idp.account"))
 
 
@@ -135,18 +127,25 @@ def change_email():
     if User.normalize_email(form.new_email.data) == user.email:
         flash(f"{user.email} is your address already.", "info")
         return redirect(url_for("idp.account"))
+    # The same words whether or not the address has an account (verification.start_change).
+    return _mail_a_link(
+        user, lambda: verification.start_change(user, form.new_email.data),
+        f"We sent a link to {form.new_email.data.strip().lower()}. Your address changes when "
+        "you open it (within a day). Until then, sign in with your current address.",
+        "Nothing was changed: try again in a few minutes.")
+
+
+def _mail_a_link(user, send, sent, what_now):
+    """Mail a link the signed-in person asked for (counted per account); say how it went."""
     if not rate_limits.count_account_mail(user.id):
         flash(TOO_MANY_LINKS, "error")
-        return redirect(url_for("idp.account"))
-    try:
-        verification.start_change(user, form.new_email.data)
-    except mail.MailNotSent:
-        flash("Our mail server did not take the message just now. Nothing was changed: try "
-              "again in a few minutes.", "error")
-        return redirect(url_for("idp.account"))
-    # The same words whether or not the address has an account (verification.start_change).
-    flash(f"We sent a link to {form.new_email.data.strip().lower()}. Your address changes when "
-          "you open it (within a day). Until then, sign in with your current address.", "info")
+    else:
+        try:
+            send()
+        except mail.MailNotSent:
+            flash(f"{mail.NOT_TAKEN} {what_now}", "error")
+        else:
+            flash(sent, "info")
     return redirect(url_for("idp.account"))
 
 

@@ -37,7 +37,7 @@ def signup():
         try:
             signups.start(form.name.data, form.email.data, form.password.data, _safe_next())
         except mail.MailNotSent:
-            return _mail_not_sent(), 503
+            return mail_not_sent_page("Nothing was created: please try again in a few minutes.")
         return render_template("idp/signup_sent.html",
                                email=User.normalize_email(form.email.data))
     return render_template("idp/signup.html", form=form, next=_safe_next())
@@ -70,10 +70,10 @@ def signup_confirm():
     return render_template("idp/signup_confirm.html", form=form, pending=pending)
 
 
-def _mail_not_sent():
+def mail_not_sent_page(what_now):
+    """The 503 page of a form whose mail the server refused; ``what_now`` says what to do."""
     return render_template("error.html", title="We could not send your email",
-                           message="Our mail server did not take the message just now. "
-                                   "Nothing was created: please try again in a few minutes.")
+                           message=f"{mail.NOT_TAKEN} {what_now}"), 503
 
 
 @bp.route("/signout", methods=["POST"])

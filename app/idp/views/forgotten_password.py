@@ -5,6 +5,7 @@ from flask import flash, redirect, render_template, request, url_for
 from .. import accounts, bp, mail, mailed_links, recovery
 from ..forms import ForgotPasswordForm, ResetPasswordForm
 from ..models import User
+from .auth import mail_not_sent_page
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -15,9 +16,7 @@ def forgot_password():
         try:
             recovery.request_reset(form.email.data)
         except mail.MailNotSent:
-            return render_template("error.html", title="We could not send your email",
-                                   message="Our mail server did not take the message just "
-                                           "now. Please try again in a few minutes."), 503
+            return mail_not_sent_page("Please try again in a few minutes.")
         return render_template("idp/password_sent.html",
                                email=User.normalize_email(form.email.data))
     return render_template("idp/password_forgot.html", form=form)
