@@ -335,8 +335,12 @@ def cluster_directory(state_dir):
     # so the answer is the same before and after a start.
     if os.geteuid() != 0 or _closed_to_postgres(state_dir) is None:
         return own
+    try:
+        home = pwd.getpwnam("postgres").pw_dir
+    except KeyError:  # PostgreSQL is not installed yet (bin/production installs it first)
+        return own
     name = hashlib.sha256(str(Path(state_dir).resolve()).encode()).hexdigest()[:16]
-    return Path(pwd.getpwnam("postgres").pw_dir) / f"lxl-id-{name}"
+    return Path(home) / f"lxl-id-{name}"
 
 
 class Redis:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -321,8 +322,11 @@ def test_the_cluster_lives_where_the_postgres_user_can_reach_it(passable_dir, mo
     closed.mkdir(mode=0o700)
     state_dir = closed / "project" / "var" / "production"
     monkeypatch.setattr(local.os, "geteuid", lambda: 0)
+    postgres_home = passable_dir / "postgres-home"  # the postgres user's, installed or not
+    monkeypatch.setattr(local.pwd, "getpwnam",
+                        lambda name: SimpleNamespace(pw_dir=str(postgres_home)))
     home = local.cluster_directory(state_dir)
-    assert home.parent == Path(local.pwd.getpwnam("postgres").pw_dir)
+    assert home.parent == postgres_home
     assert home == local.cluster_directory(state_dir) != local.cluster_directory(closed / "x")
     state_dir.mkdir(parents=True, mode=0o700)  # the state directory itself does not count:
     assert local.cluster_directory(state_dir) == home  # start opens it (0711)
@@ -330,3 +334,14 @@ def test_the_cluster_lives_where_the_postgres_user_can_reach_it(passable_dir, mo
     assert local.cluster_directory(state_dir) == home
     closed.chmod(0o711)
     assert local.cluster_directory(state_dir) == state_dir / "postgres"
+
+
+def test_a_machine_without_postgresql_yet_can_make_a_stack(tmp_path, monkeypatch):
+    # A fresh machine: no postgres user until bin/production installs PostgreSQL.
+    def no_such_user(name):
+        raise KeyError(f"getpwnam(): name not found: {name!r}")
+    monkeypatch.setattr(local.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(local.pwd, "getpwnam", no_such_user)
+    closed = tmp_path / "root-home"
+    closed.mkdir(mode=0o700)
+    assert local.cluster_directory(closed / "state") == closed / "state" / "postgres"
