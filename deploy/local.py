@@ -573,9 +573,10 @@ class Proxy:
     def _configuration(self):
         stack = self.stack
         scheme = urlsplit(stack.idp_origin).scheme
-        # No more requests at once than an instance has threads: the rest wait in HAProxy's
-        # queue (timeout queue), not in the instance's backlog, where a burst of a thousand
-        # also held up the health checks until HAProxy took both instances for dead.
+        # No more requests at once than an instance has processes (times threads): the rest
+        # wait in HAProxy's queue (timeout queue), not in the instance's backlog, where a
+        # burst of a thousand also held up the health checks until HAProxy took both
+        # instances for dead.
         at_once = requests_at_once(production_options())
         servers = "\n".join(f"    server {instance.name} {LOOPBACK}:{instance.port} maxconn {at_once}"
                             for instance in stack.instances)
@@ -607,6 +608,9 @@ defaults
     # A new connection to an instance per request: an idle kept-alive connection that
     # gunicorn closes just as a request is sent on it would fail that request.
     option http-server-close
+    # The whole request, body included, before an instance is given it: each gunicorn
+    # process answers one request at a time, and must not wait for a slow upload.
+    option http-buffer-request
 
 frontend origin
     bind {LOOPBACK}:{stack.proxy_port}

@@ -18,12 +18,12 @@ from deploy import gunicorn_command, local
 
 def test_the_production_options_are_the_readmes_command():
     assert gunicorn_command.production_options() == [
-        "--workers", "2", "--worker-class", "gthread", "--threads", "8"]
+        "--workers", "4", "--worker-class", "sync"]
 
 
 def test_a_benchmark_may_try_other_sizes_of_the_same_command():
-    assert gunicorn_command.production_options(workers=4, threads=32) == [
-        "--workers", "4", "--worker-class", "gthread", "--threads", "32"]
+    assert gunicorn_command.production_options(workers=2, threads=8) == [
+        "--workers", "2", "--worker-class", "sync", "--threads", "8"]
 
 
 def test_a_readme_without_the_command_is_refused_with_what_to_write(tmp_path):

@@ -9,7 +9,8 @@ What it does (loopback only, fixed count, stops by itself):
    ``consents.remember`` for ``ngo-demo``), each with a live IdP browser session whose
    browser key this script chose (the ``BrowserSession`` row ``accounts.sign_in`` would
    write, without the HTTP round trip);
-3. starts ``gunicorn wsgi:app`` (gthread) on a free port with ``LXL_*`` pointing at it;
+3. starts ``gunicorn wsgi:app`` with the README's production command on a free port, with
+   ``LXL_*`` pointing at it;
 4. releases ``--count`` threads at once, each sending one
    ``GET /oidc/iframe/check_session`` carrying a whole silent authorization request
    (docs/silent-sign-in.md) with its user's ``lxl_silent`` cookie;
