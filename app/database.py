@@ -16,6 +16,8 @@ transaction waits beyond its busy timeout and fails with ``database is locked`` 
 - ``busy_timeout``: how long a writer waits for its turn before ``database is locked``.
 """
 
+import functools
+
 from sqlalchemy import event
 
 from .extensions import db
@@ -42,9 +44,57 @@ def init_app(app):
 def execute(statement, parameters=None):
     """Run a Core statement (rows, no ORM objects) in the request's session and transaction.
 
-    What ``db.session.execute`` does for such a statement, without the ORM's execution layer
-    around it: 35–55 µs less per statement on this machine (bench/README.md), on the paths
-    every silent sign-in, authorization and token request takes. It commits and rolls back
-    with the session, on the session's own connection.
+    For the statements built once at import, on the paths every silent sign-in,
+    authorization and token request takes (bench/README.md, issue 12). SQLAlchemy compiles
+    each one once per dialect and set of parameter names (``Prepared``), and the SQL runs
+    with ``exec_driver_sql`` on the session's own connection: it commits and rolls back with
+    the session, its errors are SQLAlchemy's (an outage is still recognised as one,
+    app/health.py), and its events fire (bench/profile counts statements by them). What is
+    left out is the work ``Connection.execute`` repeats for every execution of a compiled
+    statement, and ``Session.execute``'s ORM layer around it: together 40–90 µs per
+    statement here, against about 15 µs.
     """
-    return db.session.connection().execute(statement, parameters)
+    parameters = parameters or {}
+    connection = db.session.connection()
+    prepared = _prepared(statement, connection.dialect, frozenset(parameters))
+    return connection.exec_driver_sql(prepared.sql, prepared.arguments(parameters))
+
+
+class Prepared:
+    """A Core statement compiled for one dialect and one set of parameter names.
+
+    ``arguments`` turns parameters by name into what the driver takes, as SQLAlchemy's own
+    execution would: the statement's constant binds (a ``LIMIT``), the Python-side column
+    defaults of an ``INSERT`` (``created_at``), each bind's type processing (a ``Boolean``),
+    in the driver's parameter style.
+    """
+
+    def __init__(self, statement, dialect, names):
+        compiled = statement.compile(dialect=dialect, column_keys=sorted(names))
+        self.sql = compiled.string
+        self._compiled = compiled
+        self._defaults = [column for column in (*compiled.insert_prefetch,
+                                                *compiled.update_prefetch)
+                          if column.key not in names]
+        self._processors = compiled._bind_processors
+        self._order = compiled.positiontup if compiled.positional else None
+
+    def arguments(self, parameters):
+        """Return the driver's parameters for these parameters by name."""
+        values = dict(parameters)
+        for column in self._defaults:
+            default = column.default
+            values[column.key] = default.arg(None) if default.is_callable else default.arg
+        values = self._compiled.construct_params(values)
+        for name, process in self._processors.items():
+            if name in values:
+                values[name] = process(values[name])
+        if self._order is None:
+            return values
+        return tuple(values[name] for name in self._order)
+
+
+@functools.lru_cache(maxsize=256)
+def _prepared(statement, dialect, names):
+    # Keyed by the statement object itself: callers pass statements built once, at import.
+    return Prepared(statement, dialect, names)
