@@ -142,18 +142,28 @@ def _live(query, now):
 
 
 # Built once: every silent request runs it. With its user, whose session is asked next.
-_SESSIONS_BY_KEY = db.select(BrowserSession).where(
+SESSIONS_BY_KEY = db.select(BrowserSession).where(
     BrowserSession.browser_key_hash == bindparam("key_hash"), BrowserSession.ended_at.is_(None)
 ).order_by(BrowserSession.id.desc()).options(joinedload(BrowserSession.user))
 
 
 def sessions_for_key(key):
     """Return ``(live sessions newest first, True if one existed but expired)`` for a key."""
+    live, expired = session_rows_for_key(key, SESSIONS_BY_KEY)
+    return [row[0] for row in live], expired
+
+
+def session_rows_for_key(key, statement, **parameters):
+    """Return ``(live rows newest first, True if one existed but expired)`` for a key.
+
+    ``statement`` is ``SESSIONS_BY_KEY`` or the same with columns added (which may take
+    ``parameters``): each row is a session, with its user, and those columns' values.
+    """
     if not key:
         return [], False
     now = epoch()
-    rows = db.session.scalars(_SESSIONS_BY_KEY, {"key_hash": _hash_key(key)}).all()
-    live = [row for row in rows if row.expires_at > now]
+    rows = db.session.execute(statement, {"key_hash": _hash_key(key), **parameters}).all()
+    live = [row for row in rows if row[0].expires_at > now]
     return live, len(live) < len(rows)
 
 

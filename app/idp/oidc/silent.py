@@ -18,10 +18,10 @@ from flask import request
 from sqlalchemy import bindparam
 from sqlalchemy.exc import IntegrityError
 
-from ... import database, logs
+from ... import logs
 from ...extensions import db
 from .. import accounts, consents, prompt_cooldowns
-from ..models import AutoSelectOptOut, Consent
+from ..models import AutoSelectOptOut, BrowserSession, Consent
 from . import claims, hints, max_age, reasons
 from .max_age import MaxAge
 
@@ -106,12 +106,12 @@ def evaluate(client, scope, given=Hints(), ignore_opt_out=False):
     """
     if cookies_withheld():
         return Outcome(error=InteractionRequiredError, reason=reasons.THIRD_PARTY_COOKIES_BLOCKED)
-    live, expired = accounts.sessions_for_key(accounts.silent_browser_key())
+    live, expired = accounts.session_rows_for_key(accounts.silent_browser_key(), _VERDICT,
+                                                  client_id=client.client_id)
     if not live:
         reason = reasons.SESSION_EXPIRED if expired else reasons.NO_SESSION
         return Outcome(error=LoginRequiredError, reason=reason)
-    session = live[0]  # one account per browser: see accounts.sign_in
-    opted_out, granted = _opted_out_and_granted(session.user, client.client_id)
+    session, opted_out, granted = live[0]  # one account per browser: see accounts.sign_in
     if opted_out and not ignore_opt_out:
         return Outcome(error=LoginRequiredError, reason=reasons.AUTO_SELECT_DISABLED)
     if granted is None or not Consent.scope_covers(granted, scope):
@@ -130,21 +130,13 @@ def log_attempt(user=None, reason=None, error=None):
     logs.event("silent_signin", user=user, outcome=outcome, reason=reason, error=error)
 
 
-def _opted_out_and_granted(user, client_id):
-    """Return ``(is_opted_out, the scope consented to or None)`` for the user at a client.
-
-    ``is_opted_out`` and ``consents.find`` in one query: the silent verdict needs both.
-    """
-    return database.execute(_OPTED_OUT_AND_GRANTED,
-                            {"user_id": user.id, "client_id": client_id}).one()
-
-
 def _of_user_at_client(model):
-    return (model.user_id == bindparam("user_id"), model.client_id == bindparam("client_id"))
+    return (model.user_id == BrowserSession.user_id, model.client_id == bindparam("client_id"))
 
 
-# Built once: every silent request runs it.
-_OPTED_OUT_AND_GRANTED = db.select(
+# Built once: every silent request runs it. The browser's sessions, each with its user and,
+# for the client asking, whether the user opted out and the scope they consented to.
+_VERDICT = accounts.SESSIONS_BY_KEY.add_columns(
     db.select(AutoSelectOptOut.id).where(*_of_user_at_client(AutoSelectOptOut)).exists(),
     db.select(Consent.scope).where(*_of_user_at_client(Consent)).scalar_subquery())
 
