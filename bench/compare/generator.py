@@ -1,7 +1,10 @@
-"""The load generator of bench/compare: one thread and one keep-alive connection per virtual client.
+"""The load generator of bench/compare: one thread and one HTTP/1.1 connection per virtual client.
 
-Both servers get exactly this client. Each virtual client is a thread holding one
-keep-alive HTTP/1.1 connection (``TCP_NODELAY``) to 127.0.0.1, opened before the clock starts. A phase runs for a fixed time, or until a shared queue of prepared
+Both servers get exactly this client. Each virtual client is a thread holding one HTTP/1.1
+connection (``TCP_NODELAY``) to 127.0.0.1, opened before the clock starts and kept alive for
+as long as the server keeps it: a server that closes it after an answer (``Connection:
+close``, as gunicorn's sync workers do) gets a new one with the next request, its set-up in
+that request's latency. A phase runs for a fixed time, or until a shared queue of prepared
 items is empty (the codes the token phase redeems). A thread builds each request just before
 sending it (its own ``state``, ``nonce`` and PKCE pair), sends it, reads the whole answer and
 keeps it with the request: nothing is checked while the clock runs; the caller checks every
@@ -87,7 +90,8 @@ class ProtocolError(Exception):
 
 
 class Connection:
-    """One keep-alive HTTP/1.1 connection to 127.0.0.1: a request out, its whole answer in."""
+    """One HTTP/1.1 connection to 127.0.0.1, kept alive if the server allows: a request out,
+    its whole answer in."""
 
     def __init__(self, port):
         self.port, self.socket, self.buffer = port, None, b""
