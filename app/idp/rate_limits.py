@@ -96,7 +96,13 @@ class TooManyFailures(TooManyRequests):
 
 
 def _limit(setting):
-    return parse(current_app.config[setting])
+    """Return the ``limits`` item of ``setting``'s rate (``30 per minute``), parsed once."""
+    return _parsed(current_app.config[setting])
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(rate):
+    return parse(rate)
 
 
 def _retry_after(item, *identifiers, strategy=None):
@@ -210,7 +216,7 @@ def limit_token_failures(view):
 
     @functools.wraps(view)
     def counted(*args, **kwargs):
-        limit, key = _parsed(current_app.config[setting]), _token_client()
+        limit, key = _limit(setting), _token_client()
         if not limiter.limiter.test(limit, scope, key):
             raise TooManyTokenFailures(_oauth_too_many(_retry_after(limit, scope, key)), scope)
         response = current_app.make_response(view(*args, **kwargs))
@@ -227,12 +233,6 @@ class TooManyTokenFailures(TooManyRequests):
     def __init__(self, response, name):
         super().__init__(response=response)
         self.limit_name = name
-
-
-@functools.lru_cache(maxsize=64)
-def _parsed(rate):
-    """Return the ``limits`` item of a rate such as ``30 per minute`` (parsed once)."""
-    return parse(rate)
 
 
 limit_client_checks = _declared_limit("LXL_RATELIMIT_CLIENT_CHECKS_PER_ADDRESS",
