@@ -298,6 +298,41 @@ def test_web_message_code_flow(http):
     assert f'var origin = "{NGO}"' in page
 
 
+def test_a_silent_request_replaying_a_codes_nonce_is_refused(app, http):
+    """``prompt=none`` checks the nonce in the statement that finds the session, not in one of
+    its own: refused alike by the authorization endpoint and the frame, issuing nothing."""
+    from sqlalchemy import event
+
+    signed_in_and_consented(http)
+
+    def silent_code(nonce):
+        _, challenge = pkce_pair()
+        return web_message_response(http.get(authorize_url(
+            prompt="none", response_mode="web_message", redirect_uri=NGO, nonce=nonce,
+            code_challenge=challenge, code_challenge_method="S256")).text)
+
+    def record(conn, cursor, statement, *args):
+        if statement.startswith("SELECT") and "authorization_codes" in statement:
+            nonce_lookups.append(statement)
+
+    nonce_lookups = []
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            assert silent_code("used-once")["code"]
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+    assert len(nonce_lookups) == 1 and "browser_sessions" in nonce_lookups[0]
+    replayed = silent_code("used-once")
+    assert replayed["error"] == "invalid_request" and "'nonce'" in replayed["error_description"]
+    assert "code" not in replayed and replayed["state"] == "st4te"
+    framed = embedded(http.get(frame_url(response_type="id_token", scope="openid", state="s",
+                                         nonce="used-once", redirect_uri=NGO)).text,
+                      "authorization")
+    assert framed["error"] == "invalid_request" and "id_token" not in framed
+    assert silent_code("a-new-one")["code"]
+
+
 @pytest.mark.parametrize("redirect_uri", [
     NGO + "/", "http://evil.localhost:5000", NGO + "/elsewhere", None])
 def test_web_message_redirect_uri_rule(http, redirect_uri):

@@ -30,6 +30,9 @@ from . import claims, max_age, metadata, response_modes, session_state, silent
 from .response_modes import FRAGMENT, QUERY, RESPONSE_MODES, WEB_MESSAGE
 
 
+REPLAYED_NONCE = ("This 'nonce' was already used in an authorization request of this client "
+                  "(a replay?): send a new one with every request.")
+
 # The statements every authorization or token request runs, built once (issue 12).
 _NONCE_USED = db.select(AuthorizationCode.id).where(
     AuthorizationCode.client_id == bindparam("client_id"),
@@ -156,10 +159,13 @@ class PromptNoneMixin:
             given = silent.Hints.read(data, client.client_id)
             # The One-Tap card's Continue looks past an opt-out (status_frame._authorize).
             ignore_opt_out = getattr(self.request, "ignore_opt_out", False)
-            outcome = silent.evaluate(client, self.request.scope, given, ignore_opt_out)
+            outcome = silent.evaluate(client, self.request.scope, given, ignore_opt_out,
+                                      nonce=data.get("nonce"))
             # The status frame reads the verdict from here instead of deciding again.
             self.request.silent_outcome = outcome
             outcome.raise_for_error()
+            if outcome.nonce_used:  # the replay check IdTokenIssuer.exists_nonce left to us
+                raise InvalidRequestError(REPLAYED_NONCE)
         except OAuth2Error as error:
             error.redirect_uri = redirect_uri
             error.redirect_fragment = self.DEFAULT_RESPONSE_MODE == FRAGMENT
@@ -212,8 +218,19 @@ class IdTokenIssuer:
         return claims.scoped_claims(user, scope)
 
     def exists_nonce(self, nonce, request):
-        return database.execute(_NONCE_USED, {"client_id": request.payload.client_id,
-                                              "nonce": nonce}).first() is not None
+        """Refuse a ``nonce`` the client already used in a code (OIDC Core §15.5.2).
+
+        Raises instead of answering True, for a message that names the parameter. A
+        ``prompt=none`` request is checked by ``PromptNoneMixin`` instead: the statement that
+        finds the browser's session also tells whether the nonce was used, before anything
+        is issued (a refused request issues nothing to replay).
+        """
+        if request.payload.data.get("prompt") == "none":
+            return False
+        if database.execute(_NONCE_USED, {"client_id": request.payload.client_id,
+                                          "nonce": nonce}).first() is not None:
+            raise InvalidRequestError(REPLAYED_NONCE)
+        return False
 
 
 class OpenIDCodeExtension(IdTokenIssuer, OpenIDCode):

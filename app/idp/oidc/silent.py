@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from ... import logs
 from ...extensions import db
 from .. import accounts, consents, prompt_cooldowns
-from ..models import AutoSelectOptOut, BrowserSession, Consent
+from ..models import AuthorizationCode, AutoSelectOptOut, BrowserSession, Consent
 from . import claims, hints, max_age, reasons
 from .max_age import MaxAge
 
@@ -35,6 +35,8 @@ class Outcome:
     session: object = None
     error: type = None
     reason: str = None
+    # With a session: whether the request's nonce is one this client already used in a code.
+    nonce_used: bool = False
 
     def raise_for_error(self):
         """Raise the OAuth error (carrying ``reason``) unless the user can be signed in."""
@@ -95,23 +97,25 @@ class Hints:
         return self.email is not None and user.email != self.email
 
 
-def evaluate(client, scope, given=Hints(), ignore_opt_out=False):
+def evaluate(client, scope, given=Hints(), ignore_opt_out=False, nonce=None):
     """Decide whether this browser's user can be signed in to ``client`` silently.
 
     The ``given`` hints count only once the user has consented: before that, no answer may
     depend on them, or a client could learn who is signed in (one frame per guessed
     address) or since when (a binary search on ``max_age``). ``ignore_opt_out`` is for the
     One-Tap card's Continue only (card_frame.continue_card): the person's own click, which an
-    opt-out of *automatic* sign-in does not forbid.
+    opt-out of *automatic* sign-in does not forbid. The same statement tells whether
+    ``nonce`` was already used (``Outcome.nonce_used``): the replay check of a ``prompt=none``
+    request (grants.PromptNoneMixin), without a statement of its own.
     """
     if cookies_withheld():
         return Outcome(error=InteractionRequiredError, reason=reasons.THIRD_PARTY_COOKIES_BLOCKED)
     live, expired = accounts.session_rows_for_key(accounts.silent_browser_key(), _VERDICT,
-                                                  client_id=client.client_id)
+                                                  client_id=client.client_id, nonce=nonce)
     if not live:
         reason = reasons.SESSION_EXPIRED if expired else reasons.NO_SESSION
         return Outcome(error=LoginRequiredError, reason=reason)
-    session, opted_out, granted = live[0]  # one account per browser: see accounts.sign_in
+    session, opted_out, granted, nonce_used = live[0]  # one account per browser: accounts.sign_in
     if opted_out and not ignore_opt_out:
         return Outcome(error=LoginRequiredError, reason=reasons.AUTO_SELECT_DISABLED)
     if granted is None or not Consent.scope_covers(granted, scope):
@@ -120,7 +124,7 @@ def evaluate(client, scope, given=Hints(), ignore_opt_out=False):
         return Outcome(error=LoginRequiredError, reason=reasons.NO_SESSION)
     if given.max_age.exceeded_by(session):
         return Outcome(error=LoginRequiredError, reason=reasons.SESSION_EXPIRED)
-    return Outcome(session=session)
+    return Outcome(session=session, nonce_used=nonce_used)
 
 
 def log_attempt(user=None, reason=None, error=None):
@@ -135,10 +139,14 @@ def _of_user_at_client(model):
 
 
 # Built once: every silent request runs it. The browser's sessions, each with its user and,
-# for the client asking, whether the user opted out and the scope they consented to.
+# for the client asking, whether the user opted out, the scope they consented to, and
+# whether the client already used the request's nonce in a code (a NULL nonce never was).
 _VERDICT = accounts.SESSIONS_BY_KEY.add_columns(
     db.select(AutoSelectOptOut.id).where(*_of_user_at_client(AutoSelectOptOut)).exists(),
-    db.select(Consent.scope).where(*_of_user_at_client(Consent)).scalar_subquery())
+    db.select(Consent.scope).where(*_of_user_at_client(Consent)).scalar_subquery(),
+    db.select(AuthorizationCode.id).where(
+        AuthorizationCode.client_id == bindparam("client_id"),
+        AuthorizationCode.nonce == bindparam("nonce")).exists())
 
 
 def is_opted_out(user, client_id):
