@@ -9,6 +9,7 @@ carries a Lax cookie. The database keeps only the key's SHA-256 in a ``BrowserSe
 import hashlib
 import secrets
 import threading
+from dataclasses import dataclass
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -16,7 +17,7 @@ from flask import after_this_request, current_app, request, session
 from sqlalchemy import bindparam
 from sqlalchemy.orm import joinedload
 
-from .. import logs, sessions
+from .. import database, logs, sessions
 from ..extensions import db
 from . import browser_state, rate_limits, tokens
 from .models import BrowserSession, User, epoch
@@ -147,23 +148,83 @@ SESSIONS_BY_KEY = db.select(BrowserSession).where(
 ).order_by(BrowserSession.id.desc()).options(joinedload(BrowserSession.user))
 
 
+@dataclass(frozen=True)
+class UserSnapshot:
+    """What a silent sign-in reads of a user: read from a row, never changed."""
+
+    id: int
+    email: str
+    name: str
+    email_verified: bool
+    subject_seed: str
+
+    def get_user_id(self):
+        """Return the internal id (Authlib's user protocol)."""
+        return self.id
+
+
+@dataclass(frozen=True)
+class SessionSnapshot:
+    """What a silent sign-in reads of a browser session, with its user's ``UserSnapshot``."""
+
+    id: int
+    sid_seed: str
+    auth_time: int
+    expires_at: int
+    user: UserSnapshot
+
+    COLUMNS = (BrowserSession.id, BrowserSession.sid_seed, BrowserSession.auth_time,
+               BrowserSession.expires_at, User.id, User.email, User.name, User.email_verified,
+               User.subject_seed)
+
+    @classmethod
+    def of(cls, row):
+        """Return the snapshot of a row that starts with ``COLUMNS``.
+
+        The row is the driver's (``database.execute``): SQLite's booleans are integers.
+        """
+        session_id, sid_seed, auth_time, expires_at, user_id, email, name, verified, seed = \
+            row[:len(cls.COLUMNS)]
+        return cls(session_id, sid_seed, auth_time, expires_at,
+                   UserSnapshot(user_id, email, name, bool(verified), seed))
+
+
+# The same sessions as SESSIONS_BY_KEY, as plain rows for snapshots: the path every silent
+# sign-in takes skips the ORM's loading, which cost it about 0.1 ms (issue 12).
+SESSION_SNAPSHOTS_BY_KEY = db.select(*SessionSnapshot.COLUMNS).join(
+    User, User.id == BrowserSession.user_id).where(
+    BrowserSession.browser_key_hash == bindparam("key_hash"), BrowserSession.ended_at.is_(None)
+).order_by(BrowserSession.id.desc())
+
+
 def sessions_for_key(key):
-    """Return ``(live sessions newest first, True if one existed but expired)`` for a key."""
-    live, expired = session_rows_for_key(key, SESSIONS_BY_KEY)
-    return [row[0] for row in live], expired
+    """Return ``(live sessions newest first, True if one existed but expired)`` for a key.
 
-
-def session_rows_for_key(key, statement, **parameters):
-    """Return ``(live rows newest first, True if one existed but expired)`` for a key.
-
-    ``statement`` is ``SESSIONS_BY_KEY`` or the same with columns added (which may take
-    ``parameters``): each row is a session, with its user, and those columns' values.
+    ORM objects, for signing out and the like; a silent sign-in reads ``snapshots_for_key``.
     """
     if not key:
         return [], False
+    rows = db.session.scalars(SESSIONS_BY_KEY, {"key_hash": _hash_key(key)}).all()
+    return _live_first(rows, expires_at=lambda row: row.expires_at)
+
+
+def snapshots_for_key(key, statement, **parameters):
+    """Return ``(live rows newest first, True if one existed but expired)`` for a key.
+
+    ``statement`` is ``SESSION_SNAPSHOTS_BY_KEY``, maybe with columns added (which may take
+    ``parameters``): each row is ``(SessionSnapshot, *those columns' values)``.
+    """
+    if not key:
+        return [], False
+    rows = database.execute(statement, {"key_hash": _hash_key(key), **parameters}).all()
+    width = len(SessionSnapshot.COLUMNS)
+    return _live_first([(SessionSnapshot.of(row), *row[width:]) for row in rows],
+                       expires_at=lambda row: row[0].expires_at)
+
+
+def _live_first(rows, expires_at):
     now = epoch()
-    rows = db.session.execute(statement, {"key_hash": _hash_key(key), **parameters}).all()
-    live = [row for row in rows if row[0].expires_at > now]
+    live = [row for row in rows if expires_at(row) > now]
     return live, len(live) < len(rows)
 
 

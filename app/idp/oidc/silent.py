@@ -32,7 +32,7 @@ STORAGE_ACCESS_HEADER = "Sec-Fetch-Storage-Access"
 class Outcome:
     """The verdict: a browser session to sign in with, or an OIDC error and a reason."""
 
-    session: object = None
+    session: object = None  # an accounts.SessionSnapshot
     error: type = None
     reason: str = None
     # With a session: whether the request's nonce is one this client already used in a code.
@@ -110,8 +110,8 @@ def evaluate(client, scope, given=Hints(), ignore_opt_out=False, nonce=None):
     """
     if cookies_withheld():
         return Outcome(error=InteractionRequiredError, reason=reasons.THIRD_PARTY_COOKIES_BLOCKED)
-    live, expired = accounts.session_rows_for_key(accounts.silent_browser_key(), _VERDICT,
-                                                  client_id=client.client_id, nonce=nonce)
+    live, expired = accounts.snapshots_for_key(accounts.silent_browser_key(), _VERDICT,
+                                               client_id=client.client_id, nonce=nonce)
     if not live:
         reason = reasons.SESSION_EXPIRED if expired else reasons.NO_SESSION
         return Outcome(error=LoginRequiredError, reason=reason)
@@ -124,7 +124,7 @@ def evaluate(client, scope, given=Hints(), ignore_opt_out=False, nonce=None):
         return Outcome(error=LoginRequiredError, reason=reasons.NO_SESSION)
     if given.max_age.exceeded_by(session):
         return Outcome(error=LoginRequiredError, reason=reasons.SESSION_EXPIRED)
-    return Outcome(session=session, nonce_used=nonce_used)
+    return Outcome(session=session, nonce_used=bool(nonce_used))
 
 
 def log_attempt(user=None, reason=None, error=None):
@@ -141,7 +141,7 @@ def _of_user_at_client(model):
 # Built once: every silent request runs it. The browser's sessions, each with its user and,
 # for the client asking, whether the user opted out, the scope they consented to, and
 # whether the client already used the request's nonce in a code (a NULL nonce never was).
-_VERDICT = accounts.SESSIONS_BY_KEY.add_columns(
+_VERDICT = accounts.SESSION_SNAPSHOTS_BY_KEY.add_columns(
     db.select(AutoSelectOptOut.id).where(*_of_user_at_client(AutoSelectOptOut)).exists(),
     db.select(Consent.scope).where(*_of_user_at_client(Consent)).scalar_subquery(),
     db.select(AuthorizationCode.id).where(
