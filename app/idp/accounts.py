@@ -150,13 +150,22 @@ SESSIONS_BY_KEY = db.select(BrowserSession).where(
 
 @dataclass(frozen=True)
 class UserSnapshot:
-    """What a silent sign-in reads of a user: read from a row, never changed."""
+    """What a silent sign-in or a token request reads of a user: read from a row, never
+    changed. Rows are the driver's (``database.execute``): SQLite's booleans are integers."""
 
     id: int
     email: str
     name: str
     email_verified: bool
     subject_seed: str
+
+    COLUMNS = (User.id, User.email, User.name, User.email_verified, User.subject_seed)
+
+    @classmethod
+    def of(cls, row):
+        """Return the snapshot of a row that starts with ``COLUMNS``."""
+        user_id, email, name, verified, seed = row[:len(cls.COLUMNS)]
+        return cls(user_id, email, name, bool(verified), seed)
 
     def get_user_id(self):
         """Return the internal id (Authlib's user protocol)."""
@@ -165,7 +174,7 @@ class UserSnapshot:
 
 @dataclass(frozen=True)
 class SessionSnapshot:
-    """What a silent sign-in reads of a browser session, with its user's ``UserSnapshot``."""
+    """What a silent sign-in or a token request reads of a browser session, with its user."""
 
     id: int
     sid_seed: str
@@ -174,19 +183,13 @@ class SessionSnapshot:
     user: UserSnapshot
 
     COLUMNS = (BrowserSession.id, BrowserSession.sid_seed, BrowserSession.auth_time,
-               BrowserSession.expires_at, User.id, User.email, User.name, User.email_verified,
-               User.subject_seed)
+               BrowserSession.expires_at, *UserSnapshot.COLUMNS)
 
     @classmethod
     def of(cls, row):
-        """Return the snapshot of a row that starts with ``COLUMNS``.
-
-        The row is the driver's (``database.execute``): SQLite's booleans are integers.
-        """
-        session_id, sid_seed, auth_time, expires_at, user_id, email, name, verified, seed = \
-            row[:len(cls.COLUMNS)]
-        return cls(session_id, sid_seed, auth_time, expires_at,
-                   UserSnapshot(user_id, email, name, bool(verified), seed))
+        """Return the snapshot of a row that starts with ``COLUMNS``."""
+        session_id, sid_seed, auth_time, expires_at = row[:4]
+        return cls(session_id, sid_seed, auth_time, expires_at, UserSnapshot.of(row[4:]))
 
 
 # The same sessions as SESSIONS_BY_KEY, as plain rows for snapshots: the path every silent

@@ -207,15 +207,8 @@ class AuthorizationCode(db.Model, OAuth2AuthorizationCodeMixin):
     family: Mapped[str] = mapped_column(ForeignKey("token_families.id"))
     token_family: Mapped[TokenFamily] = relationship()
     # auth_time goes into the ID token only when the request asked max_age (oidc/max_age.py).
+    # The token endpoint reads a code as a snapshot (oidc/grants.py, CodeSnapshot).
     max_age_requested: Mapped[bool] = mapped_column(default=False)
-
-    def get_auth_time(self):
-        """Return the ``auth_time`` claim for this code's ID token, if max_age asked for it."""
-        return self.auth_time if self.max_age_requested else None
-
-    def is_expired(self):
-        """RFC 6749 §4.1.2: a code must expire shortly; ten minutes is the maximum."""
-        return self.created_at + CODE_LIFETIME_SECONDS < epoch()
 
 
 class Token(db.Model, OAuth2TokenMixin):
