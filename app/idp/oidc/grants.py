@@ -38,14 +38,8 @@ from ..models import (
 from . import claims, max_age, metadata, response_modes, session_state, silent
 from .response_modes import FRAGMENT, QUERY, RESPONSE_MODES, WEB_MESSAGE
 
-
 REPLAYED_NONCE = ("This 'nonce' was already used in an authorization request of this client "
                   "(a replay?): send a new one with every request.")
-
-# The statements every authorization or token request runs, built once (issue 12).
-_NONCE_USED = db.select(AuthorizationCode.id).where(
-    AuthorizationCode.client_id == bindparam("client_id"),
-    AuthorizationCode.nonce == bindparam("nonce")).limit(1)
 
 
 @dataclass(frozen=True)
@@ -106,6 +100,10 @@ class CodeSnapshot(AuthorizationCodeMixin):
         return self.created_at + CODE_LIFETIME_SECONDS < epoch()
 
 
+# The statements every authorization or token request runs, built once (issue 12).
+_NONCE_USED = db.select(AuthorizationCode.id).where(
+    AuthorizationCode.client_id == bindparam("client_id"),
+    AuthorizationCode.nonce == bindparam("nonce")).limit(1)
 # The code with its user and its browser session (a code issued without one has none). A
 # code bound to a session that is over buys nothing: its tokens would outlive the sign-out.
 _CODE = db.select(*CodeSnapshot.COLUMNS, *accounts.SessionSnapshot.COLUMNS).select_from(
