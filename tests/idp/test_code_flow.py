@@ -104,7 +104,7 @@ def test_nonce_replay_is_refused(http):
     _, challenge = pkce_pair()
     error = redirect_params(http.get(authorize_url(
         nonce=NONCE, code_challenge=challenge, code_challenge_method="S256")))
-    assert error["error"] == "invalid_request"
+    assert error["error"] == "invalid_request" and "'nonce'" in error["error_description"]
 
 
 def pkce_url(**overrides):
