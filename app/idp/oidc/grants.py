@@ -75,12 +75,14 @@ class CodeSnapshot(AuthorizationCodeMixin):
         width = len(cls.COLUMNS)
         (code_id, client_id, redirect_uri, scope, nonce, auth_time, max_age_requested,
          challenge, method, created_at, family) = row[:width]
-        session = row[width:]  # SessionSnapshot.COLUMNS: the session's (maybe NULL), the user's
+        # Then SessionSnapshot.COLUMNS: the session's own (NULL without one), its user's.
+        session_width = width + len(accounts.SessionSnapshot.OWN_COLUMNS)
+        user = accounts.UserSnapshot.of(row[session_width:])
+        session = None if row[width] is None else \
+            accounts.SessionSnapshot(*row[width:session_width], user)
         return cls(code_id, client_id, redirect_uri, scope, nonce, auth_time,
                    bool(max_age_requested), challenge, method, created_at, family,
-                   user=accounts.UserSnapshot.of(session[4:]),
-                   browser_session=None if session[0] is None
-                   else accounts.SessionSnapshot.of(session))
+                   user=user, browser_session=session)
 
     def get_redirect_uri(self):
         return self.redirect_uri
@@ -212,6 +214,11 @@ class ResponseModeMixin:
         return params
 
 
+def is_prompt_none(data):
+    """True for a ``prompt=none`` request: ``PromptNoneMixin`` decides it, nonce check included."""
+    return data.get("prompt") == "none"
+
+
 class PromptNoneMixin:
     """``prompt=none``: sign in from the browser's IdP session or fail with the reason why.
 
@@ -223,7 +230,7 @@ class PromptNoneMixin:
     def validate_authorization_request(self):
         redirect_uri = super().validate_authorization_request()
         data = self.request.payload.data
-        if data.get("prompt") != "none":
+        if not is_prompt_none(data):
             return redirect_uri
         try:
             client = self.request.client
@@ -296,7 +303,7 @@ class IdTokenIssuer:
         finds the browser's session also tells whether the nonce was used, before anything
         is issued (a refused request issues nothing to replay).
         """
-        if request.payload.data.get("prompt") == "none":
+        if is_prompt_none(request.payload.data):
             return False
         if database.execute(_NONCE_USED, {"client_id": request.payload.client_id,
                                           "nonce": nonce}).first() is not None:
