@@ -17,6 +17,7 @@ transaction waits beyond its busy timeout and fails with ``database is locked`` 
 """
 
 import functools
+from typing import NamedTuple
 
 from sqlalchemy import event
 
@@ -42,21 +43,54 @@ def init_app(app):
 
 
 def execute(statement, parameters=None):
-    """Run a Core statement (rows, no ORM objects) in the request's session and transaction.
+    """Run a Core statement in the request's session and transaction; return its ``Rows``.
 
     For the statements built once at import, on the paths every silent sign-in,
     authorization and token request takes (bench/README.md, issue 12). SQLAlchemy compiles
-    each one once per dialect and set of parameter names (``Prepared``), and the SQL runs
-    with ``exec_driver_sql`` on the session's own connection: it commits and rolls back with
-    the session, its errors are SQLAlchemy's (an outage is still recognised as one,
-    app/health.py), and its events fire (bench/profile counts statements by them). What is
-    left out is the work ``Connection.execute`` repeats for every execution of a compiled
-    statement: 24–39 µs a statement before, 15–17 µs now (a micro-benchmark on this machine).
+    each one once per dialect and set of parameter names (``Prepared``); the SQL then runs on
+    the driver's cursor of the session's own connection, so it commits and rolls back with
+    the session. Left out is the execution context and result object SQLAlchemy builds
+    around every statement (about 35 µs a statement here, a tenth of an authorization);
+    kept are its events (bench/profile and the tests count statements by them) and its
+    errors: a driver error is handed to SQLAlchemy's own handler, which raises the
+    ``DBAPIError`` ``exec_driver_sql`` would, and invalidates a connection found dead (an
+    outage is still recognised as one, app/health.py).
     """
     parameters = parameters or {}
     connection = db.session.connection()
     prepared = _prepared(statement, connection.dialect, frozenset(parameters))
-    return connection.exec_driver_sql(prepared.sql, prepared.arguments(parameters))
+    arguments = prepared.arguments(parameters)
+    dispatch, cursor = connection.dispatch, None
+    try:
+        cursor = connection.connection.cursor()
+        if dispatch.before_cursor_execute:
+            dispatch.before_cursor_execute(connection, cursor, prepared.sql, arguments, None,
+                                           False)
+        cursor.execute(prepared.sql, arguments)
+        rows = Rows(cursor.fetchall() if cursor.description else [], cursor.rowcount)
+        if dispatch.after_cursor_execute:
+            dispatch.after_cursor_execute(connection, cursor, prepared.sql, arguments, None,
+                                          False)
+    except connection.dialect.loaded_dbapi.Error as error:
+        # The method exec_driver_sql calls: the same exception, the same invalidation.
+        connection._handle_dbapi_exception(error, prepared.sql, arguments, cursor, None)
+    cursor.close()
+    return rows
+
+
+class Rows(NamedTuple):
+    """What a statement of ``execute`` returned: the driver's rows (tuples) and its count."""
+
+    rows: list
+    rowcount: int  # of rows an UPDATE or DELETE changed
+
+    def first(self):
+        """Return the first row, or None if there is none."""
+        return self.rows[0] if self.rows else None
+
+    def all(self):
+        """Return every row."""
+        return self.rows
 
 
 class Prepared:

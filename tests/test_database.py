@@ -1,6 +1,11 @@
-"""database.execute: hot statements compiled once, their parameters as SQLAlchemy would send them."""
+"""database.execute: hot statements compiled once, their parameters as SQLAlchemy would send them,
+run on the driver's cursor with SQLAlchemy's errors and events."""
 
-from sqlalchemy import bindparam
+import sqlite3
+
+import pytest
+import sqlalchemy.exc
+from sqlalchemy import bindparam, event
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app import database
@@ -47,3 +52,47 @@ def test_statements_run_in_the_requests_transaction_and_roll_back_with_it(app):
             TokenFamily.id == bindparam("id")), {"id": "family-1"}).first() == ("family-1",)
         db.session.rollback()
         assert db.session.get(TokenFamily, "family-1") is None
+
+
+def test_a_drivers_error_is_sqlalchemys_and_the_session_goes_on_after_a_rollback(app):
+    family = db.insert(TokenFamily.__table__)
+    with app.app_context():
+        database.execute(family, {"id": "family-1"})
+        with pytest.raises(sqlalchemy.exc.IntegrityError) as raised:
+            database.execute(family, {"id": "family-1"})
+        assert isinstance(raised.value.orig, sqlite3.IntegrityError)
+        assert "family-1" not in str(raised.value)  # hide_parameters, as for exec_driver_sql
+        db.session.rollback()
+        assert database.execute(family, {"id": "family-2"}).rowcount == 1
+
+
+def test_a_connection_found_dead_is_invalidated_as_sqlalchemy_would(app):
+    # app/health.py answers 503 for an error whose connection was invalidated.
+    with app.app_context():
+        db.session.connection().connection.dbapi_connection.close()
+        with pytest.raises(sqlalchemy.exc.DBAPIError) as raised:
+            database.execute(_NONCE_USED, {"nonce": "n"})
+        assert raised.value.connection_invalidated
+        db.session.rollback()
+        assert database.execute(_NONCE_USED, {"nonce": "n"}).first() is None  # a new one
+
+
+def test_statement_events_fire_with_what_the_driver_ran(app):
+    seen = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        seen.append(("before", statement, parameters))
+
+    def after(conn, cursor, statement, parameters, context, executemany):
+        seen.append(("after", statement, parameters))
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", before)
+        event.listen(db.engine, "after_cursor_execute", after)
+        try:
+            database.execute(_NONCE_USED, {"nonce": "n"})
+        finally:
+            event.remove(db.engine, "before_cursor_execute", before)
+            event.remove(db.engine, "after_cursor_execute", after)
+    sql = database.Prepared(_NONCE_USED, sqlite.dialect(), frozenset({"nonce"})).sql
+    assert seen == [("before", sql, ("n", 1, 0)), ("after", sql, ("n", 1, 0))]
