@@ -189,7 +189,21 @@ class TokenFamily(db.Model):
     revoked_at: Mapped[int | None] = mapped_column(default=None)
 
 
-class AuthorizationCode(db.Model, OAuth2AuthorizationCodeMixin):
+class CodeRules:
+    """What a code's own columns decide, for the row and for the token endpoint's snapshot of
+    it (oidc/grants.py, ``CodeSnapshot``). Ahead of Authlib's mixin, whose rules differ: it
+    would expire a code 300 s after the *sign-in* and stamp ``auth_time`` on every token."""
+
+    def get_auth_time(self):
+        """Return the ``auth_time`` claim for this code's ID token, if max_age asked for it."""
+        return self.auth_time if self.max_age_requested else None
+
+    def is_expired(self):
+        """RFC 6749 §4.1.2: a code must expire shortly; ten minutes is the maximum."""
+        return self.created_at + CODE_LIFETIME_SECONDS < epoch()
+
+
+class AuthorizationCode(db.Model, CodeRules, OAuth2AuthorizationCodeMixin):
     """A one-time code from the authorization endpoint (RFC 6749 §4.1.2)."""
 
     __tablename__ = "authorization_codes"
@@ -207,7 +221,6 @@ class AuthorizationCode(db.Model, OAuth2AuthorizationCodeMixin):
     family: Mapped[str] = mapped_column(ForeignKey("token_families.id"))
     token_family: Mapped[TokenFamily] = relationship()
     # auth_time goes into the ID token only when the request asked max_age (oidc/max_age.py).
-    # The token endpoint reads a code as a snapshot (oidc/grants.py, CodeSnapshot).
     max_age_requested: Mapped[bool] = mapped_column(default=False)
 
 

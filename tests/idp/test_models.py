@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.idp import tokens
-from app.idp.models import PromptCooldown, User
+from app.idp.models import CODE_LIFETIME_SECONDS, AuthorizationCode, PromptCooldown, User, epoch
 
 
 def test_every_time_the_idp_stores_is_epoch_seconds(app):
@@ -68,3 +68,13 @@ def test_revoking_a_users_or_a_sessions_tokens_reads_no_whole_table(app):
     scans = [detail for details in plans.values() for detail in details
              if detail.startswith("SCAN")]
     assert not scans, plans
+
+
+def test_a_code_row_follows_the_apps_rules_not_authlibs_defaults():
+    # Authlib's mixin would expire it 300 s after the sign-in and always give auth_time.
+    now = epoch()
+    code = AuthorizationCode(created_at=now, auth_time=now - 3600, max_age_requested=False)
+    assert not code.is_expired() and code.get_auth_time() is None
+    code = AuthorizationCode(created_at=now - CODE_LIFETIME_SECONDS - 1, auth_time=now - 3600,
+                             max_age_requested=True)
+    assert code.is_expired() and code.get_auth_time() == now - 3600

@@ -27,9 +27,9 @@ from ... import database, logs
 from ...extensions import db
 from .. import accounts, keys, tokens
 from ..models import (
-    CODE_LIFETIME_SECONDS,
     AuthorizationCode,
     BrowserSession,
+    CodeRules,
     TokenFamily,
     User,
     epoch,
@@ -43,7 +43,7 @@ REPLAYED_NONCE = ("This 'nonce' was already used in an authorization request of 
 
 
 @dataclass(frozen=True)
-class CodeSnapshot(AuthorizationCodeMixin):
+class CodeSnapshot(CodeRules, AuthorizationCodeMixin):
     """An authorization code as the token endpoint reads it, with its user and browser
     session: a row, never changed (``tokens.mark_code_used`` redeems it). Read as a row and
     not as ORM objects: loading three of those cost a token request about a fifth of its
@@ -93,19 +93,9 @@ class CodeSnapshot(AuthorizationCodeMixin):
     def get_nonce(self):
         return self.nonce
 
-    def get_auth_time(self):
-        """Return the ``auth_time`` claim for this code's ID token, if max_age asked for it."""
-        return self.auth_time if self.max_age_requested else None
-
-    def is_expired(self):
-        """RFC 6749 §4.1.2: a code must expire shortly; ten minutes is the maximum."""
-        return self.created_at + CODE_LIFETIME_SECONDS < epoch()
-
 
 # The statements every authorization or token request runs, built once (issue 12).
-_NONCE_USED = db.select(AuthorizationCode.id).where(
-    AuthorizationCode.client_id == bindparam("client_id"),
-    AuthorizationCode.nonce == bindparam("nonce")).limit(1)
+_NONCE_USED = silent.NONCE_USED.limit(1)
 # The code with its user and its browser session (a code issued without one has none). A
 # code bound to a session that is over buys nothing: its tokens would outlive the sign-out.
 _CODE = db.select(*CodeSnapshot.COLUMNS, *accounts.SessionSnapshot.COLUMNS).select_from(
@@ -280,7 +270,7 @@ class IdTokenIssuer:
 
         ``auth_time`` only when ``max_age`` asked for it (OIDC Core §2, §3.1.2.1): the
         same second in every client's token would correlate one person across clients.
-        Authlib stamps it on every token; a code's own is ``CodeSnapshot.get_auth_time``.
+        Authlib stamps it on every token; a code's own is ``models.CodeRules.get_auth_time``.
         """
         issued = super().get_compatible_claims(request)
         issued.pop("auth_time", None)

@@ -138,15 +138,20 @@ def _of_user_at_client(model):
     return (model.user_id == BrowserSession.user_id, model.client_id == bindparam("client_id"))
 
 
+# The codes in which this client already used a nonce (OIDC Core §15.5.2): a column of the
+# verdict for a prompt=none request, its own statement for any other (grants._NONCE_USED).
+NONCE_USED = db.select(AuthorizationCode.id).where(
+    AuthorizationCode.client_id == bindparam("client_id"),
+    AuthorizationCode.nonce == bindparam("nonce"))
+
+
 # Built once: every silent request runs it. The browser's sessions, each with its user and,
 # for the client asking, whether the user opted out, the scope they consented to, and
 # whether the client already used the request's nonce in a code (a NULL nonce never was).
 _VERDICT = accounts.SESSION_SNAPSHOTS_BY_KEY.add_columns(
     db.select(AutoSelectOptOut.id).where(*_of_user_at_client(AutoSelectOptOut)).exists(),
     db.select(Consent.scope).where(*_of_user_at_client(Consent)).scalar_subquery(),
-    db.select(AuthorizationCode.id).where(
-        AuthorizationCode.client_id == bindparam("client_id"),
-        AuthorizationCode.nonce == bindparam("nonce")).exists())
+    NONCE_USED.exists())
 
 
 def is_opted_out(user, client_id):
